@@ -1,0 +1,3 @@
+module github.com/torchgo/torchgo
+
+go 1.24
