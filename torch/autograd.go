@@ -1,0 +1,101 @@
+package torch
+
+/*
+#include <stdlib.h>
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// SetRequiresGrad turns autograd tracking of t on or off (requires_grad_)
+// and returns t. Only floating tensors can require grad.
+func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	check("SetRequiresGrad", C.tg_set_requires_grad(t.handle("SetRequiresGrad"), cbool(on)))
+	runtime.KeepAlive(t)
+	return t
+}
+
+// BackwardOptions are the optional arguments of Tensor.BackwardWith.
+type BackwardOptions struct {
+	// Grad is the gradient of the final result with respect to t; nil means
+	// 1, which requires t to be a scalar.
+	Grad *Tensor
+	// RetainGraph keeps the graph so that backward can run through it again.
+	RetainGraph bool
+	// CreateGraph records the backward pass for higher-order gradients.
+	CreateGraph bool
+}
+
+// Backward computes the gradient of the scalar t with respect to every leaf
+// that requires grad, accumulating into their Grad.
+func (t *Tensor) Backward() { t.BackwardWith(BackwardOptions{}) }
+
+// BackwardWith is Backward with a given output gradient and graph options.
+func (t *Tensor) BackwardWith(o BackwardOptions) {
+	check("Backward", C.tg_backward(t.handle("Backward"), o.Grad.optHandle("Backward"), cbool(o.RetainGraph), cbool(o.CreateGraph)))
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(o.Grad)
+}
+
+// Grad returns the accumulated gradient of t, or nil when there is none. The
+// result shares memory with the gradient, so Zero_ on it zeroes t's gradient.
+func (t *Tensor) Grad() *Tensor {
+	var out C.tg_tensor
+	check("Grad", C.tg_grad(t.handle("Grad"), &out))
+	runtime.KeepAlive(t)
+	return newTensor(out)
+}
+
+// SetGrad replaces t's gradient; nil clears it (what ZeroGrad with
+// set_to_none does).
+func (t *Tensor) SetGrad(g *Tensor) {
+	check("SetGrad", C.tg_set_grad(t.handle("SetGrad"), g.optHandle("SetGrad")))
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(g)
+}
+
+// RetainGrad makes a non-leaf t keep its gradient after Backward.
+func (t *Tensor) RetainGrad() {
+	check("RetainGrad", C.tg_retain_grad(t.handle("RetainGrad")))
+	runtime.KeepAlive(t)
+}
+
+// GradFn names the autograd node that produced t ("AddBackward0"), or ""
+// for a leaf.
+func (t *Tensor) GradFn() string {
+	var name *C.char
+	check("GradFn", C.tg_tensor_grad_fn_name(t.handle("GradFn"), &name))
+	runtime.KeepAlive(t)
+	if name == nil {
+		return ""
+	}
+	defer C.free(unsafe.Pointer(name))
+	return C.GoString(name)
+}
+
+// IsGradEnabled reports whether autograd records operations on the calling
+// goroutine's current OS thread.
+func IsGradEnabled() bool { return C.tg_grad_enabled() != 0 }
+
+// withGradMode runs f with grad mode set to on on a locked OS thread and
+// restores the previous mode, even when f panics.
+func withGradMode(on bool, f func()) {
+	runtime.LockOSThread()
+	prev := C.tg_grad_enabled()
+	C.tg_set_grad_enabled(cbool(on))
+	defer func() {
+		C.tg_set_grad_enabled(prev)
+		runtime.UnlockOSThread()
+	}()
+	f()
+}
+
+// NoGrad runs f with autograd recording off, like `with torch.no_grad():`.
+func NoGrad(f func()) { withGradMode(false, f) }
+
+// EnableGrad runs f with autograd recording on, like `with torch.enable_grad():`.
+func EnableGrad(f func()) { withGradMode(true, f) }

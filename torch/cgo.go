@@ -1,0 +1,82 @@
+package torch
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/internal/shim
+#include <stdlib.h>
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+
+	// The C++ objects behind shim.h and the flags that link libtorch.
+	_ "github.com/torchgo/torchgo/torch/internal/shim"
+)
+
+// check panics with an *Error for op when the shim returned an error message.
+func check(op string, err C.tg_error) {
+	if err != nil {
+		msg := C.GoString(err)
+		C.free(unsafe.Pointer(err))
+		panic(&Error{Op: op, Msg: msg})
+	}
+}
+
+// int64s returns a C view of s for the duration of one cgo call (nil when empty).
+func int64s(s []int64) *C.int64_t {
+	if len(s) == 0 {
+		return nil
+	}
+	return (*C.int64_t)(unsafe.Pointer(&s[0]))
+}
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// scalar converts a Go number to a Python-style scalar: integer kinds stay
+// integers, floats stay floats, so type promotion matches Python's `t + 2`
+// versus `t + 2.0`.
+func scalar(op string, v any) C.tg_scalar {
+	switch x := v.(type) {
+	case float64:
+		return C.tg_scalar{kind: 0, f: C.double(x)}
+	case float32:
+		return C.tg_scalar{kind: 0, f: C.double(x)}
+	case int:
+		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case int64:
+		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case int32:
+		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case int16:
+		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case int8:
+		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case uint8:
+		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case uint16:
+		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case uint32:
+		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case bool:
+		return C.tg_scalar{kind: 2, i: C.int64_t(cbool(x))}
+	}
+	panic(&Error{Op: op, Msg: fmt.Sprintf("unsupported scalar type %T: use a Go integer, float or bool", v)})
+}
+
+// fromScalar converts a scalar returned by the shim to float64, int64 or bool.
+func fromScalar(s C.tg_scalar) any {
+	switch s.kind {
+	case 0:
+		return float64(s.f)
+	case 2:
+		return s.i != 0
+	}
+	return int64(s.i)
+}

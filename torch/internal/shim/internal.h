@@ -1,0 +1,109 @@
+// Helpers shared by the shim's C++ files. Not part of the C API.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "shim.h"
+
+// A handle: one libtorch tensor plus the bookkeeping for Close, scopes and
+// the Go cleanup. refs counts the holders of the struct itself (the Go
+// wrapper, and the scope it sits in); released says the tensor's data has
+// been given up, which happens exactly once, whoever gets there first.
+struct tg_tensor_s {
+  at::Tensor t;
+  std::atomic<int> refs{1};
+  std::atomic<bool> released{false};
+  int keep = 0;  // 0: free at scope end, 1: move to the parent scope, 2: persist
+  explicit tg_tensor_s(at::Tensor x) : t(std::move(x)) {}
+};
+
+struct tg_generator_s {
+  at::Generator g;
+};
+
+namespace tg {
+
+tg_tensor wrap(at::Tensor t);  // new handle, registered in the thread's scope
+tg_error error(const char *msg);  // malloc'ed copy, never NULL
+
+// The tensor behind a handle, or a C++ exception saying why there is none.
+inline const at::Tensor &T(tg_tensor h) {
+  if (h == nullptr) throw std::invalid_argument("tensor is nil");
+  if (h->released.load(std::memory_order_relaxed))
+    throw std::invalid_argument("tensor was freed: it was closed, or the scope that owned it ended");
+  return h->t;
+}
+
+// An optional tensor argument: NULL means absent.
+inline c10::optional<at::Tensor> opt(tg_tensor h) {
+  if (h == nullptr) return c10::nullopt;
+  return T(h);
+}
+
+// The tensor for a Python-style number, marked as a wrapped number so that
+// type promotion treats it as PyTorch treats `t + 2` or `t * 0.5`.
+inline at::Tensor wrapped_scalar(const tg_scalar &s) {
+  at::Tensor t;
+  switch (s.kind) {
+    case 0: t = at::scalar_tensor(s.f, at::kDouble); break;
+    case 2: t = at::scalar_tensor(s.i != 0, at::kBool); break;
+    default: t = at::scalar_tensor(s.i, at::kLong); break;
+  }
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
+inline at::Scalar scalar(const tg_scalar &s) {
+  switch (s.kind) {
+    case 0: return at::Scalar(s.f);
+    case 2: return at::Scalar(s.i != 0);
+    default: return at::Scalar(s.i);
+  }
+}
+
+inline at::IntArrayRef ints(const int64_t *p, int64_t n) {
+  if (n < 0) throw std::invalid_argument("negative length");
+  return at::IntArrayRef(p, static_cast<size_t>(n));
+}
+
+inline at::TensorOptions options(int dtype, int device_type, int device_index) {
+  at::TensorOptions o;
+  if (dtype >= 0) o = o.dtype(static_cast<at::ScalarType>(dtype));
+  if (device_type >= 0)
+    o = o.device(at::Device(static_cast<at::DeviceType>(device_type),
+                            static_cast<at::DeviceIndex>(device_index)));
+  return o;
+}
+
+inline c10::optional<at::Generator> gen(tg_generator g) {
+  if (g == nullptr) return c10::nullopt;
+  return g->g;
+}
+
+}  // namespace tg
+
+// Every entry point's body sits between TG_TRY and TG_CATCH: any C++
+// exception becomes the returned error, never an abort.
+#define TG_TRY try {
+#define TG_CATCH                                                     \
+  }                                                                  \
+  catch (const c10::Error &e) {                                      \
+    return tg::error(e.what_without_backtrace());                    \
+  }                                                                  \
+  catch (const std::exception &e) {                                  \
+    return tg::error(e.what());                                      \
+  }                                                                  \
+  catch (...) {                                                      \
+    return tg::error("unknown C++ exception");                       \
+  }                                                                  \
+  return nullptr;
+
+// The common shape of an op returning one new tensor.
+#define TG_RETURN(expr) \
+  TG_TRY *out = tg::wrap(expr); TG_CATCH

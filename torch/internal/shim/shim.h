@@ -1,0 +1,240 @@
+/*
+ * torchgo's C API over libtorch: extern "C" functions on opaque handles.
+ *
+ * Conventions, the same for every entry point:
+ *  - The return value is an error: NULL on success, otherwise a malloc'ed
+ *    message (libtorch's text without the C++ backtrace) that the caller frees.
+ *  - Results come back through out-parameters supplied by the caller.
+ *  - A tensor handle owns one reference to a libtorch tensor. Handles created
+ *    while the calling OS thread has an open scope are registered in it; see
+ *    tg_scope_push.
+ *  - Nothing is kept in thread-local storage for a later call to read, except
+ *    libtorch's own per-thread modes (grad mode) and the scope stack, which
+ *    the Go side only touches with the goroutine locked to its thread.
+ */
+#ifndef TORCHGO_SHIM_H
+#define TORCHGO_SHIM_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tg_tensor_s *tg_tensor;
+typedef struct tg_generator_s *tg_generator;
+typedef char *tg_error;
+
+/* A Python-style number: kind 0 = float (f), 1 = int (i), 2 = bool (i != 0). */
+typedef struct {
+  int kind;
+  double f;
+  int64_t i;
+} tg_scalar;
+
+
+/* Op codes for the table-driven entry points in ops.cc. */
+enum tg_unary_op {
+  TG_NEG, TG_ABS, TG_EXP, TG_LOG, TG_SQRT, TG_RSQRT, TG_SIN, TG_COS, TG_TANH, TG_SIGMOID,
+  TG_RELU, TG_FLOOR, TG_CEIL, TG_ROUND, TG_TRUNC, TG_SIGN, TG_RECIPROCAL, TG_SQUARE,
+  TG_LOG1P, TG_EXPM1, TG_LOG2, TG_LOG10, TG_ERF, TG_SILU, TG_LOGICAL_NOT, TG_ISNAN, TG_ISINF,
+  TG_ISFINITE, TG_UNARY_COUNT
+};
+enum tg_binary_op {
+  TG_ADD, TG_SUB, TG_MUL, TG_DIV, TG_FLOOR_DIVIDE, TG_REMAINDER, TG_POW, TG_ATAN2, TG_MAXIMUM,
+  TG_MINIMUM, TG_EQ, TG_NE, TG_LT, TG_LE, TG_GT, TG_GE, TG_LOGICAL_AND, TG_LOGICAL_OR,
+  TG_LOGICAL_XOR, TG_BINARY_COUNT
+};
+enum tg_reduce_op { TG_SUM, TG_MEAN, TG_PROD, TG_AMAX, TG_AMIN, TG_LOGSUMEXP, TG_ALL, TG_ANY, TG_NORM2 };
+
+/* ---- handles, memory, scopes (tensor.cc) ---- */
+tg_error tg_tensor_free(tg_tensor t);    /* releases the data now and drops the caller's reference */
+int64_t tg_live_tensors(void);           /* handles whose data is still held */
+void tg_scope_push(void);
+void tg_scope_pop(void);                 /* frees every tensor of the top scope not kept */
+int tg_scope_depth(void);
+tg_error tg_scope_keep(tg_tensor t);     /* move t to the parent scope when the top one ends */
+tg_error tg_tensor_persist(tg_tensor t); /* take t out of every scope */
+
+/* ---- metadata and data movement (tensor.cc) ---- */
+tg_error tg_tensor_info(tg_tensor t, int *dtype, int *device_type, int *device_index, int64_t *dim,
+                        int64_t *numel, int *requires_grad, int *is_leaf, int *contiguous);
+tg_error tg_tensor_sizes(tg_tensor t, int64_t *out, int64_t cap);
+tg_error tg_tensor_strides(tg_tensor t, int64_t *out, int64_t cap);
+tg_error tg_tensor_from_data(const void *data, size_t nbytes, const int64_t *shape, int64_t ndim,
+                             int dtype, tg_tensor *out);
+tg_error tg_tensor_copy_out(tg_tensor t, void *dst, size_t nbytes, int dtype);
+tg_error tg_tensor_item(tg_tensor t, tg_scalar *out);
+tg_error tg_tensor_to(tg_tensor t, int dtype, int device_type, int device_index, int non_blocking,
+                      int copy, tg_tensor *out);
+tg_error tg_tensor_grad_fn_name(tg_tensor t, char **out); /* *out NULL for leaves */
+
+/* ---- creation (tensor.cc) ---- */
+tg_error tg_scalar_tensor(tg_scalar s, int dtype, int device_type, int device_index, tg_tensor *out);
+/* kind: 0 zeros, 1 ones, 2 empty, 3 rand, 4 randn */
+tg_error tg_fill_new(int kind, const int64_t *shape, int64_t ndim, int dtype, int device_type,
+                     int device_index, tg_generator gen, tg_tensor *out);
+tg_error tg_full(const int64_t *shape, int64_t ndim, tg_scalar value, int dtype, int device_type,
+                 int device_index, tg_tensor *out);
+tg_error tg_arange(tg_scalar start, tg_scalar end, tg_scalar step, int dtype, int device_type,
+                   int device_index, tg_tensor *out);
+tg_error tg_linspace(double start, double end, int64_t steps, int dtype, int device_type,
+                     int device_index, tg_tensor *out);
+tg_error tg_eye(int64_t n, int64_t m, int dtype, int device_type, int device_index, tg_tensor *out);
+tg_error tg_randint(int64_t low, int64_t high, const int64_t *shape, int64_t ndim, int dtype,
+                    int device_type, int device_index, tg_generator gen, tg_tensor *out);
+tg_error tg_randperm(int64_t n, int dtype, int device_type, int device_index, tg_generator gen,
+                     tg_tensor *out);
+/* kind: 0 zeros_like, 1 ones_like, 2 empty_like, 3 rand_like, 4 randn_like */
+tg_error tg_like(int kind, tg_tensor t, tg_tensor *out);
+
+/* ---- generators (tensor.cc); gen == NULL means the default CPU generator ---- */
+tg_error tg_generator_new(int device_type, int device_index, tg_generator *out);
+tg_error tg_generator_default(int device_type, int device_index, tg_generator *out);
+void tg_generator_free(tg_generator g);
+tg_error tg_generator_set_seed(tg_generator g, uint64_t seed);
+tg_error tg_generator_seed(tg_generator g, uint64_t *out); /* reseeds nondeterministically */
+tg_error tg_generator_initial_seed(tg_generator g, uint64_t *out);
+tg_error tg_generator_get_state(tg_generator g, tg_tensor *out);
+tg_error tg_generator_set_state(tg_generator g, tg_tensor state);
+tg_error tg_manual_seed(uint64_t seed); /* every device's default generator */
+
+/* ---- global settings (tensor.cc) ---- */
+tg_error tg_set_num_threads(int n);
+int tg_get_num_threads(void);
+tg_error tg_set_num_interop_threads(int n);
+int tg_get_num_interop_threads(void);
+tg_error tg_set_deterministic(int on, int warn_only);
+int tg_get_deterministic(void);
+void tg_set_cudnn(int deterministic, int benchmark);
+void tg_get_cudnn(int *deterministic, int *benchmark);
+int tg_cuda_available(void);
+int tg_cuda_device_count(void);
+int tg_cudnn_available(void);
+tg_error tg_cuda_synchronize(int device_index);
+int tg_grad_enabled(void);
+void tg_set_grad_enabled(int on);
+const char *tg_version(void);
+
+/* ---- autograd (tensor.cc) ---- */
+tg_error tg_set_requires_grad(tg_tensor t, int on);
+tg_error tg_backward(tg_tensor t, tg_tensor grad, int retain_graph, int create_graph);
+tg_error tg_grad(tg_tensor t, tg_tensor *out); /* *out NULL when no gradient */
+tg_error tg_set_grad(tg_tensor t, tg_tensor grad); /* grad NULL clears it */
+tg_error tg_retain_grad(tg_tensor t);
+
+/* ---- operations (ops.cc): one function per op, same shape everywhere ---- */
+/* unary ops by enum tg_unary_op */
+tg_error tg_unary(int op, tg_tensor a, tg_tensor *out);
+tg_error tg_unary_(int op, tg_tensor a); /* in place */
+/* binary ops by enum tg_binary_op; the scalar forms type-promote like a Python number */
+tg_error tg_binary(int op, tg_tensor a, tg_tensor b, tg_tensor *out);
+tg_error tg_binary_scalar(int op, tg_tensor a, tg_scalar b, tg_tensor *out);
+tg_error tg_binary_(int op, tg_tensor a, tg_tensor b); /* in place */
+tg_error tg_binary_scalar_(int op, tg_tensor a, tg_scalar b);
+tg_error tg_add_scaled_(tg_tensor a, tg_tensor b, tg_scalar alpha); /* a += alpha*b */
+tg_error tg_addcmul_(tg_tensor a, tg_tensor b, tg_tensor c, tg_scalar value);
+tg_error tg_addcdiv_(tg_tensor a, tg_tensor b, tg_tensor c, tg_scalar value);
+tg_error tg_lerp_(tg_tensor a, tg_tensor end, tg_scalar weight);
+tg_error tg_fill_(tg_tensor a, tg_scalar v);
+tg_error tg_zero_(tg_tensor a);
+tg_error tg_copy_(tg_tensor dst, tg_tensor src);
+tg_error tg_pow_scalar_base(tg_scalar base, tg_tensor e, tg_tensor *out);
+tg_error tg_clamp(tg_tensor a, const tg_scalar *min, const tg_scalar *max, tg_tensor *out);
+tg_error tg_clamp_(tg_tensor a, const tg_scalar *min, const tg_scalar *max);
+tg_error tg_where(tg_tensor cond, tg_tensor a, tg_tensor b, tg_tensor *out);
+tg_error tg_equal(tg_tensor a, tg_tensor b, int *out);
+tg_error tg_allclose(tg_tensor a, tg_tensor b, double rtol, double atol, int equal_nan, int *out);
+
+/* reductions by enum tg_reduce_op; all=1 reduces every dim. */
+tg_error tg_reduce(int op, tg_tensor a, int all, const int64_t *dims, int64_t ndims, int keepdim,
+                   int dtype /* -1: default */, tg_tensor *out);
+tg_error tg_var_std(int is_std, tg_tensor a, int all, const int64_t *dims, int64_t ndims,
+                    int unbiased, int keepdim, tg_tensor *out);
+/* max/min along a dim: values and indices */
+tg_error tg_minmax_dim(int is_max, tg_tensor a, int64_t dim, int keepdim, tg_tensor *values,
+                       tg_tensor *indices);
+/* argmax/argmin; all=1 flattens */
+tg_error tg_argminmax(int is_max, tg_tensor a, int all, int64_t dim, int keepdim, tg_tensor *out);
+tg_error tg_topk(tg_tensor a, int64_t k, int64_t dim, int largest, int sorted, tg_tensor *values,
+                 tg_tensor *indices);
+tg_error tg_sort(tg_tensor a, int64_t dim, int descending, tg_tensor *values, tg_tensor *indices);
+tg_error tg_cumsum(tg_tensor a, int64_t dim, tg_tensor *out);
+
+/* shape ops */
+tg_error tg_view(tg_tensor a, const int64_t *shape, int64_t ndim, tg_tensor *out);
+tg_error tg_reshape(tg_tensor a, const int64_t *shape, int64_t ndim, tg_tensor *out);
+tg_error tg_expand(tg_tensor a, const int64_t *shape, int64_t ndim, tg_tensor *out);
+tg_error tg_permute(tg_tensor a, const int64_t *dims, int64_t ndim, tg_tensor *out);
+tg_error tg_repeat(tg_tensor a, const int64_t *reps, int64_t ndim, tg_tensor *out);
+tg_error tg_unsqueeze(tg_tensor a, int64_t dim, tg_tensor *out);
+tg_error tg_squeeze(tg_tensor a, int all, int64_t dim, tg_tensor *out);
+tg_error tg_transpose(tg_tensor a, int64_t d0, int64_t d1, tg_tensor *out);
+tg_error tg_flatten(tg_tensor a, int64_t start, int64_t end, tg_tensor *out);
+tg_error tg_contiguous(tg_tensor a, tg_tensor *out);
+tg_error tg_clone(tg_tensor a, tg_tensor *out);
+tg_error tg_detach(tg_tensor a, tg_tensor *out);
+tg_error tg_narrow(tg_tensor a, int64_t dim, int64_t start, int64_t length, tg_tensor *out);
+tg_error tg_slice(tg_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step, tg_tensor *out);
+tg_error tg_select(tg_tensor a, int64_t dim, int64_t index, tg_tensor *out);
+tg_error tg_index_select(tg_tensor a, int64_t dim, tg_tensor index, tg_tensor *out);
+tg_error tg_index(tg_tensor a, tg_tensor index, tg_tensor *out); /* a[index], index long or bool */
+tg_error tg_index_put_(tg_tensor a, tg_tensor index, tg_tensor values);
+tg_error tg_masked_fill(tg_tensor a, tg_tensor mask, tg_scalar v, tg_tensor *out);
+tg_error tg_gather(tg_tensor a, int64_t dim, tg_tensor index, tg_tensor *out);
+/* cat and stack over n tensors */
+tg_error tg_cat(const tg_tensor *ts, int64_t n, int64_t dim, int stack, tg_tensor *out);
+/* chunk (mode 0, arg chunks), split (mode 1, arg split size); *out malloc'ed array of *n handles */
+tg_error tg_split(tg_tensor a, int mode, int64_t arg, int64_t dim, tg_tensor **out, int64_t *n);
+tg_error tg_split_sizes(tg_tensor a, const int64_t *sizes, int64_t nsizes, int64_t dim,
+                        tg_tensor **out, int64_t *n);
+tg_error tg_matmul(tg_tensor a, tg_tensor b, tg_tensor *out);
+
+/* ---- neural-network functions (nn.cc) ---- */
+tg_error tg_linear(tg_tensor x, tg_tensor w, tg_tensor b, tg_tensor *out);
+tg_error tg_conv(tg_tensor x, tg_tensor w, tg_tensor b, const int64_t *stride,
+                 const int64_t *padding, const int64_t *dilation, int64_t nd, int64_t groups,
+                 int same_padding, tg_tensor *out);
+tg_error tg_conv_transpose2d(tg_tensor x, tg_tensor w, tg_tensor b, const int64_t *stride,
+                             const int64_t *padding, const int64_t *output_padding,
+                             const int64_t *dilation, int64_t groups, tg_tensor *out);
+tg_error tg_max_pool(tg_tensor x, const int64_t *kernel, const int64_t *stride,
+                     const int64_t *padding, const int64_t *dilation, int64_t nd, int ceil_mode,
+                     tg_tensor *out);
+tg_error tg_avg_pool2d(tg_tensor x, const int64_t *kernel, const int64_t *stride,
+                       const int64_t *padding, int ceil_mode, int count_include_pad,
+                       tg_tensor *out);
+tg_error tg_adaptive_avg_pool2d(tg_tensor x, int64_t oh, int64_t ow, tg_tensor *out);
+tg_error tg_softmax(tg_tensor x, int64_t dim, int log, tg_tensor *out);
+tg_error tg_leaky_relu(tg_tensor x, double slope, tg_tensor *out);
+tg_error tg_gelu(tg_tensor x, int tanh_approx, tg_tensor *out);
+tg_error tg_dropout(tg_tensor x, double p, int train, tg_tensor *out);
+tg_error tg_batch_norm(tg_tensor x, tg_tensor w, tg_tensor b, tg_tensor rmean, tg_tensor rvar,
+                       int training, double momentum, double eps, tg_tensor *out);
+tg_error tg_layer_norm(tg_tensor x, const int64_t *shape, int64_t nd, tg_tensor w, tg_tensor b,
+                       double eps, tg_tensor *out);
+tg_error tg_group_norm(tg_tensor x, int64_t groups, tg_tensor w, tg_tensor b, double eps,
+                       tg_tensor *out);
+tg_error tg_embedding(tg_tensor w, tg_tensor idx, int64_t padding_idx, tg_tensor *out);
+/* reduction: 0 none, 1 mean, 2 sum (at::Reduction) */
+tg_error tg_cross_entropy(tg_tensor x, tg_tensor target, tg_tensor weight, int64_t reduction,
+                          int64_t ignore_index, double label_smoothing, tg_tensor *out);
+tg_error tg_nll_loss(tg_tensor x, tg_tensor target, tg_tensor weight, int64_t reduction,
+                     int64_t ignore_index, tg_tensor *out);
+/* loss codes: 0 mse, 1 l1, 2 smooth_l1 (arg beta), 3 bce (weight), 4 bce_logits (weight, pos_weight
+ * in extra), 5 kl_div (arg: log_target) */
+tg_error tg_loss(int kind, tg_tensor x, tg_tensor y, tg_tensor weight, tg_tensor extra,
+                 int64_t reduction, double arg, tg_tensor *out);
+tg_error tg_pad(tg_tensor x, const int64_t *pad, int64_t n, int mode /* 0 constant 1 reflect 2 replicate 3 circular */,
+                double value, tg_tensor *out);
+tg_error tg_interpolate(tg_tensor x, const int64_t *size, int64_t nd, int mode /* 0 nearest 1 bilinear */,
+                        int align_corners, tg_tensor *out);
+tg_error tg_one_hot(tg_tensor x, int64_t num_classes, tg_tensor *out);
+tg_error tg_clip_grad_norm(const tg_tensor *params, int64_t n, double max_norm, double norm_type,
+                           double *total);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

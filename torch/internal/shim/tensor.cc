@@ -1,0 +1,429 @@
+// Handles, scopes, creation, generators, autograd and global settings.
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/version.h>
+
+#include "internal.h"
+
+namespace {
+
+std::atomic<int64_t> live{0};
+
+// The scope stack of this OS thread. The Go side only pushes and pops with
+// its goroutine locked to the thread, so no other goroutine's tensors land here.
+thread_local std::vector<std::vector<tg_tensor>> scopes;
+
+void release(tg_tensor h) {
+  if (!h->released.exchange(true)) {
+    h->t = at::Tensor();
+    live.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+void unref(tg_tensor h) {
+  if (h->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete h;
+}
+
+}  // namespace
+
+namespace tg {
+
+tg_tensor wrap(at::Tensor t) {
+  if (!t.defined()) return nullptr;
+  auto h = new tg_tensor_s(std::move(t));
+  live.fetch_add(1, std::memory_order_relaxed);
+  if (!scopes.empty()) {
+    h->refs.store(2, std::memory_order_relaxed);
+    scopes.back().push_back(h);
+  }
+  return h;
+}
+
+tg_error error(const char *msg) {
+  size_t n = std::strlen(msg);
+  char *s = static_cast<char *>(std::malloc(n + 1));
+  if (s == nullptr) std::abort();  // out of memory while reporting an error
+  std::memcpy(s, msg, n + 1);
+  return s;
+}
+
+}  // namespace tg
+
+extern "C" {
+
+tg_error tg_tensor_free(tg_tensor h) {
+  if (h == nullptr) return nullptr;
+  release(h);
+  unref(h);
+  return nullptr;
+}
+
+int64_t tg_live_tensors(void) { return live.load(std::memory_order_relaxed); }
+
+void tg_scope_push(void) { scopes.emplace_back(); }
+
+int tg_scope_depth(void) { return static_cast<int>(scopes.size()); }
+
+void tg_scope_pop(void) {
+  if (scopes.empty()) return;
+  std::vector<tg_tensor> top = std::move(scopes.back());
+  scopes.pop_back();
+  for (tg_tensor h : top) {
+    if (h->keep == 1) {
+      h->keep = 0;
+      if (!scopes.empty()) {
+        scopes.back().push_back(h);  // the scope's reference moves with it
+        continue;
+      }
+    } else if (h->keep != 2) {
+      release(h);
+    }
+    unref(h);
+  }
+}
+
+tg_error tg_scope_keep(tg_tensor h) {
+  TG_TRY
+  tg::T(h);
+  if (h->keep == 0) h->keep = 1;
+  TG_CATCH
+}
+
+tg_error tg_tensor_persist(tg_tensor h) {
+  TG_TRY
+  tg::T(h);
+  h->keep = 2;
+  TG_CATCH
+}
+
+tg_error tg_tensor_info(tg_tensor h, int *dtype, int *device_type, int *device_index, int64_t *dim,
+                        int64_t *numel, int *requires_grad, int *is_leaf, int *contiguous) {
+  TG_TRY
+  const at::Tensor &t = tg::T(h);
+  *dtype = static_cast<int>(t.scalar_type());
+  *device_type = static_cast<int>(t.device().type());
+  *device_index = t.device().index();
+  *dim = t.dim();
+  *numel = t.numel();
+  *requires_grad = t.requires_grad();
+  *is_leaf = t.is_leaf();
+  *contiguous = t.is_contiguous();
+  TG_CATCH
+}
+
+tg_error tg_tensor_sizes(tg_tensor h, int64_t *out, int64_t cap) {
+  TG_TRY
+  auto s = tg::T(h).sizes();
+  for (int64_t i = 0; i < cap && i < static_cast<int64_t>(s.size()); i++) out[i] = s[i];
+  TG_CATCH
+}
+
+tg_error tg_tensor_strides(tg_tensor h, int64_t *out, int64_t cap) {
+  TG_TRY
+  auto s = tg::T(h).strides();
+  for (int64_t i = 0; i < cap && i < static_cast<int64_t>(s.size()); i++) out[i] = s[i];
+  TG_CATCH
+}
+
+tg_error tg_tensor_from_data(const void *data, size_t nbytes, const int64_t *shape, int64_t ndim,
+                             int dtype, tg_tensor *out) {
+  TG_TRY
+  at::Tensor t = at::empty(tg::ints(shape, ndim), tg::options(dtype, -1, 0));
+  size_t want = static_cast<size_t>(t.numel()) * t.element_size();
+  if (want != nbytes)
+    throw std::invalid_argument("data holds " + std::to_string(nbytes) + " bytes, shape " +
+                                c10::str(t.sizes()) + " needs " + std::to_string(want));
+  if (want > 0) std::memcpy(t.data_ptr(), data, want);
+  *out = tg::wrap(std::move(t));
+  TG_CATCH
+}
+
+tg_error tg_tensor_copy_out(tg_tensor h, void *dst, size_t nbytes, int dtype) {
+  TG_TRY
+  at::Tensor t = tg::T(h).detach().to(at::kCPU, static_cast<at::ScalarType>(dtype)).contiguous();
+  size_t have = static_cast<size_t>(t.numel()) * t.element_size();
+  if (have != nbytes)
+    throw std::invalid_argument("destination holds " + std::to_string(nbytes) +
+                                " bytes, tensor has " + std::to_string(have));
+  if (have > 0) std::memcpy(dst, t.data_ptr(), have);
+  TG_CATCH
+}
+
+tg_error tg_tensor_item(tg_tensor h, tg_scalar *out) {
+  TG_TRY
+  at::Scalar s = tg::T(h).item();
+  if (s.isBoolean()) {
+    *out = tg_scalar{2, 0, s.toBool() ? 1 : 0};
+  } else if (s.isIntegral(false)) {
+    *out = tg_scalar{1, 0, s.toLong()};
+  } else if (s.isFloatingPoint()) {
+    *out = tg_scalar{0, s.toDouble(), 0};
+  } else {
+    throw std::invalid_argument("item of a complex tensor is not supported");
+  }
+  TG_CATCH
+}
+
+tg_error tg_tensor_to(tg_tensor h, int dtype, int device_type, int device_index, int non_blocking,
+                      int copy, tg_tensor *out) {
+  TG_RETURN(tg::T(h).to(tg::options(dtype, device_type, device_index), non_blocking != 0,
+                        copy != 0))
+}
+
+tg_error tg_tensor_grad_fn_name(tg_tensor h, char **out) {
+  TG_TRY
+  *out = nullptr;
+  const auto &fn = tg::T(h).grad_fn();
+  if (fn) *out = tg::error(fn->name().c_str());
+  TG_CATCH
+}
+
+// ---- creation ----
+
+tg_error tg_scalar_tensor(tg_scalar s, int dtype, int device_type, int device_index,
+                          tg_tensor *out) {
+  TG_RETURN(at::scalar_tensor(tg::scalar(s), tg::options(dtype, device_type, device_index)))
+}
+
+tg_error tg_fill_new(int kind, const int64_t *shape, int64_t ndim, int dtype, int device_type,
+                     int device_index, tg_generator g, tg_tensor *out) {
+  TG_TRY
+  auto size = tg::ints(shape, ndim);
+  auto o = tg::options(dtype, device_type, device_index);
+  at::Tensor t;
+  switch (kind) {
+    case 0: t = at::zeros(size, o); break;
+    case 1: t = at::ones(size, o); break;
+    case 2: t = at::empty(size, o); break;
+    case 3: t = at::rand(size, tg::gen(g), o); break;
+    case 4: t = at::randn(size, tg::gen(g), o); break;
+    default: throw std::invalid_argument("unknown fill kind");
+  }
+  *out = tg::wrap(std::move(t));
+  TG_CATCH
+}
+
+tg_error tg_full(const int64_t *shape, int64_t ndim, tg_scalar value, int dtype, int device_type,
+                 int device_index, tg_tensor *out) {
+  TG_RETURN(at::full(tg::ints(shape, ndim), tg::scalar(value),
+                     tg::options(dtype, device_type, device_index)))
+}
+
+tg_error tg_arange(tg_scalar start, tg_scalar end, tg_scalar step, int dtype, int device_type,
+                   int device_index, tg_tensor *out) {
+  TG_RETURN(at::arange(tg::scalar(start), tg::scalar(end), tg::scalar(step),
+                       tg::options(dtype, device_type, device_index)))
+}
+
+tg_error tg_linspace(double start, double end, int64_t steps, int dtype, int device_type,
+                     int device_index, tg_tensor *out) {
+  TG_RETURN(at::linspace(start, end, steps, tg::options(dtype, device_type, device_index)))
+}
+
+tg_error tg_eye(int64_t n, int64_t m, int dtype, int device_type, int device_index,
+                tg_tensor *out) {
+  TG_RETURN(at::eye(n, m, tg::options(dtype, device_type, device_index)))
+}
+
+tg_error tg_randint(int64_t low, int64_t high, const int64_t *shape, int64_t ndim, int dtype,
+                    int device_type, int device_index, tg_generator g, tg_tensor *out) {
+  TG_RETURN(at::randint(low, high, tg::ints(shape, ndim), tg::gen(g),
+                        tg::options(dtype, device_type, device_index)))
+}
+
+tg_error tg_randperm(int64_t n, int dtype, int device_type, int device_index, tg_generator g,
+                     tg_tensor *out) {
+  TG_RETURN(at::randperm(n, tg::gen(g), tg::options(dtype, device_type, device_index)))
+}
+
+tg_error tg_like(int kind, tg_tensor h, tg_tensor *out) {
+  TG_TRY
+  const at::Tensor &t = tg::T(h);
+  at::Tensor r;
+  switch (kind) {
+    case 0: r = at::zeros_like(t); break;
+    case 1: r = at::ones_like(t); break;
+    case 2: r = at::empty_like(t); break;
+    case 3: r = at::rand_like(t); break;
+    case 4: r = at::randn_like(t); break;
+    default: throw std::invalid_argument("unknown like kind");
+  }
+  *out = tg::wrap(std::move(r));
+  TG_CATCH
+}
+
+// ---- generators ----
+
+static at::Generator &generator(tg_generator g) {
+  if (g == nullptr) throw std::invalid_argument("generator is nil");
+  return g->g;
+}
+
+tg_error tg_generator_new(int device_type, int device_index, tg_generator *out) {
+  TG_TRY
+  at::Generator g;
+  if (device_type == static_cast<int>(at::kCPU)) {
+    g = at::detail::createCPUGenerator();
+  } else if (device_type == static_cast<int>(at::kCUDA)) {
+    // A fresh CUDA generator is a copy of the device's default one, reseeded.
+    g = at::detail::getCUDAHooks().getDefaultCUDAGenerator(device_index).clone();
+  } else {
+    throw std::invalid_argument("generators exist for cpu and cuda only");
+  }
+  *out = new tg_generator_s{std::move(g)};
+  TG_CATCH
+}
+
+tg_error tg_generator_default(int device_type, int device_index, tg_generator *out) {
+  TG_TRY
+  at::Device d(static_cast<at::DeviceType>(device_type), static_cast<at::DeviceIndex>(device_index));
+  at::Generator g = d.is_cpu() ? at::detail::getDefaultCPUGenerator()
+                               : at::detail::getCUDAHooks().getDefaultCUDAGenerator(d.index());
+  *out = new tg_generator_s{std::move(g)};
+  TG_CATCH
+}
+
+void tg_generator_free(tg_generator g) { delete g; }
+
+tg_error tg_generator_set_seed(tg_generator h, uint64_t seed) {
+  TG_TRY
+  auto &g = generator(h);
+  std::lock_guard<std::mutex> lock(g.mutex());
+  g.set_current_seed(seed);
+  TG_CATCH
+}
+
+tg_error tg_generator_seed(tg_generator h, uint64_t *out) {
+  TG_TRY
+  auto &g = generator(h);
+  std::lock_guard<std::mutex> lock(g.mutex());
+  uint64_t s = c10::detail::getNonDeterministicRandom(g.device().is_cuda());
+  g.set_current_seed(s);
+  *out = s;
+  TG_CATCH
+}
+
+tg_error tg_generator_initial_seed(tg_generator h, uint64_t *out) {
+  TG_TRY
+  *out = generator(h).current_seed();
+  TG_CATCH
+}
+
+tg_error tg_generator_get_state(tg_generator h, tg_tensor *out) {
+  TG_TRY
+  auto &g = generator(h);
+  std::lock_guard<std::mutex> lock(g.mutex());
+  *out = tg::wrap(g.get_state());
+  TG_CATCH
+}
+
+tg_error tg_generator_set_state(tg_generator h, tg_tensor state) {
+  TG_TRY
+  auto &g = generator(h);
+  const at::Tensor &s = tg::T(state);
+  std::lock_guard<std::mutex> lock(g.mutex());
+  g.set_state(s);
+  TG_CATCH
+}
+
+tg_error tg_manual_seed(uint64_t seed) {
+  TG_TRY
+  {
+    auto g = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_current_seed(seed);
+  }
+  auto &hooks = at::detail::getCUDAHooks();
+  for (int i = 0; i < hooks.getNumGPUs(); i++) {
+    auto g = hooks.getDefaultCUDAGenerator(i);
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_current_seed(seed);
+  }
+  TG_CATCH
+}
+
+// ---- global settings ----
+
+tg_error tg_set_num_threads(int n) {
+  TG_TRY
+  at::set_num_threads(n);
+  TG_CATCH
+}
+int tg_get_num_threads(void) { return at::get_num_threads(); }
+
+tg_error tg_set_num_interop_threads(int n) {
+  TG_TRY
+  at::set_num_interop_threads(n);
+  TG_CATCH
+}
+int tg_get_num_interop_threads(void) { return at::get_num_interop_threads(); }
+
+tg_error tg_set_deterministic(int on, int warn_only) {
+  TG_TRY
+  at::globalContext().setDeterministicAlgorithms(on != 0, warn_only != 0);
+  TG_CATCH
+}
+int tg_get_deterministic(void) { return at::globalContext().deterministicAlgorithms(); }
+
+void tg_set_cudnn(int deterministic, int benchmark) {
+  at::globalContext().setDeterministicCuDNN(deterministic != 0);
+  at::globalContext().setBenchmarkCuDNN(benchmark != 0);
+}
+void tg_get_cudnn(int *deterministic, int *benchmark) {
+  *deterministic = at::globalContext().deterministicCuDNN();
+  *benchmark = at::globalContext().benchmarkCuDNN();
+}
+
+int tg_cuda_available(void) { return at::detail::getCUDAHooks().hasCUDA() ? 1 : 0; }
+int tg_cuda_device_count(void) {
+  return tg_cuda_available() ? at::detail::getCUDAHooks().getNumGPUs() : 0;
+}
+int tg_cudnn_available(void) { return at::detail::getCUDAHooks().hasCuDNN() ? 1 : 0; }
+
+tg_error tg_cuda_synchronize(int device_index) {
+  TG_TRY
+  at::detail::getCUDAHooks().deviceSynchronize(device_index);
+  TG_CATCH
+}
+
+int tg_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
+void tg_set_grad_enabled(int on) { at::GradMode::set_enabled(on != 0); }
+
+const char *tg_version(void) { return TORCH_VERSION; }
+
+// ---- autograd ----
+
+tg_error tg_set_requires_grad(tg_tensor h, int on) {
+  TG_TRY
+  // set_requires_grad is a method on a const reference: it changes the
+  // shared TensorImpl, as Python's requires_grad_ does.
+  tg::T(h).set_requires_grad(on != 0);
+  TG_CATCH
+}
+
+tg_error tg_backward(tg_tensor h, tg_tensor grad, int retain_graph, int create_graph) {
+  TG_TRY
+  at::Tensor g;
+  if (grad != nullptr) g = tg::T(grad);
+  tg::T(h).backward(g, retain_graph != 0, create_graph != 0);
+  TG_CATCH
+}
+
+tg_error tg_grad(tg_tensor h, tg_tensor *out) { TG_RETURN(tg::T(h).grad()) }
+
+tg_error tg_set_grad(tg_tensor h, tg_tensor grad) {
+  TG_TRY
+  const at::Tensor &t = tg::T(h);
+  t.mutable_grad() = grad == nullptr ? at::Tensor() : tg::T(grad);
+  TG_CATCH
+}
+
+tg_error tg_retain_grad(tg_tensor h) {
+  TG_TRY
+  tg::T(h).retain_grad();
+  TG_CATCH
+}
+
+}  // extern "C"

@@ -1,0 +1,60 @@
+package torch
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import "fmt"
+
+// SetNumThreads sets the number of threads libtorch uses inside one op
+// (torch.set_num_threads). n must be positive.
+func SetNumThreads(n int) {
+	if n <= 0 {
+		panic(errorf("SetNumThreads", "thread count must be positive, got %d", n))
+	}
+	check("SetNumThreads", C.tg_set_num_threads(C.int(n)))
+}
+
+// NumThreads is the number of threads libtorch uses inside one op.
+func NumThreads() int { return int(C.tg_get_num_threads()) }
+
+// SetNumInteropThreads sets the size of libtorch's inter-op pool. As in
+// PyTorch it can be set once, before any parallel work; later calls fail.
+func SetNumInteropThreads(n int) error {
+	if n <= 0 {
+		return fmt.Errorf("torch: SetNumInteropThreads: thread count must be positive, got %d", n)
+	}
+	return Catch(func() error {
+		check("SetNumInteropThreads", C.tg_set_num_interop_threads(C.int(n)))
+		return nil
+	})
+}
+
+// NumInteropThreads is the size of libtorch's inter-op pool.
+func NumInteropThreads() int { return int(C.tg_get_num_interop_threads()) }
+
+// UseDeterministicAlgorithms makes ops use deterministic implementations
+// and fail (or, with warnOnly, warn) where none exists, like
+// torch.use_deterministic_algorithms.
+func UseDeterministicAlgorithms(on, warnOnly bool) {
+	check("UseDeterministicAlgorithms", C.tg_set_deterministic(cbool(on), cbool(warnOnly)))
+}
+
+// DeterministicAlgorithmsEnabled reports the setting of UseDeterministicAlgorithms.
+func DeterministicAlgorithmsEnabled() bool { return C.tg_get_deterministic() != 0 }
+
+// SetCuDNN sets torch.backends.cudnn.deterministic and .benchmark.
+func SetCuDNN(deterministic, benchmark bool) {
+	C.tg_set_cudnn(cbool(deterministic), cbool(benchmark))
+}
+
+// CuDNNFlags returns torch.backends.cudnn.deterministic and .benchmark.
+func CuDNNFlags() (deterministic, benchmark bool) {
+	var d, b C.int
+	C.tg_get_cudnn(&d, &b)
+	return d != 0, b != 0
+}
+
+// Version is the version of the libtorch linked in, e.g. "1.13.0".
+func Version() string { return C.GoString(C.tg_version()) }
