@@ -3,8 +3,8 @@ package torch
 import (
 	"runtime"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )

@@ -55,7 +55,9 @@ type probeError struct {
 	err       error
 }
 
-func (e *probeError) Error() string { return e.path + " -c 'import torch': " + e.err.Error() + ": " + e.out }
+func (e *probeError) Error() string {
+	return e.path + " -c 'import torch': " + e.err.Error() + ": " + e.out
+}
 
 // Prelude is prepended to every script: helpers to exchange tensors exactly.
 //

@@ -52,7 +52,8 @@
 //	float                       float64
 //	complex                     complex128
 //	str                         string
-//	bytes, bytearray            []byte
+//	bytes                       []byte
+//	bytearray                   ByteArray
 //	bool                        bool
 //	None                        nil
 //	torch.Size                  Size

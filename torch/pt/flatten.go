@@ -1,9 +1,13 @@
 package pt
 
 import (
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // NamedTensor is a tensor found by Flatten with its dotted key path.
@@ -129,4 +133,97 @@ func (f *flattener) walkItems(items []any, name string, depth int) error {
 		}
 	}
 	return nil
+}
+
+// JSONValue converts a non-tensor value of the data model to a value that
+// encoding/json marshals faithfully:
+//
+//	nil, bool, string, int64      themselves
+//	float64                       a json.Number that always has a "." or an
+//	                              exponent (2.0, not 2), or "nan", "inf", "-inf"
+//	complex128                    {"complex": [real, imag]}
+//	[]byte, ByteArray             {"bytes": "<hex>"}
+//	DType                         its name, e.g. "float32"
+//	Device                        its string, e.g. "cuda:0"
+//	Size, Tuple, []any, Set, ...  arrays of converted items
+//	*OrderedDict                  object keyed by KeyString of each key
+//	*Tensor                       {"dtype": "float32", "shape": [..]}
+//
+// Nesting deeper than MaxDepth is cut off with the string "...".
+func JSONValue(v any) any { return jsonValue(v, 0) }
+
+func jsonValue(v any, depth int) any {
+	if depth > MaxDepth {
+		return "..."
+	}
+	items := func(xs []any) []any {
+		out := make([]any, len(xs))
+		for i, x := range xs {
+			out[i] = jsonValue(x, depth+1)
+		}
+		return out
+	}
+	switch x := v.(type) {
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return "nan"
+		case math.IsInf(x, 1):
+			return "inf"
+		case math.IsInf(x, -1):
+			return "-inf"
+		}
+		return formatFloat(x)
+	case complex128:
+		return map[string]any{"complex": []any{jsonValue(real(x), depth+1), jsonValue(imag(x), depth+1)}}
+	case []byte:
+		return map[string]any{"bytes": hex.EncodeToString(x)}
+	case ByteArray:
+		return map[string]any{"bytes": hex.EncodeToString(x)}
+	case DType:
+		return x.String()
+	case Device:
+		return string(x)
+	case Size:
+		return append([]int64{}, x...)
+	case Tuple:
+		return items(x)
+	case []any:
+		return items(x)
+	case Set:
+		return items(x)
+	case FrozenSet:
+		return items(x)
+	case *OrderedDict:
+		out := make(map[string]any, x.Len())
+		for i := 0; i < x.Len(); i++ {
+			k, val := x.entry(i)
+			out[KeyString(k)] = jsonValue(val, depth+1)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[k] = jsonValue(val, depth+1)
+		}
+		return out
+	case *Tensor:
+		return map[string]any{"dtype": x.DType().String(), "shape": append([]int64{}, x.Shape...)}
+	}
+	return v
+}
+
+// formatFloat formats a finite float for JSON like encoding/json does, but
+// keeps it recognisable as a float: 2 becomes 2.0.
+func formatFloat(f float64) json.Number {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	s := strconv.FormatFloat(f, format, -1, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return json.Number(s)
 }

@@ -242,13 +242,17 @@ func newBytearrayGlobal(_ *unpickler, args []any) (any, error) {
 	}
 	switch {
 	case len(args) == 0:
-		return []byte{}, nil
+		return ByteArray{}, nil
 	case len(args) == 1:
 		if b, ok := args[0].([]byte); ok {
-			return b, nil
+			return ByteArray(b), nil
 		}
 	default:
-		return codecsEncodeGlobal(nil, args)
+		b, err := codecsEncodeGlobal(nil, args)
+		if err != nil {
+			return nil, err
+		}
+		return ByteArray(b.([]byte)), nil
 	}
 	return nil, fmt.Errorf("bytearray of a %s is not supported", typeName(args[0]))
 }

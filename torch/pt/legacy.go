@@ -115,7 +115,7 @@ func loadLegacy(r io.ReaderAt, size int64) (any, error) {
 		filled[key] = true
 		var hdr [8]byte
 		if err := readFull(r, hdr[:], pos); err != nil || size-pos < 8 {
-			return nil, errorf("legacy storage %q at byte %d: %v", key, pos, ErrTruncated)
+			return nil, errorf("legacy storage %q at byte %d: %w", key, pos, ErrTruncated)
 		}
 		pos += 8
 		n := int64(binary.LittleEndian.Uint64(hdr[:]))
@@ -124,7 +124,7 @@ func loadLegacy(r io.ReaderAt, size int64) (any, error) {
 		}
 		nbytes, _ := storageBytes(n, ls.st.DType)
 		if nbytes > size-pos {
-			return nil, errorf("legacy storage %q at byte %d: %d bytes declared, %d left: %v", key, pos, nbytes, size-pos, ErrTruncated)
+			return nil, errorf("legacy storage %q at byte %d: %d bytes declared, %d left: %w", key, pos, nbytes, size-pos, ErrTruncated)
 		}
 		buf := make([]byte, nbytes)
 		if nbytes > 0 {

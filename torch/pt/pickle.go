@@ -229,6 +229,7 @@ type unpickler struct {
 	// failing; only the legacy magic number needs that.
 	bigInts bool
 	proto   int
+	opPos   int64 // offset of the opcode being executed, for errors
 }
 
 // bigInt is the little-endian two's complement encoding of an integer that
@@ -244,8 +245,8 @@ func newUnpickler(in *pickleInput, where string) *unpickler {
 	}
 }
 
-// errAt wraps an error with the pickle name and the byte offset of the
-// opcode being executed.
+// pickleError wraps an error with the pickle name and the byte offset of
+// the opcode being executed.
 type pickleError struct {
 	where string
 	pos   int64
@@ -270,9 +271,9 @@ func (u *unpickler) load() (any, error) {
 	if err != nil {
 		var fe *forbiddenError
 		if errors.As(err, &fe) {
-			return nil, errorf("%s in %s (byte %d)", fe, u.where, u.in.pos)
+			return nil, errorf("%w in %s (byte %d)", fe, u.where, u.opPos)
 		}
-		return nil, &pickleError{where: u.where, pos: u.in.pos, err: err}
+		return nil, &pickleError{where: u.where, pos: u.opPos, err: err}
 	}
 	out, err := finalize(v)
 	if err != nil {
@@ -356,6 +357,7 @@ func (u *unpickler) readString(n uint64) (string, error) {
 func (u *unpickler) run() (any, error) {
 	in := u.in
 	for {
+		u.opPos = in.pos
 		op, err := in.readByte()
 		if err != nil {
 			return nil, err
@@ -514,7 +516,11 @@ func (u *unpickler) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			u.push(b)
+			if op == opByteArray8 {
+				u.push(ByteArray(b))
+			} else {
+				u.push(b)
+			}
 
 		case opEmptyTuple:
 			u.push(&pyTuple{})

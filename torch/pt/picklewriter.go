@@ -204,6 +204,12 @@ func (p *pickler) dump(v any, path string, depth int) error {
 		p.buf.WriteByte(opBinBytes)
 		p.buf.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(x))))
 		p.buf.Write(x)
+	case ByteArray:
+		p.global("builtins", "bytearray")
+		if err := p.dump([]byte(x), path, depth); err != nil {
+			return err
+		}
+		p.buf.Write([]byte{opTuple1, opReduce})
 	case Tuple:
 		return p.tuple(path, x, depth)
 	case []any:

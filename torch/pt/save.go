@@ -1,9 +1,7 @@
 package pt
 
 import (
-	"archive/zip"
 	"bufio"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +14,7 @@ const archiveName = "archive"
 
 // recordAlignment is the alignment, in bytes within the file, of every
 // record's payload, as torch.save writes it (so storages can be mapped).
+// See zipwriter.go.
 const recordAlignment = 64
 
 // Save writes v to path in torch.save's zip layout, readable by
@@ -53,57 +52,25 @@ func WriteTo(w io.Writer, v any) error {
 	if err := p.pickle(v); err != nil {
 		return err
 	}
-	cw := &countingWriter{w: w}
-	zw := zip.NewWriter(cw)
-	records := []struct {
+	zw := newZipWriter(w)
+	type record struct {
 		name string
 		data []byte
-	}{
-		{"data.pkl", p.buf.Bytes()},
-		{"byteorder", []byte("little")},
 	}
+	records := []record{{"data.pkl", p.buf.Bytes()}, {"byteorder", []byte("little")}}
 	for i, st := range p.storages {
-		records = append(records, struct {
-			name string
-			data []byte
-		}{"data/" + strconv.Itoa(i), st.Data})
+		records = append(records, record{"data/" + strconv.Itoa(i), st.Data})
 	}
-	records = append(records, struct {
-		name string
-		data []byte
-	}{"version", []byte("3\n")})
+	records = append(records, record{"version", []byte("3\n")})
 	for _, r := range records {
-		if err := writeRecord(zw, cw, archiveName+"/"+r.name, r.data); err != nil {
+		if err := zw.add(archiveName+"/"+r.name, r.data); err != nil {
 			return errorf("writing %s/%s: %w", archiveName, r.name, err)
 		}
 	}
-	if err := zw.Close(); err != nil {
+	if err := zw.close(); err != nil {
 		return errorf("writing zip directory: %w", err)
 	}
 	return nil
-}
-
-// writeRecord adds a stored entry whose payload starts at a multiple of
-// recordAlignment, padding with an extra field "FB" like torch does.
-func writeRecord(zw *zip.Writer, cw *countingWriter, name string, data []byte) error {
-	if err := zw.Flush(); err != nil {
-		return err
-	}
-	const localHeaderLen, extraHeaderLen = 30, 4
-	start := cw.n + localHeaderLen + int64(len(name)) + extraHeaderLen
-	pad := (recordAlignment - start%recordAlignment) % recordAlignment
-	extra := make([]byte, extraHeaderLen+pad)
-	copy(extra, "FB")
-	binary.LittleEndian.PutUint16(extra[2:], uint16(pad))
-	for i := extraHeaderLen; i < len(extra); i++ {
-		extra[i] = 'Z'
-	}
-	f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Extra: extra})
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	return err
 }
 
 // countingWriter counts the bytes written through it.

@@ -17,6 +17,9 @@ type Set []any
 // listed them.
 type FrozenSet []any
 
+// ByteArray is a Python bytearray (a bytes object decodes to []byte).
+type ByteArray []byte
+
 // Size is a torch.Size value (a tuple of dimension sizes, in elements).
 type Size []int64
 
@@ -220,6 +223,8 @@ func typeName(v any) string {
 		return "str"
 	case []byte:
 		return "bytes"
+	case ByteArray:
+		return "bytearray"
 	case *Tensor:
 		return "Tensor"
 	case *Storage:

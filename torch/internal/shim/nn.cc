@@ -1,4 +1,6 @@
 // Neural-network functions: layers' forward passes and losses.
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard: libtorch 2 no longer brings it in via ATen.h
+
 #include "internal.h"
 
 namespace {

@@ -26,6 +26,16 @@ void unref(tg_tensor h) {
   if (h->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete h;
 }
 
+// A CUDA device's default generator. libtorch 2 renamed the CUDA hooks'
+// getDefaultCUDAGenerator to getDefaultGenerator (from AcceleratorHooksInterface).
+const at::Generator &cuda_default_generator(at::DeviceIndex i) {
+#if TORCH_VERSION_MAJOR >= 2
+  return at::detail::getCUDAHooks().getDefaultGenerator(i);
+#else
+  return at::detail::getCUDAHooks().getDefaultCUDAGenerator(i);
+#endif
+}
+
 }  // namespace
 
 namespace tg {
@@ -268,7 +278,7 @@ tg_error tg_generator_new(int device_type, int device_index, tg_generator *out) 
     g = at::detail::createCPUGenerator();
   } else if (device_type == static_cast<int>(at::kCUDA)) {
     // A fresh CUDA generator is a copy of the device's default one, reseeded.
-    g = at::detail::getCUDAHooks().getDefaultCUDAGenerator(device_index).clone();
+    g = cuda_default_generator(static_cast<at::DeviceIndex>(device_index)).clone();
   } else {
     throw std::invalid_argument("generators exist for cpu and cuda only");
   }
@@ -280,7 +290,7 @@ tg_error tg_generator_default(int device_type, int device_index, tg_generator *o
   TG_TRY
   at::Device d(static_cast<at::DeviceType>(device_type), static_cast<at::DeviceIndex>(device_index));
   at::Generator g = d.is_cpu() ? at::detail::getDefaultCPUGenerator()
-                               : at::detail::getCUDAHooks().getDefaultCUDAGenerator(d.index());
+                               : cuda_default_generator(d.index());
   *out = new tg_generator_s{std::move(g)};
   TG_CATCH
 }
@@ -337,7 +347,7 @@ tg_error tg_manual_seed(uint64_t seed) {
   }
   auto &hooks = at::detail::getCUDAHooks();
   for (int i = 0; i < hooks.getNumGPUs(); i++) {
-    auto g = hooks.getDefaultCUDAGenerator(i);
+    auto g = cuda_default_generator(static_cast<at::DeviceIndex>(i));
     std::lock_guard<std::mutex> lock(g.mutex());
     g.set_current_seed(seed);
   }
