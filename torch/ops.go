@@ -282,3 +282,44 @@ func (t *Tensor) MatMul(o *Tensor) *Tensor {
 	runtime.KeepAlive(o)
 	return newTensor(out)
 }
+
+// Erfinv is the inverse error function.
+func (t *Tensor) Erfinv() *Tensor { return t.unary("Erfinv", C.TG_ERFINV) }
+
+// Erfinv_ is Erfinv in place; returns t.
+func (t *Tensor) Erfinv_() *Tensor { return t.unaryInPlace("Erfinv_", C.TG_ERFINV) }
+
+// SetData points t at src's data, dtype and device while t keeps its
+// identity (Python's `t.data = src`): what moving a module's parameters to
+// another device or dtype does, so that references to t stay valid.
+func (t *Tensor) SetData(src *Tensor) {
+	check("SetData", C.tg_set_data(t.handle("SetData"), src.handle("SetData")))
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(src)
+}
+
+// Uniform_ fills t with values drawn uniformly from [from, to), consuming
+// gen (nil: the default generator) as tensor.uniform_ does. Returns t.
+func (t *Tensor) Uniform_(from, to float64, gen *Generator) *Tensor {
+	check("Uniform_", C.tg_uniform_(t.handle("Uniform_"), C.double(from), C.double(to), gen.cHandle()))
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(gen)
+	return t
+}
+
+// Normal_ fills t with normal values of the given mean and standard
+// deviation, consuming gen (nil: the default generator). Returns t.
+func (t *Tensor) Normal_(mean, std float64, gen *Generator) *Tensor {
+	check("Normal_", C.tg_normal_(t.handle("Normal_"), C.double(mean), C.double(std), gen.cHandle()))
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(gen)
+	return t
+}
+
+// Bernoulli_ fills t with 1 with probability p and 0 otherwise. Returns t.
+func (t *Tensor) Bernoulli_(p float64, gen *Generator) *Tensor {
+	check("Bernoulli_", C.tg_bernoulli_(t.handle("Bernoulli_"), C.double(p), gen.cHandle()))
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(gen)
+	return t
+}

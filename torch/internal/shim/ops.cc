@@ -33,6 +33,7 @@ at::Tensor unary(int op, const at::Tensor &a) {
     case TG_ISNAN: return a.isnan();
     case TG_ISINF: return a.isinf();
     case TG_ISFINITE: return a.isfinite();
+    case TG_ERFINV: return a.erfinv();
   }
   throw std::invalid_argument("unknown unary op " + std::to_string(op));
 }
@@ -64,6 +65,7 @@ void unary_(int op, const at::Tensor &a) {
     case TG_ERF: a.erf_(); return;
     case TG_SILU: at::silu_(const_cast<at::Tensor &>(a)); return;
     case TG_LOGICAL_NOT: a.logical_not_(); return;
+    case TG_ERFINV: a.erfinv_(); return;
   }
   throw std::invalid_argument("unary op " + std::to_string(op) + " has no in-place form");
 }
@@ -229,6 +231,30 @@ tg_error tg_zero_(tg_tensor a) {
 tg_error tg_copy_(tg_tensor dst, tg_tensor src) {
   TG_TRY
   tg::T(dst).copy_(tg::T(src));
+  TG_CATCH
+}
+
+tg_error tg_set_data(tg_tensor dst, tg_tensor src) {
+  TG_TRY
+  tg::T(dst).set_data(tg::T(src));
+  TG_CATCH
+}
+
+tg_error tg_uniform_(tg_tensor a, double from, double to, tg_generator g) {
+  TG_TRY
+  tg::T(a).uniform_(from, to, tg::gen(g));
+  TG_CATCH
+}
+
+tg_error tg_normal_(tg_tensor a, double mean, double std, tg_generator g) {
+  TG_TRY
+  tg::T(a).normal_(mean, std, tg::gen(g));
+  TG_CATCH
+}
+
+tg_error tg_bernoulli_(tg_tensor a, double p, tg_generator g) {
+  TG_TRY
+  tg::T(a).bernoulli_(p, tg::gen(g));
   TG_CATCH
 }
 

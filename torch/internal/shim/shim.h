@@ -39,7 +39,7 @@ enum tg_unary_op {
   TG_NEG, TG_ABS, TG_EXP, TG_LOG, TG_SQRT, TG_RSQRT, TG_SIN, TG_COS, TG_TANH, TG_SIGMOID,
   TG_RELU, TG_FLOOR, TG_CEIL, TG_ROUND, TG_TRUNC, TG_SIGN, TG_RECIPROCAL, TG_SQUARE,
   TG_LOG1P, TG_EXPM1, TG_LOG2, TG_LOG10, TG_ERF, TG_SILU, TG_LOGICAL_NOT, TG_ISNAN, TG_ISINF,
-  TG_ISFINITE, TG_UNARY_COUNT
+  TG_ISFINITE, TG_ERFINV, TG_UNARY_COUNT
 };
 enum tg_binary_op {
   TG_ADD, TG_SUB, TG_MUL, TG_DIV, TG_FLOOR_DIVIDE, TG_REMAINDER, TG_POW, TG_ATAN2, TG_MAXIMUM,
@@ -140,6 +140,10 @@ tg_error tg_lerp_(tg_tensor a, tg_tensor end, tg_scalar weight);
 tg_error tg_fill_(tg_tensor a, tg_scalar v);
 tg_error tg_zero_(tg_tensor a);
 tg_error tg_copy_(tg_tensor dst, tg_tensor src);
+tg_error tg_set_data(tg_tensor dst, tg_tensor src); /* dst.data = src: same handle, new storage */
+tg_error tg_uniform_(tg_tensor a, double from, double to, tg_generator gen);
+tg_error tg_normal_(tg_tensor a, double mean, double std, tg_generator gen);
+tg_error tg_bernoulli_(tg_tensor a, double p, tg_generator gen);
 tg_error tg_pow_scalar_base(tg_scalar base, tg_tensor e, tg_tensor *out);
 tg_error tg_clamp(tg_tensor a, const tg_scalar *min, const tg_scalar *max, tg_tensor *out);
 tg_error tg_clamp_(tg_tensor a, const tg_scalar *min, const tg_scalar *max);
