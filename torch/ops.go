@@ -323,3 +323,13 @@ func (t *Tensor) Bernoulli_(p float64, gen *Generator) *Tensor {
 	runtime.KeepAlive(gen)
 	return t
 }
+
+// Random_ fills t with integers drawn uniformly from [0, 2^m], m being the
+// dtype's mantissa bits (for Int64, [0, 2^63)), exactly as tensor.random_():
+// DataLoader draws its per-epoch base seed this way. Returns t.
+func (t *Tensor) Random_(gen *Generator) *Tensor {
+	check("Random_", C.tg_random_(t.handle("Random_"), gen.cHandle()))
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(gen)
+	return t
+}

@@ -9,15 +9,20 @@ const (
 	// MaxDepth is the deepest nesting of containers Load accepts.
 	MaxDepth = 1000
 	// MaxNodes is the largest number of values Load accepts, counting a
-	// shared container once per place it appears.
+	// shared container once per place it appears. A pickle of n bytes may
+	// moreover expand to at most n + NodeAllowance values, which stops
+	// small files that share containers from expanding exponentially.
 	MaxNodes = 1 << 24
+	// NodeAllowance is the expansion a pickle may have beyond its size.
+	NodeAllowance = 1 << 16
 )
 
 // finalizer converts the VM's mutable containers (*pyList, *pyTuple,
 // *pySet) to the public types, keeping shared containers shared.
 type finalizer struct {
-	done   map[any]finalized
-	active map[any]bool
+	done     map[any]finalized
+	active   map[any]bool
+	maxNodes int64
 }
 
 type finalized struct {
@@ -25,9 +30,15 @@ type finalized struct {
 	size int64 // values in the expanded tree rooted here
 }
 
-// finalize converts an unpickled value to the public data model.
-func finalize(v any) (any, error) {
-	f := &finalizer{done: make(map[any]finalized), active: make(map[any]bool)}
+// finalize converts an unpickled value to the public data model. The
+// expanded tree may have at most pickleLen + NodeAllowance values (and at
+// most MaxNodes).
+func finalize(v any, pickleLen int64) (any, error) {
+	limit := int64(MaxNodes)
+	if pickleLen+NodeAllowance < limit {
+		limit = pickleLen + NodeAllowance
+	}
+	f := &finalizer{done: make(map[any]finalized), active: make(map[any]bool), maxNodes: limit}
 	out, _, err := f.conv(v, 0)
 	return out, err
 }
@@ -64,8 +75,8 @@ func (f *finalizer) conv(v any, depth int) (any, int64, error) {
 			}
 			out[i] = c
 			size += n
-			if size > MaxNodes {
-				return nil, fmt.Errorf("value tree has more than %d nodes", MaxNodes)
+			if size > f.maxNodes {
+				return nil, fmt.Errorf("value tree has more than %d nodes", f.maxNodes)
 			}
 		}
 		return out, nil
@@ -116,8 +127,8 @@ func (f *finalizer) conv(v any, depth int) (any, int64, error) {
 		}
 		out = x
 	}
-	if size > MaxNodes {
-		return nil, 0, fmt.Errorf("value tree has more than %d nodes", MaxNodes)
+	if size > f.maxNodes {
+		return nil, 0, fmt.Errorf("value tree has more than %d nodes", f.maxNodes)
 	}
 	f.done[v] = finalized{v: out, size: size}
 	return out, size, nil

@@ -24,8 +24,8 @@ type storageClass struct {
 // NEWOBJ may apply.
 var callables = map[string]func(u *unpickler, args []any) (any, error){
 	"collections.OrderedDict":                    newOrderedDictGlobal,
-	"builtins.set":                               func(_ *unpickler, a []any) (any, error) { return newSetGlobal(a, false) },
-	"builtins.frozenset":                         func(_ *unpickler, a []any) (any, error) { return newSetGlobal(a, true) },
+	"builtins.set":                               func(u *unpickler, a []any) (any, error) { return newSetGlobal(u, a, false) },
+	"builtins.frozenset":                         func(u *unpickler, a []any) (any, error) { return newSetGlobal(u, a, true) },
 	"builtins.complex":                           newComplexGlobal,
 	"builtins.bytearray":                         newBytearrayGlobal,
 	"_codecs.encode":                             codecsEncodeGlobal,
@@ -128,7 +128,7 @@ func iterItems(v any) ([]any, error) {
 	return nil, fmt.Errorf("expected a list, tuple or set, got %s", typeName(v))
 }
 
-func newOrderedDictGlobal(_ *unpickler, args []any) (any, error) {
+func newOrderedDictGlobal(u *unpickler, args []any) (any, error) {
 	if err := argCount(args, 0, 1); err != nil {
 		return nil, err
 	}
@@ -137,6 +137,9 @@ func newOrderedDictGlobal(_ *unpickler, args []any) (any, error) {
 		return d, nil
 	}
 	if src, ok := args[0].(*OrderedDict); ok {
+		if err := u.charge(src.Len()); err != nil {
+			return nil, err
+		}
 		for i := 0; i < src.Len(); i++ {
 			k, v := src.entry(i)
 			if err := d.Set(k, v); err != nil {
@@ -147,6 +150,9 @@ func newOrderedDictGlobal(_ *unpickler, args []any) (any, error) {
 	}
 	pairs, err := iterItems(args[0])
 	if err != nil {
+		return nil, err
+	}
+	if err := u.charge(len(pairs)); err != nil {
 		return nil, err
 	}
 	for _, p := range pairs {
@@ -161,7 +167,7 @@ func newOrderedDictGlobal(_ *unpickler, args []any) (any, error) {
 	return d, nil
 }
 
-func newSetGlobal(args []any, frozen bool) (any, error) {
+func newSetGlobal(u *unpickler, args []any, frozen bool) (any, error) {
 	if err := argCount(args, 0, 1); err != nil {
 		return nil, err
 	}
@@ -169,6 +175,9 @@ func newSetGlobal(args []any, frozen bool) (any, error) {
 	if len(args) == 1 {
 		items, err := iterItems(args[0])
 		if err != nil {
+			return nil, err
+		}
+		if err := u.charge(len(items)); err != nil {
 			return nil, err
 		}
 		for _, it := range items {
@@ -224,7 +233,7 @@ func latin1(s string) ([]byte, error) {
 	return out, nil
 }
 
-func codecsEncodeGlobal(_ *unpickler, args []any) (any, error) {
+func codecsEncodeGlobal(u *unpickler, args []any) (any, error) {
 	if err := argCount(args, 2, 2); err != nil {
 		return nil, err
 	}
@@ -233,10 +242,13 @@ func codecsEncodeGlobal(_ *unpickler, args []any) (any, error) {
 	if !ok || !ok2 || (enc != "latin1" && enc != "latin-1") {
 		return nil, errors.New("only encode(str, 'latin1') is supported")
 	}
+	if err := u.charge(len(s)); err != nil {
+		return nil, err
+	}
 	return latin1(s)
 }
 
-func newBytearrayGlobal(_ *unpickler, args []any) (any, error) {
+func newBytearrayGlobal(u *unpickler, args []any) (any, error) {
 	if err := argCount(args, 0, 2); err != nil {
 		return nil, err
 	}
@@ -248,7 +260,7 @@ func newBytearrayGlobal(_ *unpickler, args []any) (any, error) {
 			return ByteArray(b), nil
 		}
 	default:
-		b, err := codecsEncodeGlobal(nil, args)
+		b, err := codecsEncodeGlobal(u, args)
 		if err != nil {
 			return nil, err
 		}
@@ -257,14 +269,14 @@ func newBytearrayGlobal(_ *unpickler, args []any) (any, error) {
 	return nil, fmt.Errorf("bytearray of a %s is not supported", typeName(args[0]))
 }
 
-func newSizeGlobal(_ *unpickler, args []any) (any, error) {
+func newSizeGlobal(u *unpickler, args []any) (any, error) {
 	if err := argCount(args, 0, 1); err != nil {
 		return nil, err
 	}
 	if len(args) == 0 {
 		return Size{}, nil
 	}
-	dims, err := intTuple(args[0])
+	dims, err := intTuple(u, args[0])
 	if err != nil {
 		return nil, err
 	}
@@ -290,12 +302,18 @@ func newDeviceGlobal(_ *unpickler, args []any) (any, error) {
 }
 
 // intTuple converts a tuple, list or Size of ints to []int64.
-func intTuple(v any) ([]int64, error) {
+func intTuple(u *unpickler, v any) ([]int64, error) {
 	if s, ok := v.(Size); ok {
+		if err := u.charge(len(s)); err != nil {
+			return nil, err
+		}
 		return append([]int64{}, s...), nil
 	}
 	items, err := iterItems(v)
 	if err != nil {
+		return nil, err
+	}
+	if err := u.charge(len(items)); err != nil {
 		return nil, err
 	}
 	out := make([]int64, len(items))
@@ -320,11 +338,11 @@ func newView(u *unpickler, storageArg, offsetArg, sizeArg, strideArg any) (*Tens
 	if !ok {
 		return nil, fmt.Errorf("storage offset is a %s, not an int", typeName(offsetArg))
 	}
-	shape, err := intTuple(sizeArg)
+	shape, err := intTuple(u, sizeArg)
 	if err != nil {
 		return nil, fmt.Errorf("size: %w", err)
 	}
-	stride, err := intTuple(strideArg)
+	stride, err := intTuple(u, strideArg)
 	if err != nil {
 		return nil, fmt.Errorf("stride: %w", err)
 	}

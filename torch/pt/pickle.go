@@ -230,6 +230,25 @@ type unpickler struct {
 	bigInts bool
 	proto   int
 	opPos   int64 // offset of the opcode being executed, for errors
+	// work counts the items that allowlisted callables copy; a pickle may
+	// make them copy at most workPerByte times its size plus workAllowance
+	// items, so that calling them over and over on one shared argument
+	// cannot amplify a small file into a huge allocation.
+	work, maxWork int64
+}
+
+const (
+	workPerByte   = 16
+	workAllowance = 1 << 20
+)
+
+// charge accounts for n items copied by a callable.
+func (u *unpickler) charge(n int) error {
+	u.work += int64(n)
+	if u.maxWork > 0 && u.work > u.maxWork {
+		return fmt.Errorf("pickle makes its callables copy more than %d items", u.maxWork)
+	}
+	return nil
 }
 
 // bigInt is the little-endian two's complement encoding of an integer that
@@ -267,6 +286,8 @@ func (e *forbiddenError) Unwrap() error { return ErrForbiddenGlobal }
 
 // load runs the pickle to its STOP opcode and returns the finalized value.
 func (u *unpickler) load() (any, error) {
+	start := u.in.pos
+	u.maxWork = workPerByte*(u.in.size-start) + workAllowance
 	v, err := u.run()
 	if err != nil {
 		var fe *forbiddenError
@@ -275,7 +296,7 @@ func (u *unpickler) load() (any, error) {
 		}
 		return nil, &pickleError{where: u.where, pos: u.opPos, err: err}
 	}
-	out, err := finalize(v)
+	out, err := finalize(v, u.in.pos-start)
 	if err != nil {
 		return nil, errorf("%s: %v", u.where, err)
 	}

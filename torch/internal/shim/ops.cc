@@ -258,6 +258,12 @@ tg_error tg_bernoulli_(tg_tensor a, double p, tg_generator g) {
   TG_CATCH
 }
 
+tg_error tg_random_(tg_tensor a, tg_generator g) {
+  TG_TRY
+  tg::T(a).random_(tg::gen(g));
+  TG_CATCH
+}
+
 tg_error tg_pow_scalar_base(tg_scalar base, tg_tensor e, tg_tensor *out) {
   TG_RETURN(at::pow(tg::scalar(base), tg::T(e)))
 }

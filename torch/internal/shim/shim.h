@@ -144,6 +144,7 @@ tg_error tg_set_data(tg_tensor dst, tg_tensor src); /* dst.data = src: same hand
 tg_error tg_uniform_(tg_tensor a, double from, double to, tg_generator gen);
 tg_error tg_normal_(tg_tensor a, double mean, double std, tg_generator gen);
 tg_error tg_bernoulli_(tg_tensor a, double p, tg_generator gen);
+tg_error tg_random_(tg_tensor a, tg_generator gen); /* tensor.random_(): [0, 2^mantissa or 2^63) */
 tg_error tg_pow_scalar_base(tg_scalar base, tg_tensor e, tg_tensor *out);
 tg_error tg_clamp(tg_tensor a, const tg_scalar *min, const tg_scalar *max, tg_tensor *out);
 tg_error tg_clamp_(tg_tensor a, const tg_scalar *min, const tg_scalar *max);
