@@ -107,8 +107,9 @@ func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) *Tensor {
 type PoolOptions struct {
 	Kernel, Stride, Padding, Dilation []int64
 	CeilMode                          bool
-	// CountIncludePad counts padding zeros in averages (AvgPool2d; PyTorch's default is true).
-	CountIncludePad bool
+	// CountExcludePad leaves padding zeros out of averages (AvgPool2d's
+	// count_include_pad=False; PyTorch's default counts them).
+	CountExcludePad bool
 }
 
 func maxPool(op string, nd int, x *Tensor, o PoolOptions) *Tensor {
@@ -146,7 +147,7 @@ func AvgPool2d(x *Tensor, o PoolOptions) *Tensor {
 	}
 	var out C.tg_tensor
 	check(op, C.tg_avg_pool2d(x.handle(op), int64s(kernel), int64s(stride), int64s(perDim(op, "padding", o.Padding, 2, 0)),
-		cbool(o.CeilMode), cbool(o.CountIncludePad), &out))
+		cbool(o.CeilMode), cbool(!o.CountExcludePad), &out))
 	runtime.KeepAlive(x)
 	return newTensor(out)
 }

@@ -5,7 +5,12 @@ package torch
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+)
 
 // SetNumThreads sets the number of threads libtorch uses inside one op
 // (torch.set_num_threads). n must be positive.
@@ -58,3 +63,17 @@ func CuDNNFlags() (deterministic, benchmark bool) {
 
 // Version is the version of the libtorch linked in, e.g. "1.13.0".
 func Version() string { return C.GoString(C.tg_version()) }
+
+// init fixes libtorch's intra-op thread count once, process-wide. libtorch
+// otherwise takes it from the OpenMP state of whichever OS thread asks
+// first, and Go runs ops on many threads; some kernels' rounding depends on
+// the count. TORCHGO_NUM_THREADS overrides the default of one per CPU.
+func init() {
+	n := runtime.NumCPU()
+	if s := os.Getenv("TORCHGO_NUM_THREADS"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil && v > 0 {
+			n = v
+		}
+	}
+	C.tg_set_num_threads(C.int(n))
+}

@@ -66,8 +66,11 @@ func (e *probeError) Error() string {
 //	IN      -> the JSON input given to Run
 //	out(v)  -> print v as the JSON result (call once)
 const Prelude = `
-import sys, json, torch
+import os, sys, json, torch
 torch.set_printoptions(profile="default")
+# The same intra-op thread count as the Go side (torch's init), since some
+# kernels' rounding depends on it.
+torch.set_num_threads(int(os.environ.get("TORCHGO_NUM_THREADS") or os.cpu_count()))
 def enc(t):
     t = t.detach().cpu().contiguous()
     raw = t.view(torch.int16) if t.dtype == torch.bfloat16 else t

@@ -36,7 +36,10 @@
 // element counts, tensor extents) is checked against the bytes actually
 // available before anything is allocated. A tensor that would read past the
 // end of its storage is refused. Malformed input yields an error, never a
-// panic; nesting depth and the size of the decoded value tree are bounded.
+// panic; nesting depth and the size of the decoded value tree are bounded
+// (see MaxDepth, MaxNodes and NodeAllowance), reference cycles are refused,
+// and the work allowlisted callables do is bounded by the size of the
+// pickle, so a small file cannot expand into a huge allocation.
 //
 // # Data model
 //

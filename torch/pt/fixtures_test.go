@@ -240,6 +240,8 @@ func TestFixtureDetails(t *testing.T) {
 		require.Equal(t, complex(1.5, -2), x, name)
 		x, _ = d.Get("bytes")
 		require.Equal(t, []byte{0, 1, 0xfe}, x, name)
+		x, _ = d.Get("bytearray")
+		require.Equal(t, ByteArray("ab"), x, name)
 		hp, _ := d.Get("hyper_parameters")
 		betas, _ := hp.(*OrderedDict).Get("betas")
 		require.Equal(t, Tuple{0.9, 0.999}, betas, name)

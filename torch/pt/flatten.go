@@ -12,14 +12,14 @@ import (
 
 // NamedTensor is a tensor found by Flatten with its dotted key path.
 type NamedTensor struct {
-	Name   string
-	Tensor *Tensor
+	Name   string  // dotted key path, "" for a top-level tensor
+	Tensor *Tensor // the tensor itself, not a copy
 }
 
 // NamedValue is a non-tensor leaf found by Flatten with its dotted key path.
 type NamedValue struct {
-	Name  string
-	Value any
+	Name  string // dotted key path, "" for a top-level value
+	Value any    // a value of the data model
 }
 
 // Flatten walks nested containers (*OrderedDict, map[string]any, []any,

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,7 +55,7 @@ func checkLayout(t testing.TB, b []byte, storages int) {
 	require.Equal(t, want, got)
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i%10))) }
+func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestRoundTripFixtures(t *testing.T) {
 	for _, e := range goodFixtures(t) {
@@ -64,9 +65,7 @@ func TestRoundTripFixtures(t *testing.T) {
 			var buf bytes.Buffer
 			require.NoError(t, WriteTo(&buf, v))
 			n := distinctStorages(t, v)
-			if n <= 10 {
-				checkLayout(t, buf.Bytes(), n)
-			}
+			checkLayout(t, buf.Bytes(), n)
 			back, err := LoadReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 			require.NoError(t, err)
 			ts, vals := describe(t, back)
@@ -144,20 +143,19 @@ func TestSaveIsAtomic(t *testing.T) {
 
 func TestWriterRefuses(t *testing.T) {
 	st := &Storage{DType: Float32, Data: make([]byte, 16)}
+	cyc := make([]any, 1)
+	cyc[0] = cyc
 	cases := map[string]any{
 		"extent past storage": &Tensor{Storage: st, Offset: 2, Shape: []int64{3}, Stride: []int64{1}},
 		"shape/stride length": &Tensor{Storage: st, Shape: []int64{2}, Stride: nil},
 		"nil storage":         &Tensor{Shape: []int64{}},
+		"ragged storage":      &Tensor{Storage: &Storage{DType: Int32, Data: make([]byte, 5)}, Shape: []int64{}},
 		"bad utf8":            "\xff",
 		"unsupported type":    struct{}{},
 		"invalid dtype":       DType(200),
 		"bad device":          Device("cuda:x"),
-		"unhashable key":      nil, // built below
+		"cycle":               cyc,
 	}
-	cyc := make([]any, 1)
-	cyc[0] = cyc
-	cases["cycle"] = cyc
-	delete(cases, "unhashable key")
 	for name, v := range cases {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -177,7 +175,7 @@ func TestWriterValues(t *testing.T) {
 		"c64": complex64(complex(1, 2)), "big": int64(1) << 40, "neg": int64(-1) << 40,
 		"min": int64(-1) << 63, "set": Set{int64(1)}, "fs": FrozenSet{"x"},
 		"dev": Device("cuda:1"), "cpu": Device("cpu"), "dt": BFloat16, "size": Size{2, 0},
-		"tuple": Tuple{int64(1), "a", nil, true, Tuple{}}, "bytes": []byte{1, 2},
+		"tuple": Tuple{int64(1), "a", nil, true, Tuple{}}, "bytes": []byte{1, 2}, "ba": ByteArray{3},
 	}
 	var buf bytes.Buffer
 	require.NoError(t, WriteTo(&buf, in))
@@ -190,7 +188,7 @@ func TestWriterValues(t *testing.T) {
 		"c64": complex(1, 2), "big": int64(1) << 40, "neg": int64(-1) << 40,
 		"min": int64(-1) << 63, "set": Set{int64(1)}, "fs": FrozenSet{"x"},
 		"dev": Device("cuda:1"), "cpu": Device("cpu"), "dt": BFloat16, "size": Size{2, 0},
-		"tuple": Tuple{int64(1), "a", nil, true, Tuple{}}, "bytes": []byte{1, 2},
+		"tuple": Tuple{int64(1), "a", nil, true, Tuple{}}, "bytes": []byte{1, 2}, "ba": ByteArray{3},
 	}
 	require.Equal(t, len(want), d.Len())
 	for k, w := range want {

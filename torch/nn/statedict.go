@@ -1,0 +1,195 @@
+package nn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/torchgo/torchgo/torch"
+	"github.com/torchgo/torchgo/torch/pt"
+)
+
+// LoadResult lists the keys LoadStateDict could not match, like PyTorch's
+// _IncompatibleKeys.
+type LoadResult struct {
+	MissingKeys    []string // the module's keys absent from the state dict
+	UnexpectedKeys []string // the state dict's keys the module does not have
+}
+
+// String is PyTorch's repr: "<All keys matched successfully>" when nothing
+// is missing or unexpected.
+func (r LoadResult) String() string {
+	if len(r.MissingKeys) == 0 && len(r.UnexpectedKeys) == 0 {
+		return "<All keys matched successfully>"
+	}
+	return fmt.Sprintf("_IncompatibleKeys(missing_keys=%s, unexpected_keys=%s)", pyList(r.MissingKeys), pyList(r.UnexpectedKeys))
+}
+
+func pyList(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = "'" + k + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func quoted(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = `"` + k + `"`
+	}
+	return strings.Join(q, ", ")
+}
+
+func torchSize(shape []int64) string {
+	s := make([]string, len(shape))
+	for i, d := range shape {
+		s[i] = fmt.Sprint(d)
+	}
+	return "torch.Size([" + strings.Join(s, ", ") + "])"
+}
+
+func sameShape(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadStateDict copies the tensors of sd into m's parameters and
+// persistent buffers by name (converting dtype and device as copy_ does),
+// like module.load_state_dict. With strict, missing or unexpected keys are
+// an error; a shape mismatch always is. The error text is PyTorch's
+// ("Error(s) in loading state_dict for Net:\n\tMissing key(s) in
+// state_dict: ..."). Unlike PyTorch, a failed load changes nothing.
+func (m *Module) LoadStateDict(sd []Named, strict bool) (LoadResult, error) {
+	given := make(map[string]*torch.Tensor, len(sd))
+	for _, n := range sd {
+		if n.Tensor == nil {
+			return LoadResult{}, fmt.Errorf("nn: LoadStateDict: entry %q is nil", n.Name)
+		}
+		given[n.Name] = n.Tensor
+	}
+	own := m.StateDict()
+	defer func() {
+		for _, o := range own {
+			o.Tensor.Close()
+		}
+	}()
+	var res LoadResult
+	var mismatches []string
+	ownNames := make(map[string]bool, len(own))
+	for _, o := range own {
+		ownNames[o.Name] = true
+		src, ok := given[o.Name]
+		if !ok {
+			res.MissingKeys = append(res.MissingKeys, o.Name)
+			continue
+		}
+		if want, got := o.Tensor.Shape(), src.Shape(); !sameShape(want, got) {
+			mismatches = append(mismatches, fmt.Sprintf("size mismatch for %s: copying a param with shape %s from checkpoint, the shape in current model is %s.",
+				o.Name, torchSize(got), torchSize(want)))
+		}
+	}
+	for _, n := range sd {
+		if !ownNames[n.Name] {
+			res.UnexpectedKeys = append(res.UnexpectedKeys, n.Name)
+		}
+	}
+	var msgs []string
+	if strict && len(res.MissingKeys) > 0 {
+		msgs = append(msgs, fmt.Sprintf("Missing key(s) in state_dict: %s. ", quoted(res.MissingKeys)))
+	}
+	if strict && len(res.UnexpectedKeys) > 0 {
+		msgs = append(msgs, fmt.Sprintf("Unexpected key(s) in state_dict: %s. ", quoted(res.UnexpectedKeys)))
+	}
+	msgs = append(msgs, mismatches...)
+	if len(msgs) > 0 {
+		return res, fmt.Errorf("Error(s) in loading state_dict for %s:\n\t%s", m.TypeName(), strings.Join(msgs, "\n\t"))
+	}
+	err := torch.Catch(func() error {
+		torch.NoGrad(func() {
+			for _, o := range own {
+				if src, ok := given[o.Name]; ok {
+					o.Tensor.Copy_(src)
+				}
+			}
+		})
+		return nil
+	})
+	return res, err
+}
+
+// StateDictToPT converts a state dict to the collections.OrderedDict that
+// Python's state_dict() returns, with host copies of the tensors, for pt.Save.
+func StateDictToPT(sd []Named) *pt.OrderedDict {
+	d := pt.NewOrderedDict()
+	for _, n := range sd {
+		d.MustSet(n.Name, n.Tensor.ToPT())
+	}
+	return d
+}
+
+// StateDictFromPT converts a dict of name → tensor read from a PyTorch
+// file into a state dict. Any non-tensor value is an error naming its key.
+func StateDictFromPT(d *pt.OrderedDict) ([]Named, error) {
+	var out []Named
+	for _, k := range d.Keys() {
+		name, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("nn: state dict key %v is a %T, not a string", k, k)
+		}
+		v, _ := d.Get(k)
+		p, ok := v.(*pt.Tensor)
+		if !ok {
+			return nil, fmt.Errorf("nn: state dict entry %q is a %T, not a tensor", name, v)
+		}
+		t, err := torch.FromPT(p)
+		if err != nil {
+			return nil, fmt.Errorf("nn: state dict entry %q: %w", name, err)
+		}
+		out = append(out, Named{name, t})
+	}
+	return out, nil
+}
+
+// Save writes m's state dict to path in PyTorch's format, atomically, so
+// that Python's torch.load + load_state_dict reads it.
+func (m *Module) Save(path string) error {
+	var d *pt.OrderedDict
+	err := torch.Catch(func() error {
+		torch.WithScope(func(*torch.Scope) { d = StateDictToPT(m.StateDict()) })
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return pt.Save(path, d)
+}
+
+// Load reads a state dict that Python's torch.save(model.state_dict(),
+// path) wrote (or Save) and loads it into m as LoadStateDict does.
+func (m *Module) Load(path string, strict bool) (LoadResult, error) {
+	v, err := pt.Load(path)
+	if err != nil {
+		return LoadResult{}, err
+	}
+	d, ok := v.(*pt.OrderedDict)
+	if !ok {
+		return LoadResult{}, fmt.Errorf("nn: %s holds a %T, not a state dict", path, v)
+	}
+	sd, err := StateDictFromPT(d)
+	if err != nil {
+		return LoadResult{}, fmt.Errorf("nn: %s: %w", path, err)
+	}
+	defer func() {
+		for _, n := range sd {
+			n.Tensor.Close()
+		}
+	}()
+	return m.LoadStateDict(sd, strict)
+}
