@@ -44,7 +44,7 @@ func (n *Net) Forward(x *torch.Tensor) *torch.Tensor {
 	return n.FC2.Forward(n.FC1.Forward(h).ReLU())
 }
 
-const NetPy = `
+const netPy = `
 import torch.nn as nn, torch.nn.functional as F
 class Net(nn.Module):
     def __init__(self):
@@ -64,7 +64,7 @@ func TestSeedNetInitMatchesPyTorch(t *testing.T) {
 		SD   []pyref.Tensor `json:"sd"`
 		Out  pyref.Tensor   `json:"out"`
 	}
-	pyref.Run(t, NetPy+`
+	pyref.Run(t, netPy+`
 torch.manual_seed(0)
 net = Net()
 sd = net.state_dict()
@@ -202,7 +202,7 @@ res[%q] = {"y": enc(y), "sd": [[k, enc(v)] for k, v in layer.state_dict().items(
 
 func TestLoadStateDictMessagesMatchPyTorch(t *testing.T) {
 	var want map[string]string
-	pyref.Run(t, NetPy+`
+	pyref.Run(t, netPy+`
 def msg(f):
     try:
         return repr(f())
