@@ -24,6 +24,7 @@ extern "C" {
 
 typedef struct tg_tensor_s *tg_tensor;
 typedef struct tg_generator_s *tg_generator;
+typedef struct tg_script_s *tg_script;
 typedef char *tg_error;
 
 /* A Python-style number: kind 0 = float (f), 1 = int (i), 2 = bool (i != 0). */
@@ -238,6 +239,16 @@ tg_error tg_interpolate(tg_tensor x, const int64_t *size, int64_t nd, int mode /
 tg_error tg_one_hot(tg_tensor x, int64_t num_classes, tg_tensor *out);
 tg_error tg_clip_grad_norm(const tg_tensor *params, int64_t n, double max_norm, double norm_type,
                            double *total);
+
+/* ---- TorchScript (jit.cc) ---- */
+/* device_type -1: where the file says */
+tg_error tg_script_load(const char *path, int device_type, int device_index, tg_script *out);
+void tg_script_free(tg_script m);
+tg_error tg_script_train(tg_script m, int on);
+/* Runs forward on n tensors; the result must be a tensor or a tuple/list of
+ * tensors, returned as a malloc'ed array of *nout handles. */
+tg_error tg_script_forward(tg_script m, const tg_tensor *inputs, int64_t n, tg_tensor **out,
+                           int64_t *nout);
 
 #ifdef __cplusplus
 }
