@@ -130,9 +130,25 @@ mount_in bind "$repo" /src
 mount_in bind "$cache/go-build-trixie" /root/.cache/go-build
 mount_in bind "$cache/gopath-trixie" /root/go
 
+# One intra-op thread unless the caller says otherwise: Debian's libtorch
+# 1.13 starts with at::get_num_threads() == 1, trixie's 2.6 with one per core,
+# and on a small machine 2.6's spinning OpenMP workers, OpenBLAS's pthreads
+# and go test's parallel packages fight over the cores (the seed model's
+# training step went from ~8 ms to ~100+ ms on 2 cores).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# Pass through the test knobs (TORCHGO_*, e.g. TORCHGO_RSS_TRACE) and the
+# thread-count variables, if set; everything else is a clean environment.
+passenv=()
+while IFS='=' read -r name _; do
+  case $name in
+    TORCHGO_CACHE | TORCHGO_PYTHON | TORCHGO_TEST_ARGS | TORCHGO_TRIXIE_MIRROR) ;;
+    TORCHGO_* | OMP_NUM_THREADS | OPENBLAS_NUM_THREADS) passenv+=("$name=${!name}") ;;
+  esac
+done < <(env)
+
 outfile=$(mktemp)
 set +e
-chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 "${passenv[@]}" \
   PATH=/opt/go/bin:/usr/local/bin:/usr/bin:/bin \
   GOROOT=/opt/go GOPATH=/root/go GOMODCACHE=/opt/gomodcache GOCACHE=/root/.cache/go-build \
   GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GOSUMDB=off CGO_ENABLED=1 \
