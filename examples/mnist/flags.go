@@ -1,0 +1,75 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/torchgo/torchgo/torch"
+)
+
+// config holds the command line.
+type config struct {
+	data        string
+	epochs      int
+	batchSize   int
+	lr          float64
+	seed        uint64
+	device      torch.Device
+	out         string
+	metricsJSON string
+	noProgress  bool
+}
+
+func parseFlags(args []string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("mnist", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.data, "data", "data", "torchvision data root holding MNIST/raw (scripts/setup.sh fills ./data)")
+	fs.IntVar(&c.epochs, "epochs", 80, "training epochs (the seed's recipe passes 97% test accuracy after about 70)")
+	fs.IntVar(&c.batchSize, "batch-size", 256, "batch size")
+	fs.Float64Var(&c.lr, "lr", 0.01, "SGD learning rate")
+	fs.Uint64Var(&c.seed, "seed", 0, "seed for the split, the initial weights and the shuffling")
+	accel := fs.String("accelerator", "auto", "cpu, cuda or auto (cuda when available)")
+	devices := fs.Int("devices", 1, "number of devices (1; several need --strategy ddp, not built yet)")
+	fs.StringVar(&c.out, "out", ".", "folder for mnist.pt and sample.png")
+	fs.StringVar(&c.metricsJSON, "metrics-json", "", "write per-epoch metrics to this JSON file")
+	fs.BoolVar(&c.noProgress, "no-progress", false, "print no per-epoch lines")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fs.SetOutput(nil)
+			fs.PrintDefaults()
+		}
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case c.epochs < 1:
+		return c, fmt.Errorf("--epochs must be at least 1, got %d", c.epochs)
+	case c.batchSize < 1:
+		return c, fmt.Errorf("--batch-size must be at least 1, got %d", c.batchSize)
+	case c.lr <= 0:
+		return c, fmt.Errorf("--lr must be positive, got %g", c.lr)
+	case *devices != 1:
+		return c, fmt.Errorf("--devices %d: only one device is supported so far", *devices)
+	}
+	switch *accel {
+	case "cpu":
+		c.device = torch.CPU
+	case "cuda":
+		if !torch.CUDAIsAvailable() {
+			return c, fmt.Errorf("--accelerator cuda: CUDA is not available (libtorch %s)", torch.Version())
+		}
+		c.device = torch.CUDA(0)
+	case "auto":
+		c.device = torch.CPU
+		if torch.CUDAIsAvailable() {
+			c.device = torch.CUDA(0)
+		}
+	default:
+		return c, fmt.Errorf("--accelerator %q: want cpu, cuda or auto", *accel)
+	}
+	return c, nil
+}
