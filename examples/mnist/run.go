@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/torchgo/torchgo/examples/internal/seed"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
 	F "github.com/torchgo/torchgo/torch/nn/functional"
@@ -34,7 +35,7 @@ type runMetrics struct {
 
 // evaluate returns the mean loss (weighted by batch size) and the accuracy
 // of model over a loader.
-func evaluate(model *Net, loader *data.Loader, dev torch.Device) (loss, acc float64, err error) {
+func evaluate(model *seed.Net, loader *data.Loader, dev torch.Device) (loss, acc float64, err error) {
 	var sum float64
 	var correct, n int64
 	it := loader.Iter()
@@ -96,7 +97,7 @@ func run(c config, out io.Writer) (err error) {
 		return err
 	}
 	torch.ManualSeed(c.seed)
-	model := NewNet()
+	model := seed.NewNet()
 	model.To(c.device)
 	opt, err := optim.NewSGD(model.Parameters(), optim.SGDOptions{LR: c.lr})
 	if err != nil {
@@ -166,7 +167,7 @@ func run(c config, out io.Writer) (err error) {
 		return err
 	}
 	// Reload into a fresh Net, as the seed does, and predict train[0].
-	fresh := NewNet()
+	fresh := seed.NewNet()
 	res, err := fresh.Load(weights, true)
 	if err != nil {
 		return err

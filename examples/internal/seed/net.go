@@ -1,4 +1,5 @@
-package main
+// Package seed holds the seed walkthrough's network, shared by the examples.
+package seed
 
 import (
 	"github.com/torchgo/torchgo/torch"
