@@ -31,6 +31,10 @@ type runMetrics struct {
 	Epochs   []epochMetrics `json:"epochs"`
 	TestLoss float64        `json:"test_loss"`
 	TestAcc  float64        `json:"test_acc"`
+	// PredictUS is the median latency of one single-image prediction, µs.
+	PredictUS float64 `json:"predict_us"`
+	// PeakRSSMB is the process's peak resident set size, MiB.
+	PeakRSSMB float64 `json:"peak_rss_mb"`
 }
 
 // evaluate returns the mean loss (weighted by batch size) and the accuracy
@@ -189,6 +193,8 @@ func run(c config, out io.Writer) (err error) {
 		return err
 	}
 	fmt.Fprintf(out, "train[0]: label %d, predicted %d; image in %s\n", train.Labels.Select(0, 0).ItemInt(), pred, png)
+	metrics.PredictUS = predictLatency(fresh, sample)
+	metrics.PeakRSSMB = peakRSSMB()
 
 	if c.metricsJSON != "" {
 		b, err := json.MarshalIndent(metrics, "", "  ")

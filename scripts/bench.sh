@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The benchmark, in one invocation on one machine: the seed's pipeline in
+# Python PyTorch (torchvision MNIST + DataLoader), a plain libtorch C++ loop
+# with the data pre-loaded (the floor for any binding of the same kernels),
+# and the Go example. Prints seconds per epoch (mean of epochs after the
+# first), single-sample predict latency, peak RSS, and Go's ratios.
+# EPOCHS (default 3) sets the epochs of each run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+. scripts/env.sh
+epochs=${EPOCHS:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cxxflags=(-O2 -std=c++17 -I/usr/include/torch/csrc/api/include)
+ldflags=(-ltorch -ltorch_cpu -lc10)
+if [ -n "${LIBTORCH:-}" ]; then
+  read -r -a cxxflags <<<"-O2 -std=c++17 $CGO_CXXFLAGS"
+  read -r -a ldflags <<<"$CGO_LDFLAGS -ltorch -ltorch_cpu -lc10"
+fi
+g++ "${cxxflags[@]}" scripts/bench/floor.cc -o "$work/floor" "${ldflags[@]}"
+go build -o "$work/mnist" ./examples/mnist
+
+threads=${TORCHGO_NUM_THREADS:-$(nproc)}
+export OMP_NUM_THREADS=$threads TORCHGO_NUM_THREADS=$threads
+"$TORCHGO_PYTHON" scripts/bench/seed_python.py data "$epochs" >"$work/python.json"
+"$work/floor" data "$epochs" >"$work/cpp.json"
+"$work/mnist" --data data --epochs "$epochs" --out "$work" --no-progress --metrics-json "$work/go.json" >/dev/null
+
+"$TORCHGO_PYTHON" - "$work" "$epochs" "$threads" <<'PY'
+import json, os, platform, sys
+work, epochs, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+py = json.load(open(os.path.join(work, "python.json")))
+cpp = json.load(open(os.path.join(work, "cpp.json")))
+go = json.load(open(os.path.join(work, "go.json")))
+go["epoch_s"] = [e["train_s"] for e in go["epochs"]]
+def epoch(r):
+    e = r["epoch_s"][1:] or r["epoch_s"]
+    return sum(e) / len(e)
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+print(f"machine: {cpu}, {os.cpu_count()} CPUs, {threads} intra-op threads; {epochs} epochs each (mean of epochs 2..)")
+print(f"{'':28}{'epoch s':>10}{'predict µs':>12}{'peak RSS MB':>13}")
+for name, r in [("Python seed pipeline", py), ("C++ libtorch floor", cpp), ("Go (examples/mnist)", go)]:
+    print(f"{name:28}{epoch(r):>10.3f}{r['predict_us']:>12.1f}{r['peak_rss_mb']:>13.0f}")
+print(f"Go/C++ epoch {epoch(go)/epoch(cpp):.2f}x, Go/Python epoch {epoch(go)/epoch(py):.2f}x, "
+      f"Go/C++ predict {go['predict_us']/cpp['predict_us']:.2f}x, Go/Python predict {go['predict_us']/py['predict_us']:.2f}x")
+rss = [e["rss_mb"] for e in go["epochs"]]
+print(f"Go RSS after epoch 1: {rss[0]:.0f} MB, after epoch {len(rss)}: {rss[-1]:.0f} MB ({100*(rss[-1]/rss[0]-1):+.1f}%)")
+PY
