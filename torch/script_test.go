@@ -17,15 +17,7 @@ func TestScriptModulesFromPython(t *testing.T) {
 	var want map[string]pyref.Tensor
 	pyref.Run(t, `
 import torch.nn as nn, torch.nn.functional as F
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
-        self.fc1 = nn.Linear(784, 100)
-        self.fc2 = nn.Linear(100, 10)
-    def forward(self, x):
-        h = F.max_pool2d(self.conv(x), 2).view(-1, 784)
-        return self.fc2(F.relu(self.fc1(h)))
+from seednet import Net
 class Two(nn.Module):
     def forward(self, x, y):
         return x + y, (x * y).sum()

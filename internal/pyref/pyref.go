@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -64,6 +66,7 @@ func (e *probeError) Error() string {
 //	enc(t)  -> {"dtype": "float32", "shape": [...], "hex": little-endian bytes}
 //	dec(d)  -> the tensor enc produced
 //	IN      -> the JSON input given to Run
+//	scripts/ is on the path: `from seednet import Net` is the seed's network
 //	out(v)  -> print v as the JSON result (call once)
 const Prelude = `
 import os, sys, json, torch
@@ -99,6 +102,7 @@ func Run(t testing.TB, script string, input, result any) {
 		t.Fatalf("pyref: encoding input: %v", err)
 	}
 	cmd := exec.Command(py, "-c", Prelude+script)
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+scriptsDir())
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -108,6 +112,13 @@ func Run(t testing.TB, script string, input, result any) {
 	if err := json.Unmarshal(stdout.Bytes(), result); err != nil {
 		t.Fatalf("pyref: decoding python output: %v\n%s", err, stdout.String())
 	}
+}
+
+// scriptsDir is the repository's scripts folder, put on Python's path so
+// that scripts can import shared definitions (seednet.Net).
+func scriptsDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "scripts")
 }
 
 // Tensor is a tensor as exchanged with Python: dtype name, shape and the

@@ -1,19 +1,14 @@
 """The seed's pipeline in Python PyTorch: torchvision MNIST + DataLoader.
 usage: seed_python.py DATA_ROOT EPOCHS → prints JSON like floor.cc."""
 import json, resource, sys, time
-import torch, torch.nn as nn, torch.nn.functional as F
+import os
+import torch, torch.nn.functional as F
 import torchvision
 from torchvision import transforms
 
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
-        self.fc1 = nn.Linear(784, 100)
-        self.fc2 = nn.Linear(100, 10)
-    def forward(self, x):
-        h = F.max_pool2d(self.conv(x), 2).view(-1, 784)
-        return self.fc2(F.relu(self.fc1(h)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from seednet import Net  # noqa: E402
+
 
 root, epochs = sys.argv[1], int(sys.argv[2])
 ds = torchvision.datasets.MNIST(root, train=True, download=False, transform=transforms.Compose([transforms.ToTensor()]))

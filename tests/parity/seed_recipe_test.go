@@ -37,17 +37,9 @@ func (n *net) Forward(x *torch.Tensor) *torch.Tensor {
 }
 
 const seedRecipePy = `
-import torch.nn as nn, torch.nn.functional as F, torchvision
+import torch.nn.functional as F, torchvision
 from torchvision import transforms
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
-        self.fc1 = nn.Linear(784, 100)
-        self.fc2 = nn.Linear(100, 10)
-    def forward(self, x):
-        h = F.max_pool2d(self.conv(x), 2).view(-1, 784)
-        return self.fc2(F.relu(self.fc1(h)))
+from seednet import Net
 ds = torchvision.datasets.MNIST(IN, train=True, download=False, transform=transforms.Compose([transforms.ToTensor()]))
 torch.manual_seed(0)
 train, val = torch.utils.data.random_split(ds, [48000, 12000])
