@@ -1,0 +1,328 @@
+package lightning
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/torchgo/torchgo/torch"
+)
+
+// Toggle is a three-state option: Default (Lightning's choice for the
+// hook), On or Off.
+type Toggle int8
+
+// Toggle values.
+const (
+	Default Toggle = iota
+	On
+	Off
+)
+
+func (t Toggle) or(def bool) bool {
+	switch t {
+	case On:
+		return true
+	case Off:
+		return false
+	}
+	return def
+}
+
+// LogOptions are the options of Log (Lightning's self.log arguments).
+type LogOptions struct {
+	// ProgBar shows the value in the progress bar (prog_bar).
+	ProgBar bool
+	// NoLogger keeps the value from the loggers (logger=False).
+	NoLogger bool
+	// OnStep logs the value of each step (on_step). Default: on in
+	// training hooks, off in validation and test hooks.
+	OnStep Toggle
+	// OnEpoch logs the epoch aggregate (on_epoch). Default: off in
+	// training steps and batch hooks, on elsewhere. With both OnStep and
+	// OnEpoch the keys are name_step and name_epoch.
+	OnEpoch Toggle
+	// Reduce is the epoch aggregate: "mean" (default; weighted by batch
+	// size), "sum", "max" or "min" (reduce_fx).
+	Reduce string
+	// BatchSize weights the value in the epoch mean; 0: the size of the
+	// batch's first tensor along dim 0 (1 when it has none).
+	BatchSize int
+}
+
+// result is one logged key of a loop: its options and aggregates.
+type result struct {
+	name             string
+	onStep, onEpoch  bool
+	progBar, logger  bool
+	reduce           string
+	last             float64 // value of the current step
+	stepFresh        bool    // logged since the last step flush
+	sum, weight, ext float64 // weighted sum, total weight, max/min
+	n                int     // values aggregated this epoch
+}
+
+func (r *result) epochValue() float64 {
+	switch r.reduce {
+	case "sum":
+		return r.sum
+	case "max", "min":
+		return r.ext
+	}
+	return r.sum / r.weight
+}
+
+// forked is the key of a step or epoch value: name_step / name_epoch when
+// both are logged.
+func (r *result) forked(onStep bool) string {
+	if r.onStep && r.onEpoch {
+		if onStep {
+			return r.name + "_step"
+		}
+		return r.name + "_epoch"
+	}
+	return r.name
+}
+
+// results are the values logged in one loop (Lightning's _ResultCollection).
+type results struct {
+	training bool
+	order    []*result
+	byName   map[string]*result
+	epochEnd bool // the loop reached its epoch end: views use epoch values
+}
+
+func newResults(training bool) *results {
+	return &results{training: training, byName: map[string]*result{}}
+}
+
+// view is Lightning's _ResultCollection.metrics(on_step): the values for
+// the loggers, the callbacks and the progress bar.
+type view struct {
+	log, callback, pbar map[string]float64
+}
+
+func (rs *results) metrics(onStep bool) view {
+	v := view{log: map[string]float64{}, callback: map[string]float64{}, pbar: map[string]float64{}}
+	for _, r := range rs.order {
+		var val float64
+		switch {
+		case onStep && r.onStep && r.stepFresh:
+			val = r.last
+		case !onStep && r.onEpoch && r.n > 0:
+			val = r.epochValue()
+		default:
+			continue
+		}
+		name, forked := r.name, r.forked(onStep)
+		if r.logger {
+			v.log[forked] = val
+		}
+		if rs.training || (r.onEpoch && !onStep) {
+			v.callback[name] = val
+			v.callback[forked] = val
+		}
+		if r.progBar {
+			v.pbar[forked] = val
+		}
+	}
+	return v
+}
+
+// stepDone marks the step values as flushed.
+func (rs *results) stepDone() {
+	for _, r := range rs.order {
+		r.stepFresh = false
+	}
+}
+
+// logValue reads a logged value into a float64.
+func logValue(name string, v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case int32:
+		return float64(x), nil
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	case *torch.Tensor:
+		if x == nil {
+			return 0, fmt.Errorf("lightning: self.log(%q, value) was called with a nil tensor", name)
+		}
+		if n := x.Numel(); n != 1 {
+			return 0, fmt.Errorf("lightning: self.log(%s, %v) was called, but the tensor must have a single element. You can try doing `self.log(%s, your_tensor.mean())`", name, x.Shape(), name)
+		}
+		return x.Item(), nil
+	}
+	return 0, fmt.Errorf("lightning: self.log(%q, value) was called with a value of type %T; use a number or a one-element tensor", name, v)
+}
+
+// hookDefaults returns Lightning's default on_step and on_epoch for a
+// hook (LightningModule.__auto_choose_log_on_step/epoch): on_step only in
+// training steps and batch-level training hooks, on_epoch elsewhere.
+func hookDefaults(hook string, training bool) (onStep, onEpoch bool) {
+	if training {
+		switch hook {
+		case "training_step", "on_train_batch_start", "on_train_batch_end",
+			"on_before_backward", "on_after_backward", "on_before_optimizer_step", "on_before_zero_grad":
+			return true, false
+		}
+		return false, true
+	}
+	return false, true
+}
+
+// log is Base.Log's work, in the trainer's current loop and hook.
+func (t *Trainer) log(name string, value any, o LogOptions) {
+	if t.cfg.Barebones {
+		return
+	}
+	rs := t.active
+	if rs == nil {
+		panic(fmt.Errorf("lightning: self.log(%q) was called outside a training, validation or test loop", name))
+	}
+	v, err := logValue(name, value)
+	if err != nil {
+		panic(err)
+	}
+	defStep, defEpoch := hookDefaults(t.hook, rs.training)
+	onStep, onEpoch := o.OnStep.or(defStep), o.OnEpoch.or(defEpoch)
+	reduce := o.Reduce
+	if reduce == "" {
+		reduce = "mean"
+	}
+	switch reduce {
+	case "mean", "sum", "max", "min":
+	default:
+		panic(fmt.Errorf("lightning: self.log(%q): reduce %q is not one of mean, sum, max, min", name, reduce))
+	}
+	r := rs.byName[name]
+	if r == nil {
+		r = &result{name: name}
+		rs.byName[name] = r
+		rs.order = append(rs.order, r)
+	}
+	r.onStep, r.onEpoch, r.progBar, r.logger, r.reduce = onStep, onEpoch, o.ProgBar, !o.NoLogger, reduce
+	r.last, r.stepFresh = v, true
+	if onEpoch {
+		w := 1.0
+		if reduce == "mean" {
+			bs := o.BatchSize
+			if bs <= 0 {
+				bs = t.batchSize()
+			}
+			w = float64(bs)
+		}
+		switch reduce {
+		case "mean":
+			r.sum += v * w
+			r.weight += w
+		case "sum":
+			r.sum += v
+		case "max":
+			if r.n == 0 || v > r.ext || math.IsNaN(v) {
+				r.ext = v
+			}
+		case "min":
+			if r.n == 0 || v < r.ext || math.IsNaN(v) {
+				r.ext = v
+			}
+		}
+		r.n++
+	}
+}
+
+// batchSize infers the current batch's size once per batch.
+func (t *Trainer) batchSize() int {
+	if t.curBatchSize == 0 {
+		t.curBatchSize = 1
+		if n, ok := inferBatchSize(t.curBatch); ok {
+			t.curBatchSize = n
+		}
+	}
+	return t.curBatchSize
+}
+
+// flushStep publishes the active loop's step values: callback and progress
+// bar metrics always, the loggers when log is true (at step).
+func (t *Trainer) flushStep(log bool, step int, withEpoch bool) {
+	rs := t.active
+	if rs == nil {
+		return
+	}
+	v := rs.metrics(true)
+	rs.stepDone()
+	merge(t.callbackMetrics, v.callback)
+	merge(t.progressBarMetrics, v.pbar)
+	if log {
+		t.logMetrics(v.log, step, withEpoch)
+	}
+}
+
+// flushEpoch publishes the epoch aggregates of rs and sends them to the
+// loggers (unless sanity checking); it returns the callback view.
+func (t *Trainer) flushEpoch(rs *results, step int) map[string]float64 {
+	v := rs.metrics(false)
+	merge(t.callbackMetrics, v.callback)
+	merge(t.progressBarMetrics, v.pbar)
+	if !t.sanityChecking {
+		t.logMetrics(v.log, step, true)
+	}
+	return v.callback
+}
+
+// logMetrics sends metrics to the loggers (Lightning's
+// _LoggerConnector.log_metrics): logged metrics are updated, "epoch" is
+// added for the loggers when withEpoch.
+func (t *Trainer) logMetrics(m map[string]float64, step int, withEpoch bool) {
+	if len(t.loggers) == 0 || len(m) == 0 {
+		return
+	}
+	merge(t.loggedMetrics, m)
+	out := make(map[string]float64, len(m)+1)
+	merge(out, m)
+	if withEpoch {
+		if _, ok := out["epoch"]; !ok {
+			out["epoch"] = float64(t.currentEpoch)
+		}
+	}
+	for _, l := range t.loggers {
+		if err := l.LogMetrics(out, step); err != nil && t.logErr == nil {
+			t.logErr = err
+		}
+	}
+}
+
+// LogMetrics sends metrics straight to the loggers at step (what callbacks
+// such as LearningRateMonitor do); they also become logged metrics.
+func (t *Trainer) LogMetrics(m map[string]float64, step int) { t.logMetrics(m, step, true) }
+
+func merge(dst, src map[string]float64) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+func copyMetrics(m map[string]float64) map[string]float64 {
+	out := make(map[string]float64, len(m))
+	merge(out, m)
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
