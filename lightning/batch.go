@@ -1,6 +1,9 @@
 package lightning
 
-import "github.com/torchgo/torchgo/torch"
+import (
+	"github.com/torchgo/torchgo/torch"
+	"github.com/torchgo/torchgo/torch/data"
+)
 
 // DeviceMover is a batch type that moves its own tensors to a device (the
 // default transfer handles *torch.Tensor, []*torch.Tensor, []any,
@@ -46,6 +49,8 @@ func moveBatch(batch any, d torch.Device) any {
 			out[i] = moveBatch(v, d).(*torch.Tensor)
 		}
 		return out
+	case data.Batch:
+		return data.Batch(moveBatch([]any(x), d).([]any))
 	case []any:
 		out := make([]any, len(x))
 		for i, v := range x {
@@ -90,6 +95,8 @@ func inferBatchSize(batch any) (int, bool) {
 				return n, true
 			}
 		}
+	case data.Batch:
+		return inferBatchSize([]any(x))
 	case []any:
 		for _, v := range x {
 			if n, ok := inferBatchSize(v); ok {

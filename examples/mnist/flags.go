@@ -15,7 +15,9 @@ type config struct {
 	batchSize   int
 	lr          float64
 	seed        uint64
-	device      torch.Device
+	accelerator string
+	ckptDir     string
+	resume      string
 	out         string
 	metricsJSON string
 	noProgress  bool
@@ -33,6 +35,8 @@ func parseFlags(args []string) (config, error) {
 	accel := fs.String("accelerator", "auto", "cpu, cuda or auto (cuda when available)")
 	devices := fs.Int("devices", 1, "number of devices (1; several need --strategy ddp, not built yet)")
 	fs.StringVar(&c.out, "out", ".", "folder for mnist.pt and sample.png")
+	fs.StringVar(&c.ckptDir, "ckpt-dir", "out", "root of lightning_logs/version_N (metrics.csv, checkpoints)")
+	fs.StringVar(&c.resume, "resume", "", "resume training from this .ckpt (or \"last\")")
 	fs.StringVar(&c.metricsJSON, "metrics-json", "", "write per-epoch metrics to this JSON file")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "print no per-epoch lines")
 	if err := fs.Parse(args); err != nil {
@@ -56,20 +60,14 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--devices %d: only one device is supported so far", *devices)
 	}
 	switch *accel {
-	case "cpu":
-		c.device = torch.CPU
+	case "cpu", "auto":
 	case "cuda":
 		if !torch.CUDAIsAvailable() {
 			return c, fmt.Errorf("--accelerator cuda: CUDA is not available (libtorch %s)", torch.Version())
 		}
-		c.device = torch.CUDA(0)
-	case "auto":
-		c.device = torch.CPU
-		if torch.CUDAIsAvailable() {
-			c.device = torch.CUDA(0)
-		}
 	default:
 		return c, fmt.Errorf("--accelerator %q: want cpu, cuda or auto", *accel)
 	}
+	c.accelerator = *accel
 	return c, nil
 }

@@ -6,13 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/torchgo/torchgo/examples/internal/seed"
+	"github.com/torchgo/torchgo/lightning"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
-	F "github.com/torchgo/torchgo/torch/nn/functional"
-	"github.com/torchgo/torchgo/torch/optim"
 	"github.com/torchgo/torchgo/vision/datasets"
 	"github.com/torchgo/torchgo/vision/imageio"
 )
@@ -35,34 +33,6 @@ type runMetrics struct {
 	PredictUS float64 `json:"predict_us"`
 	// PeakRSSMB is the process's peak resident set size, MiB.
 	PeakRSSMB float64 `json:"peak_rss_mb"`
-}
-
-// evaluate returns the mean loss (weighted by batch size) and the accuracy
-// of model over a loader.
-func evaluate(model *seed.Net, loader *data.Loader, dev torch.Device) (loss, acc float64, err error) {
-	var sum float64
-	var correct, n int64
-	it := loader.Iter()
-	defer it.Close()
-	model.Eval()
-	defer model.Train(true)
-	for it.Next() {
-		b := it.Batch()
-		torch.NoGrad(func() {
-			torch.WithScope(func(*torch.Scope) {
-				x, y := b.Tensor(0).To(dev), b.Tensor(1).To(dev)
-				logits := model.Forward(x)
-				size := y.Size(0)
-				sum += F.CrossEntropy(logits, y).Item() * float64(size)
-				correct += logits.ArgmaxDim(1, false).Eq(y).Sum().ItemInt()
-				n += size
-			})
-		})
-	}
-	if err := it.Err(); err != nil {
-		return 0, 0, err
-	}
-	return sum / float64(n), float64(correct) / float64(n), nil
 }
 
 func run(c config, out io.Writer) (err error) {
@@ -101,65 +71,44 @@ func run(c config, out io.Writer) (err error) {
 		return err
 	}
 	torch.ManualSeed(c.seed)
-	model := seed.NewNet()
-	model.To(c.device)
-	opt, err := optim.NewSGD(model.Parameters(), optim.SGDOptions{LR: c.lr})
-	if err != nil {
-		return err
-	}
-	trainLoader, err := data.NewLoader(parts[0], data.BatchSize(c.batchSize), data.Shuffle(true))
-	if err != nil {
-		return err
-	}
-	valLoader, err := data.NewLoader(parts[1], data.BatchSize(c.batchSize))
-	if err != nil {
-		return err
-	}
-	testLoader, err := data.NewLoader(testSet, data.BatchSize(c.batchSize))
-	if err != nil {
-		return err
-	}
-
-	var metrics runMetrics
-	for epoch := 0; epoch < c.epochs; epoch++ {
-		var sum float64
-		var n int64
-		var trainTime time.Duration
-		it := trainLoader.Iter()
-		for it.Next() {
-			b := it.Batch()
-			start := time.Now()
-			torch.WithScope(func(*torch.Scope) {
-				x, y := b.Tensor(0).To(c.device), b.Tensor(1).To(c.device)
-				loss := F.CrossEntropy(model.Forward(x), y)
-				opt.ZeroGrad()
-				loss.Backward()
-				opt.Step()
-				size := y.Size(0)
-				sum += loss.Item() * float64(size)
-				n += size
-			})
-			trainTime += time.Since(start)
-		}
-		if err := it.Err(); err != nil {
-			return err
-		}
-		it.Close()
-		valLoss, valAcc, err := evaluate(model, valLoader, c.device)
+	model := &litNet{Net: seed.NewNet(), lr: c.lr}
+	loader := func(ds data.Dataset, shuffle bool) (lightning.Loader, error) {
+		l, err := data.NewLoader(ds, data.BatchSize(c.batchSize), data.Shuffle(shuffle))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		m := epochMetrics{Epoch: epoch, TrainLoss: sum / float64(n), ValLoss: valLoss, ValAcc: valAcc,
-			TrainS: trainTime.Seconds(), RSSMB: rssMB()}
-		metrics.Epochs = append(metrics.Epochs, m)
-		if !c.noProgress {
-			fmt.Fprintf(out, "Epoch %d: loss=%.4f val_loss=%.4f val_acc=%.4f (%.2fs)\n", epoch, m.TrainLoss, valLoss, valAcc, m.TrainS)
-		}
+		return lightning.FromDataLoader(l), nil
 	}
-	metrics.TestLoss, metrics.TestAcc, err = evaluate(model, testLoader, c.device)
+	var loaders lightning.Data
+	if loaders.Train, err = loader(parts[0], true); err != nil {
+		return err
+	}
+	if loaders.Val, err = loader(parts[1], false); err != nil {
+		return err
+	}
+	if loaders.Test, err = loader(testSet, false); err != nil {
+		return err
+	}
+	trainer, err := lightning.NewTrainer(lightning.Config{
+		MaxEpochs:          c.epochs,
+		Accelerator:        c.accelerator,
+		Devices:            1,
+		DefaultRootDir:     c.ckptDir,
+		DisableProgressBar: c.noProgress,
+		Out:                out,
+	})
 	if err != nil {
 		return err
 	}
+	if err := trainer.Fit(model, &loaders, c.resume); err != nil {
+		return err
+	}
+	metrics := runMetrics{Epochs: model.epochs}
+	tm, err := trainer.Test(model, &loaders, "")
+	if err != nil {
+		return err
+	}
+	metrics.TestLoss, metrics.TestAcc = tm["test_loss"], tm["test_acc"]
 	fmt.Fprintf(out, "test_loss=%.4f test_acc=%.4f\n", metrics.TestLoss, metrics.TestAcc)
 
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
@@ -182,7 +131,8 @@ func run(c config, out io.Writer) (err error) {
 	var sample *torch.Tensor
 	torch.NoGrad(func() {
 		torch.WithScope(func(s *torch.Scope) {
-			sample = train.ToTensor().Select(0, 0)
+			// ToTensor of train[0] alone: (1, 28, 28) floats in [0, 1].
+			sample = train.Images.Select(0, 0).Unsqueeze(0).To(torch.Float32).DivScalar(255)
 			s.Keep(sample)
 			pred = fresh.Forward(sample.Unsqueeze(0)).ArgmaxDim(1, false).ItemInt()
 		})
