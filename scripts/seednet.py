@@ -1,5 +1,5 @@
 """The seed walkthrough's network, shared by the Python side of tests,
-benchmarks and example trainers (Go's counterpart: examples/internal/seed)."""
+benchmarks and example trainers (Go's counterpart: vision/models.Net)."""
 import torch.nn as nn
 import torch.nn.functional as F
 

@@ -15,14 +15,14 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/torchgo/torchgo/examples/internal/seed"
+	"github.com/torchgo/torchgo/vision/models"
 )
 
 func main() {
 	weights := flag.String("weights", "out/mnist.pt", "state dict of the seed's Net (torch.save(net.state_dict(), ...))")
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	flag.Parse()
-	net := seed.NewNet()
+	net := models.NewNet()
 	if _, err := net.Load(*weights, true); err != nil {
 		fmt.Fprintln(os.Stderr, "inference:", err)
 		os.Exit(1)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/torchgo/torchgo/examples/internal/seed"
+	"github.com/torchgo/torchgo/vision/models"
 	"github.com/torchgo/torchgo/internal/pyref"
 	"github.com/torchgo/torchgo/vision/datasets"
 )
@@ -42,7 +42,7 @@ func TestServerMatchesPythonOnMNIST(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(out, &want))
 
-	net := seed.NewNet()
+	net := models.NewNet()
 	_, err = net.Load(weights, true)
 	require.NoError(t, err)
 	srv := httptest.NewServer(newServer(net).routes())
@@ -74,7 +74,7 @@ func TestServerMatchesPythonOnMNIST(t *testing.T) {
 }
 
 func TestServerRejectsBadInput(t *testing.T) {
-	srv := httptest.NewServer(newServer(seed.NewNet()).routes())
+	srv := httptest.NewServer(newServer(models.NewNet()).routes())
 	defer srv.Close()
 	for name, body := range map[string][]byte{"garbage": []byte("not an image"), "empty": nil} {
 		resp, err := http.Post(srv.URL+"/predict", "image/png", bytes.NewReader(body))

@@ -3,7 +3,7 @@ package main
 import (
 	"time"
 
-	"github.com/torchgo/torchgo/examples/internal/seed"
+	"github.com/torchgo/torchgo/vision/models"
 	"github.com/torchgo/torchgo/lightning"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
@@ -15,7 +15,7 @@ import (
 // seed's metric names (loss, val_loss, val_acc, test_loss, test_acc), and
 // SGD. It also gathers the per-epoch figures of --metrics-json.
 type litNet struct {
-	*seed.Net
+	*models.Net
 	lightning.Base
 	lr float64
 

@@ -4,13 +4,13 @@ import (
 	"sort"
 	"time"
 
-	"github.com/torchgo/torchgo/examples/internal/seed"
+	"github.com/torchgo/torchgo/vision/models"
 	"github.com/torchgo/torchgo/torch"
 )
 
 // predictLatency is the median time, in µs, of classifying one image
 // (1, 28, 28) as the seed does: forward, argmax, read the class.
-func predictLatency(net *seed.Net, img *torch.Tensor) float64 {
+func predictLatency(net *models.Net, img *torch.Tensor) float64 {
 	const runs = 2000
 	times := make([]float64, runs)
 	torch.NoGrad(func() {

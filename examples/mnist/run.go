@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/torchgo/torchgo/examples/internal/seed"
+	"github.com/torchgo/torchgo/vision/models"
 	"github.com/torchgo/torchgo/lightning"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
@@ -71,7 +71,7 @@ func run(c config, out io.Writer) (err error) {
 		return err
 	}
 	torch.ManualSeed(c.seed)
-	model := &litNet{Net: seed.NewNet(), lr: c.lr}
+	model := &litNet{Net: models.NewNet(), lr: c.lr}
 	loader := func(ds data.Dataset, shuffle bool) (lightning.Loader, error) {
 		l, err := data.NewLoader(ds, data.BatchSize(c.batchSize), data.Shuffle(shuffle))
 		if err != nil {
@@ -120,7 +120,7 @@ func run(c config, out io.Writer) (err error) {
 		return err
 	}
 	// Reload into a fresh Net, as the seed does, and predict train[0].
-	fresh := seed.NewNet()
+	fresh := models.NewNet()
 	res, err := fresh.Load(weights, true)
 	if err != nil {
 		return err

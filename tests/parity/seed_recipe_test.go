@@ -11,30 +11,11 @@ import (
 	"github.com/torchgo/torchgo/internal/pyref"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
-	"github.com/torchgo/torchgo/torch/nn"
 	F "github.com/torchgo/torchgo/torch/nn/functional"
 	"github.com/torchgo/torchgo/torch/optim"
 	"github.com/torchgo/torchgo/vision/datasets"
+	"github.com/torchgo/torchgo/vision/models"
 )
-
-type net struct {
-	nn.Module
-	Conv     *nn.Conv2d
-	FC1, FC2 *nn.Linear
-}
-
-func newNet() *net {
-	n := &net{}
-	n.Conv = nn.Add(n, "conv", nn.NewConv2d(1, 4, 3, nn.ConvConfig{Padding: 1}))
-	n.FC1 = nn.Add(n, "fc1", nn.NewLinear(784, 100))
-	n.FC2 = nn.Add(n, "fc2", nn.NewLinear(100, 10))
-	return n
-}
-
-func (n *net) Forward(x *torch.Tensor) *torch.Tensor {
-	h := F.MaxPool2d(n.Conv.Forward(x), 2).View(-1, 784)
-	return n.FC2.Forward(F.ReLU(n.FC1.Forward(h)))
-}
 
 const seedRecipePy = `
 import torch.nn.functional as F, torchvision
@@ -87,7 +68,7 @@ func TestSeedRecipeMatchesPyTorch(t *testing.T) {
 	parts, err := data.RandomSplit(ds, []int{48000, 12000}, nil)
 	require.NoError(t, err)
 	torch.ManualSeed(0)
-	model := newNet()
+	model := models.NewNet()
 	opt, err := optim.NewSGD(model.Parameters(), optim.SGDOptions{LR: 0.01})
 	require.NoError(t, err)
 	trainLoader, err := data.NewLoader(parts[0], data.BatchSize(256), data.Shuffle(true))
