@@ -22,15 +22,18 @@ fi
 g++ "${cxxflags[@]}" scripts/bench/floor.cc -o "$work/floor" "${ldflags[@]}"
 go build -o "$work/mnist" ./examples/mnist
 
-threads=${TORCHGO_NUM_THREADS:-$(nproc)}
-export OMP_NUM_THREADS=$threads TORCHGO_NUM_THREADS=$threads
+# Each runtime uses PyTorch's default thread count unless TORCHGO_NUM_THREADS
+# sets one for all three; each reports what it used.
+if [ -n "${TORCHGO_NUM_THREADS:-}" ]; then
+  export OMP_NUM_THREADS=$TORCHGO_NUM_THREADS
+fi
 "$TORCHGO_PYTHON" scripts/bench/seed_python.py data "$epochs" >"$work/python.json"
 "$work/floor" data "$epochs" >"$work/cpp.json"
 "$work/mnist" --data data --epochs "$epochs" --out "$work" --no-progress --metrics-json "$work/go.json" >/dev/null
 
-"$TORCHGO_PYTHON" - "$work" "$epochs" "$threads" <<'PY'
+"$TORCHGO_PYTHON" - "$work" "$epochs" <<'PY'
 import json, os, platform, sys
-work, epochs, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+work, epochs = sys.argv[1], int(sys.argv[2])
 py = json.load(open(os.path.join(work, "python.json")))
 cpp = json.load(open(os.path.join(work, "cpp.json")))
 go = json.load(open(os.path.join(work, "go.json")))
@@ -39,10 +42,10 @@ def epoch(r):
     e = r["epoch_s"][1:] or r["epoch_s"]
     return sum(e) / len(e)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
-print(f"machine: {cpu}, {os.cpu_count()} CPUs, {threads} intra-op threads; {epochs} epochs each (mean of epochs 2..)")
-print(f"{'':28}{'epoch s':>10}{'predict µs':>12}{'peak RSS MB':>13}")
+print(f"machine: {cpu}, {os.cpu_count()} CPUs; {epochs} epochs each (mean of epochs 2..)")
+print(f"{'':28}{'epoch s':>10}{'predict µs':>12}{'peak RSS MB':>13}{'threads':>9}")
 for name, r in [("Python seed pipeline", py), ("C++ libtorch floor", cpp), ("Go (examples/mnist)", go)]:
-    print(f"{name:28}{epoch(r):>10.3f}{r['predict_us']:>12.1f}{r['peak_rss_mb']:>13.0f}")
+    print(f"{name:28}{epoch(r):>10.3f}{r['predict_us']:>12.1f}{r['peak_rss_mb']:>13.0f}{r['threads']:>9}")
 print(f"Go/C++ epoch {epoch(go)/epoch(cpp):.2f}x, Go/Python epoch {epoch(go)/epoch(py):.2f}x, "
       f"Go/C++ predict {go['predict_us']/cpp['predict_us']:.2f}x, Go/Python predict {go['predict_us']/py['predict_us']:.2f}x")
 rss = [e["rss_mb"] for e in go["epochs"]]

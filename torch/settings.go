@@ -8,7 +8,6 @@ import "C"
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 )
 
@@ -64,12 +63,16 @@ func CuDNNFlags() (deterministic, benchmark bool) {
 // Version is the version of the libtorch linked in, e.g. "1.13.0".
 func Version() string { return C.GoString(C.tg_version()) }
 
-// init fixes libtorch's intra-op thread count once, process-wide. libtorch
-// otherwise takes it from the OpenMP state of whichever OS thread asks
-// first, and Go runs ops on many threads; some kernels' rounding depends on
-// the count. TORCHGO_NUM_THREADS overrides the default of one per CPU.
+// init pins libtorch's intra-op thread count once, process-wide, to what
+// PyTorch would use: libtorch's default as seen from the main thread (where
+// package initialisation runs), or TORCHGO_NUM_THREADS. Unpinned, libtorch
+// reads the count from the OpenMP state of whichever OS thread runs an op,
+// and the threads Go starts see OpenMP's own default instead of PyTorch's:
+// on a 2-core machine 2 threads instead of 1, which made training 2x slower
+// (OpenBLAS runs its own threads too) and changed the rounding of some
+// kernels (conv weight gradients) relative to Python.
 func init() {
-	n := runtime.NumCPU()
+	n := int(C.tg_get_num_threads())
 	if s := os.Getenv("TORCHGO_NUM_THREADS"); s != "" {
 		if v, err := strconv.Atoi(s); err == nil && v > 0 {
 			n = v

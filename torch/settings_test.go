@@ -1,6 +1,7 @@
 package torch
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -90,5 +91,22 @@ out({
 	}
 	for k, w := range want {
 		require.Equal(t, w, got[k], k)
+	}
+}
+
+// Every OS thread sees the same intra-op thread count, and it is PyTorch's.
+func TestThreadCountIsPinnedAndPyTorchs(t *testing.T) {
+	var py int
+	pyref.Run(t, `out(torch.get_num_threads())`, nil, &py)
+	require.Equal(t, py, NumThreads())
+	counts := make(chan int, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			runtime.LockOSThread() // a fresh thread each: a locked goroutine's thread exits with it
+			counts <- NumThreads()
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		require.Equal(t, py, <-counts)
 	}
 }

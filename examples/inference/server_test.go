@@ -14,9 +14,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/torchgo/torchgo/vision/models"
 	"github.com/torchgo/torchgo/internal/pyref"
 	"github.com/torchgo/torchgo/vision/datasets"
+	"github.com/torchgo/torchgo/vision/models"
 )
 
 // Python trains the seed's Net and saves its weights; the Go server loads

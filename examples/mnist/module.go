@@ -3,12 +3,12 @@ package main
 import (
 	"time"
 
-	"github.com/torchgo/torchgo/vision/models"
 	"github.com/torchgo/torchgo/lightning"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
 	F "github.com/torchgo/torchgo/torch/nn/functional"
 	"github.com/torchgo/torchgo/torch/optim"
+	"github.com/torchgo/torchgo/vision/models"
 )
 
 // litNet is the seed's LightningModule: the Net, its three steps with the

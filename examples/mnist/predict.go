@@ -4,8 +4,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/torchgo/torchgo/vision/models"
 	"github.com/torchgo/torchgo/torch"
+	"github.com/torchgo/torchgo/vision/models"
 )
 
 // predictLatency is the median time, in µs, of classifying one image

@@ -7,12 +7,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/torchgo/torchgo/vision/models"
 	"github.com/torchgo/torchgo/lightning"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
 	"github.com/torchgo/torchgo/vision/datasets"
 	"github.com/torchgo/torchgo/vision/imageio"
+	"github.com/torchgo/torchgo/vision/models"
 )
 
 // epochMetrics is one line of --metrics-json.
@@ -33,6 +33,8 @@ type runMetrics struct {
 	PredictUS float64 `json:"predict_us"`
 	// PeakRSSMB is the process's peak resident set size, MiB.
 	PeakRSSMB float64 `json:"peak_rss_mb"`
+	// Threads is libtorch's intra-op thread count.
+	Threads int `json:"threads"`
 }
 
 func run(c config, out io.Writer) (err error) {
@@ -145,6 +147,7 @@ func run(c config, out io.Writer) (err error) {
 	fmt.Fprintf(out, "train[0]: label %d, predicted %d; image in %s\n", train.Labels.Select(0, 0).ItemInt(), pred, png)
 	metrics.PredictUS = predictLatency(fresh, sample)
 	metrics.PeakRSSMB = peakRSSMB()
+	metrics.Threads = torch.NumThreads()
 
 	if c.metricsJSON != "" {
 		b, err := json.MarshalIndent(metrics, "", "  ")

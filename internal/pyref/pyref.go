@@ -71,9 +71,11 @@ func (e *probeError) Error() string {
 const Prelude = `
 import os, sys, json, torch
 torch.set_printoptions(profile="default")
-# The same intra-op thread count as the Go side (torch's init), since some
-# kernels' rounding depends on it.
-torch.set_num_threads(int(os.environ.get("TORCHGO_NUM_THREADS") or os.cpu_count()))
+# The same intra-op thread count as the Go side (see torch's init): PyTorch's
+# default unless TORCHGO_NUM_THREADS sets it, since some kernels' rounding
+# depends on it.
+if os.environ.get("TORCHGO_NUM_THREADS"):
+    torch.set_num_threads(int(os.environ["TORCHGO_NUM_THREADS"]))
 def enc(t):
     t = t.detach().cpu().contiguous()
     raw = t.view(torch.int16) if t.dtype == torch.bfloat16 else t

@@ -83,5 +83,6 @@ int main(int argc, char **argv) {
   getrusage(RUSAGE_SELF, &ru);
   std::printf("{\"epoch_s\": [");
   for (size_t i = 0; i < secs.size(); i++) std::printf("%s%.4f", i ? ", " : "", secs[i]);
-  std::printf("], \"predict_us\": %.2f, \"peak_rss_mb\": %.1f}\n", us[us.size() / 2], ru.ru_maxrss / 1024.0);
+  std::printf("], \"predict_us\": %.2f, \"peak_rss_mb\": %.1f, \"threads\": %d}\n", us[us.size() / 2],
+              ru.ru_maxrss / 1024.0, at::get_num_threads());
 }

@@ -37,4 +37,5 @@ with torch.no_grad():
         us.append((time.perf_counter() - t0) * 1e6)
 us.sort()
 print(json.dumps({"epoch_s": secs, "predict_us": us[len(us) // 2],
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "threads": torch.get_num_threads()}))
