@@ -33,6 +33,15 @@ gomodcache=$(go env GOMODCACHE)
 [ -x "$goroot/bin/go" ] || die "GOROOT $goroot has no bin/go"
 start=$SECONDS
 
+# One run at a time per cache: a second one (another checkout, or test.sh
+# started twice) waits here rather than stacking mounts on the first's.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+if ! flock -n 9; then
+  log "another run holds $cache/.lock; waiting for it"
+  flock 9
+fi
+
 # ---- mounts: tracked, and always undone ----
 mounted=()
 cleanup() {
@@ -153,17 +162,24 @@ chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 "${passenv[@]}" \
   GOROOT=/opt/go GOPATH=/root/go GOMODCACHE=/opt/gomodcache GOCACHE=/root/.cache/go-build \
   GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GOSUMDB=off CGO_ENABLED=1 \
   TORCHGO_PYTHON=/usr/bin/python3 TEST_ARGS="${TORCHGO_TEST_ARGS:-}" \
-  /bin/bash -c 'cd /src && go vet ./... && go test -count=1 $TEST_ARGS ./...' 2>&1 | tee "$outfile"
-rc=${PIPESTATUS[0]}
+  /bin/bash -c 'cd /src && go vet ./... && go test -count=1 -timeout 45m -v $TEST_ARGS ./...' 9>&- >"$outfile" 2>&1
+rc=$?
 set -e
+# Package results and every skipped test with its reason; all output on failure.
+if [ "$rc" = 0 ]; then
+  grep -E '^(ok|FAIL|--- SKIP)[[:space:]]|^[[:space:]]+[a-z_]+_test\.go:[0-9]+: pyref' "$outfile" || true
+else
+  grep -vE '^(=== (RUN|PAUSE|CONT)|[[:space:]]*--- PASS)' "$outfile" || true
+fi
 npkg=$(grep -cE '^ok[[:space:]]' "$outfile" || true)
-nfail=$(grep -cE '^(FAIL|---[[:space:]]FAIL)' "$outfile" || true)
+nskip=$(grep -cE '^[[:space:]]*--- SKIP' "$outfile" || true)
+nfail=$(grep -cE '^(FAIL|[[:space:]]*---[[:space:]]FAIL)' "$outfile" || true)
 rm -f "$outfile"
 cleanup
 
 elapsed=$((SECONDS - start))
 if [ "$rc" = 0 ]; then
-  echo "libtorch 2.6 check: PASS (torch $torch_version, $npkg packages tested, ${elapsed} s)"
+  echo "libtorch 2.6 check: PASS (torch $torch_version, $npkg packages tested, $nskip tests skipped as listed above, ${elapsed} s)"
 else
   echo "libtorch 2.6 check: FAIL (torch $torch_version, go vet/test exit $rc, $nfail FAIL lines, ${elapsed} s)"
   exit 1

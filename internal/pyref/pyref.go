@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -33,10 +34,27 @@ func Python(t testing.TB) string {
 }
 
 var (
-	probeOnce sync.Once
-	probePath string
-	probeErr  error
+	probeOnce    sync.Once
+	probePath    string
+	probeErr     error
+	probeVersion string // "torch torchvision", e.g. "1.13.0a0 0.14.1a0"
 )
+
+// RequireVersion skips t, saying why, unless the peer's torch version starts
+// with torchPrefix (and, when visionPrefix is not "", torchvision's with
+// visionPrefix). For tests whose expected values are one release's
+// behaviour: optimizer state layouts, torchvision defaults. They still run
+// in the main suite against Debian 12's 1.13; the libtorch 2.6 check lists
+// them as skipped.
+func RequireVersion(t testing.TB, torchPrefix, visionPrefix, why string) {
+	t.Helper()
+	Python(t)
+	torchV, visionV, _ := strings.Cut(probeVersion, " ")
+	if !strings.HasPrefix(torchV, torchPrefix) || (visionPrefix != "" && !strings.HasPrefix(visionV, visionPrefix)) {
+		t.Skipf("pyref: expected values follow torch %s / torchvision %s (%s); the peer is torch %s / torchvision %s",
+			torchPrefix, visionPrefix, why, torchV, visionV)
+	}
+}
 
 func available() (string, error) {
 	probeOnce.Do(func() {
@@ -44,10 +62,17 @@ func available() (string, error) {
 		if probePath == "" {
 			probePath = "/usr/bin/python3"
 		}
-		out, err := exec.Command(probePath, "-c", "import torch; print(torch.__version__)").CombinedOutput()
+		out, err := exec.Command(probePath, "-c", `import torch
+try:
+    import torchvision
+    v = torchvision.__version__
+except ImportError:
+    v = "none"
+print(torch.__version__, v)`).CombinedOutput()
 		if err != nil {
 			probeErr = &probeError{path: probePath, out: string(out), err: err}
 		}
+		probeVersion = strings.TrimSpace(string(out))
 	})
 	return probePath, probeErr
 }
