@@ -49,12 +49,7 @@ func TestInitMatchesPyTorch(t *testing.T) {
 	var want map[string]summary
 	pyref.Run(t, summaryPy+`
 import torch.nn as nn, torch.nn.functional as F, torchvision
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
-        self.fc1 = nn.Linear(784, 100)
-        self.fc2 = nn.Linear(100, 10)
+from seednet import Net
 class LeNet5(nn.Module):
     def __init__(self):
         super().__init__()
@@ -134,15 +129,7 @@ func TestSmallNetsForward(t *testing.T) {
 	var want map[string]string
 	pyref.Run(t, `
 import torch.nn as nn, torch.nn.functional as F
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
-        self.fc1 = nn.Linear(784, 100)
-        self.fc2 = nn.Linear(100, 10)
-    def forward(self, x):
-        h = F.max_pool2d(self.conv(x), 2).view(-1, 784)
-        return self.fc2(F.relu(self.fc1(h)))
+from seednet import Net
 class LeNet5(nn.Module):
     def __init__(self):
         super().__init__()
