@@ -4,51 +4,28 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/torchgo/torchgo/internal/pyref"
 )
 
 // The live tests hand files written here to PyTorch. They need
 // /usr/bin/python3 with torch (Debian's python3-torch) and skip, saying
 // why, without it.
 
-const pythonPath = "/usr/bin/python3"
+// pythonPath is the PyTorch peer's interpreter (set by requireTorch).
+var pythonPath string
 
-var (
-	pythonOnce   sync.Once
-	pythonReason string
-)
-
-// requireTorch skips the test unless Python with torch is available.
+// requireTorch finds the PyTorch peer through pyref: the test is skipped,
+// with the reason, when it is missing, and fails under CI.
 func requireTorch(t *testing.T) {
 	t.Helper()
-	pythonOnce.Do(func() {
-		if _, err := os.Stat(pythonPath); err != nil {
-			pythonReason = pythonPath + " not found"
-			return
-		}
-		out, err := exec.Command(pythonPath, "-c", "import torch; print(torch.__version__)").CombinedOutput()
-		if err != nil {
-			pythonReason = "PyTorch is not importable by " + pythonPath + ": " + strings.TrimSpace(lastLine(string(out)))
-		}
-	})
-	if pythonReason != "" {
-		t.Skip("live PyTorch check skipped: " + pythonReason)
-	}
-}
-
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
+	pythonPath = pyref.Python(t)
 }
 
 // pyJob asks the Python side to load one file.
