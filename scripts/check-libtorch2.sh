@@ -41,6 +41,7 @@ if ! flock -n 9; then
   log "another run holds $cache/.lock; waiting for it"
   flock 9
 fi
+start=$SECONDS  # timings below leave out the wait
 
 # ---- mounts: tracked, and always undone ----
 mounted=()
