@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -89,8 +90,14 @@ inline c10::optional<at::Generator> gen(tg_generator g) {
 }  // namespace tg
 
 // Every entry point's body sits between TG_TRY and TG_CATCH: any C++
-// exception becomes the returned error, never an abort.
-#define TG_TRY try {
+// exception becomes the returned error, never an abort. TG_TRY also gives
+// the calling OS thread libtorch's pinned intra-op thread count: Go runs
+// ops on threads libtorch never saw, where kernels that use OpenMP directly
+// would otherwise take OpenMP's default (every CPU) instead of PyTorch's,
+// and round differently from Python (conv weight gradients did, at random).
+#define TG_TRY \
+  try {          \
+    at::internal::lazy_init_num_threads();
 #define TG_CATCH                                                     \
   }                                                                  \
   catch (const c10::Error &e) {                                      \
