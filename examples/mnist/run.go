@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/torchgo/torchgo/lightning"
+	"github.com/torchgo/torchgo/lightning/plots"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
 	"github.com/torchgo/torchgo/vision/datasets"
@@ -112,6 +114,13 @@ func run(c config, out io.Writer) (err error) {
 	}
 	metrics.TestLoss, metrics.TestAcc = tm["test_loss"], tm["test_acc"]
 	fmt.Fprintf(out, "test_loss=%.4f test_acc=%.4f\n", metrics.TestLoss, metrics.TestAcc)
+	if l, ok := trainer.Logger().(*lightning.CSVLogger); ok {
+		pngs, err := plots.PlotCSV(l.MetricsPath())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "curves: %s\n", strings.Join(pngs, ", "))
+	}
 
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return err
