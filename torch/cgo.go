@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"fmt"
+	"reflect"
 	"unsafe"
 
 	// The C++ objects behind shim.h and the flags that link libtorch.
@@ -44,26 +45,12 @@ func cbool(b bool) C.int {
 // versus `t + 2.0`.
 func scalar(op string, v any) C.tg_scalar {
 	switch x := v.(type) {
-	case float64:
-		return C.tg_scalar{kind: 0, f: C.double(x)}
-	case float32:
-		return C.tg_scalar{kind: 0, f: C.double(x)}
-	case int:
-		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
-	case int64:
-		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
-	case int32:
-		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
-	case int16:
-		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
-	case int8:
-		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
-	case uint8:
-		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
-	case uint16:
-		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
-	case uint32:
-		return C.tg_scalar{kind: 1, i: C.int64_t(x)}
+	case float64, float32:
+		return C.tg_scalar{kind: 0, f: C.double(reflect.ValueOf(x).Float())}
+	case int, int64, int32, int16, int8:
+		return C.tg_scalar{kind: 1, i: C.int64_t(reflect.ValueOf(x).Int())}
+	case uint8, uint16, uint32:
+		return C.tg_scalar{kind: 1, i: C.int64_t(reflect.ValueOf(x).Uint())}
 	case bool:
 		return C.tg_scalar{kind: 2, i: C.int64_t(cbool(x))}
 	}

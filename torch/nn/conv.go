@@ -36,20 +36,14 @@ func (c ConvConfig) groups() int64 {
 // Conv2d is a 2-D convolution over (N, In, H, W): weight (Out, In/groups,
 // K, K), bias (Out).
 type Conv2d struct {
-	Module
-	Weight, Bias *torch.Tensor
-	opts         torch.ConvOptions
+	weighted
+	opts torch.ConvOptions
 }
 
 // NewConv2d makes a Conv2d with a square kernel, initialised as nn.Conv2d.
 func NewConv2d(in, out, kernel int64, c ConvConfig) *Conv2d {
 	l := &Conv2d{opts: c.options()}
-	l.typeName = "Conv2d"
-	l.Weight = l.RegisterParameter("weight", torch.Empty([]int64{out, in / c.groups(), kernel, kernel}))
-	if !c.NoBias {
-		l.Bias = l.RegisterParameter("bias", torch.Empty([]int64{out}))
-	}
-	resetKaiming(l.Weight, l.Bias)
+	l.init("Conv2d", []int64{out, in / c.groups(), kernel, kernel}, out, !c.NoBias)
 	return l
 }
 
@@ -60,20 +54,14 @@ func (l *Conv2d) Forward(x *torch.Tensor) *torch.Tensor {
 
 // Conv1d is a 1-D convolution over (N, In, L): weight (Out, In/groups, K), bias (Out).
 type Conv1d struct {
-	Module
-	Weight, Bias *torch.Tensor
-	opts         torch.ConvOptions
+	weighted
+	opts torch.ConvOptions
 }
 
 // NewConv1d makes a Conv1d, initialised as nn.Conv1d.
 func NewConv1d(in, out, kernel int64, c ConvConfig) *Conv1d {
 	l := &Conv1d{opts: c.options()}
-	l.typeName = "Conv1d"
-	l.Weight = l.RegisterParameter("weight", torch.Empty([]int64{out, in / c.groups(), kernel}))
-	if !c.NoBias {
-		l.Bias = l.RegisterParameter("bias", torch.Empty([]int64{out}))
-	}
-	resetKaiming(l.Weight, l.Bias)
+	l.init("Conv1d", []int64{out, in / c.groups(), kernel}, out, !c.NoBias)
 	return l
 }
 
@@ -92,9 +80,8 @@ type ConvTranspose2dConfig struct {
 // ConvTranspose2d is the transposed 2-D convolution: weight (In,
 // Out/groups, K, K), bias (Out).
 type ConvTranspose2d struct {
-	Module
-	Weight, Bias *torch.Tensor
-	opts         torch.ConvTranspose2dOptions
+	weighted
+	opts torch.ConvTranspose2dOptions
 }
 
 func one(v int64) []int64 {
@@ -114,12 +101,7 @@ func NewConvTranspose2d(in, out, kernel int64, c ConvTranspose2dConfig) *ConvTra
 		Stride: one(c.Stride), Padding: one(c.Padding), OutputPadding: one(c.OutputPadding),
 		Dilation: one(c.Dilation), Groups: groups,
 	}}
-	l.typeName = "ConvTranspose2d"
-	l.Weight = l.RegisterParameter("weight", torch.Empty([]int64{in, out / groups, kernel, kernel}))
-	if !c.NoBias {
-		l.Bias = l.RegisterParameter("bias", torch.Empty([]int64{out}))
-	}
-	resetKaiming(l.Weight, l.Bias)
+	l.init("ConvTranspose2d", []int64{in, out / groups, kernel, kernel}, out, !c.NoBias)
 	return l
 }
 

@@ -9,8 +9,7 @@ import (
 
 // Linear is y = x·Wᵀ + b for x (…, In): weight (Out, In), bias (Out).
 type Linear struct {
-	Module
-	Weight, Bias *torch.Tensor // Bias is nil without bias
+	weighted
 }
 
 // NewLinear makes a Linear layer with a bias, initialised as nn.Linear:
@@ -22,13 +21,26 @@ func NewLinearNoBias(in, out int64) *Linear { return newLinear(in, out, false) }
 
 func newLinear(in, out int64, bias bool) *Linear {
 	l := &Linear{}
-	l.typeName = "Linear"
-	l.Weight = l.RegisterParameter("weight", torch.Empty([]int64{out, in}))
-	if bias {
-		l.Bias = l.RegisterParameter("bias", torch.Empty([]int64{out}))
-	}
-	resetKaiming(l.Weight, l.Bias)
+	l.init("Linear", []int64{out, in}, out, bias)
 	return l
+}
+
+// weighted is what Linear and the convolutions share: a weight, an
+// optional bias (nil without), and PyTorch's initialisation of both.
+type weighted struct {
+	Module
+	Weight, Bias *torch.Tensor
+}
+
+// init registers the weight of the given shape and, if bias, a bias of out
+// elements, then initialises them as reset_parameters does.
+func (w *weighted) init(name string, weightShape []int64, out int64, bias bool) {
+	w.typeName = name
+	w.Weight = w.RegisterParameter("weight", torch.Empty(weightShape))
+	if bias {
+		w.Bias = w.RegisterParameter("bias", torch.Empty([]int64{out}))
+	}
+	resetKaiming(w.Weight, w.Bias)
 }
 
 // resetKaiming is reset_parameters of nn.Linear and the convolutions:
