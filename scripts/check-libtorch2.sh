@@ -146,18 +146,13 @@ mount_in bind "$cache/gopath-trixie" /root/go
 # and go test's parallel packages fight over the cores (the seed model's
 # training step went from ~8 ms to ~100+ ms on 2 cores).
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-# Two malloc arenas at most: under 2.6 the 10,000-step memory test's RSS grew
-# +37% in one run of four (+3% in the others) as glibc cached each step's
-# working set in extra per-thread arenas; the live-tensor count stayed at its
-# baseline, so nothing leaked. Measured 2026-11-27; see the issue notes.
-export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 # Pass through the test knobs (TORCHGO_*, e.g. TORCHGO_RSS_TRACE) and the
 # thread-count variables, if set; everything else is a clean environment.
 passenv=()
 while IFS='=' read -r name _; do
   case $name in
     TORCHGO_CACHE | TORCHGO_PYTHON | TORCHGO_TEST_ARGS | TORCHGO_TRIXIE_MIRROR) ;;
-    TORCHGO_* | OMP_NUM_THREADS | OPENBLAS_NUM_THREADS | MALLOC_ARENA_MAX) passenv+=("$name=${!name}") ;;
+    TORCHGO_* | OMP_NUM_THREADS | OPENBLAS_NUM_THREADS) passenv+=("$name=${!name}") ;;
   esac
 done < <(env)
 
