@@ -9,26 +9,33 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cheggaaa/pb/v3"
+
 	"github.com/torchgo/torchgo/torch"
 )
 
 // ProgressBar shows training progress (Lightning's TQDMProgressBar). When
 // the trainer's output is a terminal it redraws one tqdm-style line per
-// epoch,
+// epoch in place, at most every RedrawEvery, through
+// github.com/cheggaaa/pb (which sizes the bar to the terminal's width),
 //
 //	Epoch 3: 100%|██████████| 188/188 [00:01<00:00, 160.12it/s, v_num=0, val_loss=0.31]
 //
-// otherwise it prints that line once, when the epoch ends. The metrics are
-// the ProgBar ones, with v_num, the logger's version number.
+// otherwise it prints that line once, when the epoch ends, with a bar ten
+// cells wide, as tqdm does without a terminal. The metrics are the ProgBar
+// ones, with v_num, the logger's version number.
 type ProgressBar struct {
 	CallbackBase
-	// RefreshRate redraws every n batches on a terminal; 0: 1.
+	// RefreshRate updates the metrics shown every n batches; 0: 1.
 	RefreshRate int
+	// RedrawEvery is the live bar's redraw interval; 0: 100 ms (tqdm's
+	// mininterval).
+	RedrawEvery time.Duration
 	// Live forces (1) or forbids (-1) redrawing; 0 detects a terminal.
 	Live int
 
 	start time.Time
-	live  bool
+	bar   *pb.ProgressBar // the live bar of the running epoch, or nil
 }
 
 // NewProgressBar returns a ProgressBar that detects a terminal.
@@ -43,20 +50,49 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// OnTrainEpochStart starts the epoch's timer.
+// The live template: pb's adaptive bar fills what the terminal's width
+// leaves; "suffix" holds tqdm's times, rate and metrics.
+const (
+	liveTemplate        = `{{string . "prefix"}}{{percent . "%3.0f%%"}}{{bar . "|" "█" "█" " " "|"}} {{counters . "%s/%s"}} [{{string . "suffix"}}]`
+	liveTemplateNoTotal = `{{string . "prefix"}}{{counters . "%s/%s" "%[1]s"}} [{{string . "suffix"}}]`
+)
+
+// OnTrainEpochStart starts the epoch's timer and, on a terminal, its bar.
 func (p *ProgressBar) OnTrainEpochStart(t *Trainer, m Module) {
 	p.start = time.Now()
-	p.live = p.Live > 0 || (p.Live == 0 && isTerminal(t.Out()))
+	p.stopBar(false)
+	if !(p.Live > 0 || (p.Live == 0 && isTerminal(t.Out()))) {
+		return
+	}
+	total := t.NumTrainingBatches()
+	tmpl := liveTemplate
+	if total <= 0 {
+		tmpl, total = liveTemplateNoTotal, 0
+	}
+	redraw := p.RedrawEvery
+	if redraw <= 0 {
+		redraw = 100 * time.Millisecond
+	}
+	p.bar = pb.New(total).SetTemplateString(tmpl).SetWriter(t.Out()).SetRefreshRate(redraw).
+		Set(pb.Terminal, true).Set(pb.ReturnSymbol, "\r").Set(pb.Color, false)
+	if !isTerminal(t.Out()) {
+		p.bar.SetWidth(100) // forced live output to a file or buffer
+	}
+	p.update(t, 0)
+	p.bar.Start()
 }
 
-// OnTrainBatchEnd redraws the live bar.
+// OnTrainBatchEnd advances the live bar.
 func (p *ProgressBar) OnTrainBatchEnd(t *Trainer, m Module, _ *torch.Tensor, _ any, i int) {
+	if p.bar == nil {
+		return
+	}
 	r := p.RefreshRate
 	if r <= 0 {
 		r = 1
 	}
-	if p.live && (i+1)%r == 0 {
-		fmt.Fprintf(t.Out(), "\r%s", p.line(t, i+1))
+	if (i+1)%r == 0 {
+		p.update(t, i+1)
 	}
 }
 
@@ -66,18 +102,58 @@ func (p *ProgressBar) OnTrainEpochEnd(t *Trainer, m Module) {
 	if n < 0 {
 		n = t.batchesDone
 	}
-	if p.live {
-		fmt.Fprintf(t.Out(), "\r%s\n", p.line(t, n))
-	} else {
-		fmt.Fprintln(t.Out(), p.line(t, n))
+	if p.bar != nil {
+		p.update(t, n)
+		p.stopBar(true)
+		return
 	}
+	fmt.Fprintln(t.Out(), p.line(t, n))
 }
 
-// line formats the tqdm-style line after done batches.
+// OnException and OnFitEnd stop a bar left running by an error or a stop.
+func (p *ProgressBar) OnException(t *Trainer, m Module, err error) { p.stopBar(false) }
+
+// OnFitEnd stops a bar left running by an early stop within an epoch.
+func (p *ProgressBar) OnFitEnd(t *Trainer, m Module) { p.stopBar(true) }
+
+// stopBar stops the live bar's redrawing; final draws its last state and
+// ends the line, otherwise the line is wiped.
+func (p *ProgressBar) stopBar(final bool) {
+	if p.bar == nil {
+		return
+	}
+	if final {
+		p.bar.Finish()
+	} else {
+		p.bar.Set(pb.CleanOnFinish, true).Finish()
+	}
+	p.bar = nil
+}
+
+// update hands the live bar its position and text after done batches.
+func (p *ProgressBar) update(t *Trainer, done int) {
+	total := t.NumTrainingBatches()
+	el, left, rate := p.times(done, total)
+	p.bar.Set("prefix", fmt.Sprintf("Epoch %d: ", t.CurrentEpoch())).
+		Set("suffix", clock(el)+"<"+clock(left)+", "+p.postfix(t, rate))
+	p.bar.SetCurrent(int64(done))
+}
+
+// times are the elapsed and estimated remaining time and the rate in
+// batches per second after done of total batches (total <= 0: unknown).
+func (p *ProgressBar) times(done, total int) (el, left time.Duration, rate float64) {
+	el = time.Since(p.start)
+	rate = float64(done) / math.Max(el.Seconds(), 1e-9)
+	if rate > 0 && total > done {
+		left = time.Duration(float64(total-done) / rate * float64(time.Second))
+	}
+	return el, left, rate
+}
+
+// line formats the plain tqdm-style line after done batches.
 func (p *ProgressBar) line(t *Trainer, done int) string {
 	total := t.NumTrainingBatches()
-	el := time.Since(p.start)
-	rate := float64(done) / math.Max(el.Seconds(), 1e-9)
+	el, left, rate := p.times(done, total)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Epoch %d: ", t.CurrentEpoch())
 	if total > 0 {
@@ -85,10 +161,6 @@ func (p *ProgressBar) line(t *Trainer, done int) string {
 		const width = 10
 		full := int(frac * width)
 		bar := strings.Repeat("█", full) + strings.Repeat(" ", width-full)
-		left := time.Duration(0)
-		if rate > 0 {
-			left = time.Duration(float64(total-done) / rate * float64(time.Second))
-		}
 		fmt.Fprintf(&b, "%3d%%|%s| %d/%d [%s<%s, %s]", int(frac*100), bar, done, total, clock(el), clock(left), p.postfix(t, rate))
 	} else {
 		fmt.Fprintf(&b, "%d [%s, %s]", done, clock(el), p.postfix(t, rate))

@@ -193,7 +193,9 @@ tg_error tg_clip_grad_norm(const tg_tensor *params, int64_t n, double max_norm, 
     for (auto &g : grads) norms.push_back(at::norm(g.detach(), norm_type).to(device));
     total_norm = at::norm(at::stack(norms), norm_type);
   }
-  at::Tensor coef = (max_norm / (total_norm + 1e-6)).clamp_max(1.0);
+  // Python computes max_norm / t as t.reciprocal() * max_norm
+  // (Tensor.__rtruediv__); a true division rounds differently.
+  at::Tensor coef = ((total_norm + 1e-6).reciprocal() * max_norm).clamp_max(1.0);
   for (auto &g : grads) g.detach().mul_(coef.to(g.device()));
   *total = total_norm.item<double>();
   TG_CATCH
