@@ -104,37 +104,84 @@ func (t *Trainer) dumpCheckpoint(weightsOnly bool) *pt.OrderedDict {
 	return ck
 }
 
-// loopsDict is the "loops" entry: a few of Lightning's fit-loop counters
-// and, under "torchgo", what exact resumption needs.
+// loopsDict is the "loops" entry: Lightning 2's structure of loop
+// progress counters (fit, validate, test and predict loops), so that
+// Lightning can resume from it, and, under "torchgo", what exact
+// resumption needs.
 func (t *Trainer) loopsDict() *pt.OrderedDict {
 	bts := t.batchesThatStepped
+	batches := t.batchesDone
 	if t.inBatch {
 		bts++ // saved from on_train_batch_end, before the loop counts the batch
 	}
-	processed := t.currentEpoch
-	if t.epochProcessed {
-		processed++
+	// Lightning counts an epoch processed only after on_train_epoch_end,
+	// and runs that hook with _batches_that_stepped one lower.
+	started, lbts := t.currentEpoch, bts
+	if batches > 0 || t.epochProcessed {
+		started++
 	}
-	counts := func(ready, completed int) *pt.OrderedDict {
+	if t.epochProcessed {
+		lbts--
+	}
+	// progress is Lightning's _Progress: total and current counters with
+	// the given fields, all equal to n except completed.
+	progress := func(total, current, totalDone, currentDone int, fields ...string) *pt.OrderedDict {
+		tracker := func(n, done int) *pt.OrderedDict {
+			d := pt.NewDict()
+			for _, f := range fields {
+				v := n
+				if f == "completed" {
+					v = done
+				}
+				d.MustSet(f, int64(v))
+			}
+			return d
+		}
 		d := pt.NewDict()
-		d.MustSet("ready", int64(ready))
-		d.MustSet("started", int64(ready))
-		d.MustSet("processed", int64(ready))
-		d.MustSet("completed", int64(completed))
+		d.MustSet("total", tracker(total, totalDone))
+		d.MustSet("current", tracker(current, currentDone))
 		return d
 	}
-	prog := pt.NewDict()
-	prog.MustSet("total", counts(processed, t.currentEpoch))
-	prog.MustSet("current", counts(processed, t.currentEpoch))
+	batchFields := []string{"ready", "started", "processed", "completed"}
+	batchProgress := func(total, current int, last bool, withLast bool) *pt.OrderedDict {
+		d := progress(total, current, total, current, batchFields...)
+		if withLast {
+			d.MustSet("is_last_batch", last)
+		}
+		return d
+	}
+	steps, epochSteps := t.globalStep, t.globalStep-t.epochFirstStep
+	optim := pt.NewDict()
+	optim.MustSet("step", progress(steps, epochSteps, steps, epochSteps, "ready", "completed"))
+	optim.MustSet("zero_grad", progress(steps, epochSteps, steps, epochSteps, "ready", "started", "completed"))
+	optimProgress := pt.NewDict()
+	optimProgress.MustSet("optimizer", optim)
+
 	es := pt.NewDict()
-	es.MustSet("_batches_that_stepped", int64(bts))
+	es.MustSet("_batches_that_stepped", int64(lbts))
 	fitLoop := pt.NewDict()
 	fitLoop.MustSet("state_dict", pt.NewDict())
 	fitLoop.MustSet("epoch_loop.state_dict", es)
-	fitLoop.MustSet("epoch_progress", prog)
+	fitLoop.MustSet("epoch_loop.batch_progress", batchProgress(t.totalBatches, batches,
+		t.numTrainingBatches >= 0 && batches >= t.numTrainingBatches, true))
+	fitLoop.MustSet("epoch_loop.scheduler_progress", progress(t.schedulerSteps, t.schedulerSteps-t.epochFirstSched,
+		t.schedulerSteps, t.schedulerSteps-t.epochFirstSched, "ready", "completed"))
+	fitLoop.MustSet("epoch_loop.manual_optimization.state_dict", pt.NewDict())
+	fitLoop.MustSet("epoch_loop.manual_optimization.optim_step_progress", progress(0, 0, 0, 0, "ready", "completed"))
+	fitLoop.MustSet("epoch_loop.automatic_optimization.state_dict", pt.NewDict())
+	fitLoop.MustSet("epoch_loop.automatic_optimization.optim_progress", optimProgress)
+	fitLoop.MustSet("epoch_loop.val_loop.state_dict", pt.NewDict())
+	fitLoop.MustSet("epoch_loop.val_loop.batch_progress", batchProgress(0, 0, false, true))
+	epochs := progress(started, started, t.currentEpoch, t.currentEpoch, batchFields...)
+	for _, k := range []string{"total", "current"} {
+		c, _ := get[*pt.OrderedDict](epochs, k)
+		c.MustSet("processed", int64(t.currentEpoch))
+	}
+	fitLoop.MustSet("epoch_progress", epochs)
+
 	ours := pt.NewDict()
 	ours.MustSet("epoch_processed", t.epochProcessed)
-	ours.MustSet("batches_in_epoch", int64(t.batchesDone))
+	ours.MustSet("batches_in_epoch", int64(batches))
 	ours.MustSet("batches_that_stepped", int64(bts))
 	if t.rngEpochStart != nil {
 		ours.MustSet("rng_epoch_start", bytesTensor(t.rngEpochStart))
@@ -142,8 +189,15 @@ func (t *Trainer) loopsDict() *pt.OrderedDict {
 	var rng []byte
 	torch.WithScope(func(*torch.Scope) { rng = torch.DefaultGenerator(torch.CPU).State().Bytes() })
 	ours.MustSet("rng", bytesTensor(rng))
+
 	loops := pt.NewDict()
 	loops.MustSet("fit_loop", fitLoop)
+	for _, name := range []string{"validate_loop", "test_loop", "predict_loop"} {
+		l := pt.NewDict()
+		l.MustSet("state_dict", pt.NewDict())
+		l.MustSet("batch_progress", batchProgress(0, 0, false, name != "predict_loop"))
+		loops.MustSet(name, l)
+	}
 	loops.MustSet("torchgo", ours)
 	return loops
 }
@@ -311,29 +365,30 @@ func (t *Trainer) restoreTrainingState(ck *checkpoint) {
 	t.currentEpoch = int(asInt(d, "epoch"))
 	t.globalStep = int(asInt(d, "global_step"))
 	ls := &loopState{}
-	if v, ok := d.Get("loops"); ok {
-		if loops, ok := v.(*pt.OrderedDict); ok {
-			if o, ok := loops.Get("torchgo"); ok {
-				if od, ok := o.(*pt.OrderedDict); ok {
-					ep, _ := od.Get("epoch_processed")
-					ls.epochProcessed, _ = ep.(bool)
-					ls.batches = int(asInt(od, "batches_in_epoch"))
-					t.batchesThatStepped = int(asInt(od, "batches_that_stepped"))
-					ls.rngEpochStart = tensorBytes(od, "rng_epoch_start")
-					ls.rng = tensorBytes(od, "rng")
-				}
-			} else if fl, ok := loops.Get("fit_loop"); ok {
-				// A checkpoint from Python Lightning: resume at the next epoch.
-				ls.epochProcessed = true
-				if fd, ok := fl.(*pt.OrderedDict); ok {
-					if es, ok := fd.Get("epoch_loop.state_dict"); ok {
-						if esd, ok := es.(*pt.OrderedDict); ok {
-							t.batchesThatStepped = int(asInt(esd, "_batches_that_stepped"))
-						}
-					}
-				}
-			}
-		}
+	loops, _ := get[*pt.OrderedDict](d, "loops")
+	fit, _ := get[*pt.OrderedDict](loops, "fit_loop")
+	if es, ok := get[*pt.OrderedDict](fit, "epoch_loop.state_dict"); ok {
+		t.batchesThatStepped = int(asInt(es, "_batches_that_stepped"))
+	}
+	if bp, ok := get[*pt.OrderedDict](fit, "epoch_loop.batch_progress"); ok {
+		tot, _ := get[*pt.OrderedDict](bp, "total")
+		t.totalBatches = int(asInt(tot, "completed"))
+	}
+	if sp, ok := get[*pt.OrderedDict](fit, "epoch_loop.scheduler_progress"); ok {
+		tot, _ := get[*pt.OrderedDict](sp, "total")
+		t.schedulerSteps = int(asInt(tot, "completed"))
+	}
+	if od, ok := get[*pt.OrderedDict](loops, "torchgo"); ok {
+		ls.epochProcessed, _ = get[bool](od, "epoch_processed")
+		ls.batches = int(asInt(od, "batches_in_epoch"))
+		t.batchesThatStepped = int(asInt(od, "batches_that_stepped"))
+		ls.rngEpochStart = tensorBytes(od, "rng_epoch_start")
+		ls.rng = tensorBytes(od, "rng")
+	} else {
+		// A checkpoint from Python Lightning, which saves at the end of
+		// an epoch (or mid-epoch, where Lightning's own resume is not
+		// exact either): resume at the next epoch.
+		ls.epochProcessed = true
 	}
 	if ls.epochProcessed {
 		t.currentEpoch++
@@ -348,7 +403,25 @@ func (t *Trainer) restoreTrainingState(ck *checkpoint) {
 	t.resume = ls
 }
 
+// get returns d[key] as a T; false when d is nil, the key is missing or
+// holds another type.
+func get[T any](d *pt.OrderedDict, key string) (T, bool) {
+	var zero T
+	if d == nil {
+		return zero, false
+	}
+	v, ok := d.Get(key)
+	if !ok {
+		return zero, false
+	}
+	x, ok := v.(T)
+	return x, ok
+}
+
 func asInt(d *pt.OrderedDict, key string) int64 {
+	if d == nil {
+		return 0
+	}
 	v, _ := d.Get(key)
 	switch x := v.(type) {
 	case int64:

@@ -290,6 +290,7 @@ func (t *Trainer) trainEpoch() {
 	t.call("train_dataloader", func() { it = t.trainLoader.Iter() })
 	defer it.Close()
 	t.batchesDone = 0
+	t.epochFirstStep, t.epochFirstSched = t.globalStep, t.schedulerSteps
 	if res != nil {
 		for ; start < res.batches; start++ {
 			t.batchIdx = start
@@ -455,6 +456,7 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 			}
 		}
 		t.batchesDone = i + 1
+		t.totalBatches++
 		t.cb("on_train_batch_end", func(c Callback) { c.OnTrainBatchEnd(t, m, loss, batch, i) })
 		if h, ok := m.(OnTrainBatchEnder); ok {
 			t.call("on_train_batch_end", func() { h.OnTrainBatchEnd(loss, batch, i) })
@@ -603,6 +605,7 @@ func (t *Trainer) stepSchedulers(interval string, plateaus bool) {
 			}
 			metric = &v
 		}
+		t.schedulerSteps++
 		if h, ok := t.module.(LRSchedulerStepper); ok {
 			t.call("lr_scheduler_step", func() { h.LRSchedulerStep(s, metric) })
 			continue

@@ -69,6 +69,10 @@ type Trainer struct {
 	resume             *loopState
 	epochProcessed     bool
 	batchesDone        int
+	totalBatches       int // training batches run in all epochs (Lightning's batch_progress.total)
+	schedulerSteps     int // scheduler steps taken (scheduler_progress.total)
+	epochFirstStep     int // globalStep when the epoch began
+	epochFirstSched    int // schedulerSteps when the epoch began
 	inBatch            bool
 	loadedCkpt         any
 }
