@@ -6,10 +6,12 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cheggaaa/pb/v3"
+	"golang.org/x/sys/unix"
 
 	"github.com/torchgo/torchgo/torch"
 )
@@ -50,6 +52,19 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// terminalColumns is w's terminal width, 0 when unknown.
+func terminalColumns(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Col)
+}
+
 // The live template: pb's adaptive bar fills what the terminal's width
 // leaves; "suffix" holds tqdm's times, rate and metrics.
 const (
@@ -75,8 +90,14 @@ func (p *ProgressBar) OnTrainEpochStart(t *Trainer, m Module) {
 	}
 	p.bar = pb.New(total).SetTemplateString(tmpl).SetWriter(t.Out()).SetRefreshRate(redraw).
 		Set(pb.Terminal, true).Set(pb.ReturnSymbol, "\r").Set(pb.Color, false)
-	if !isTerminal(t.Out()) {
-		p.bar.SetWidth(100) // forced live output to a file or buffer
+	if terminalColumns(t.Out()) <= 0 {
+		// A forced bar on a file, or a terminal that reports no size
+		// (script(1), some CI runners): $COLUMNS or 100, as tqdm falls back.
+		w, err := strconv.Atoi(os.Getenv("COLUMNS"))
+		if err != nil || w <= 0 {
+			w = 100
+		}
+		p.bar.SetWidth(w)
 	}
 	p.update(t, 0)
 	p.bar.Start()
