@@ -5,7 +5,11 @@ package torch
 */
 import "C"
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+)
 
 // Scope frees, when it ends, every tensor created inside it on its
 // goroutine, except those kept. See WithScope.
@@ -23,12 +27,45 @@ type Scope struct{}
 // (a loader prefetching batches) never enter it.
 func WithScope(f func(s *Scope)) {
 	runtime.LockOSThread()
-	C.tg_scope_push()
+	a := new(arena)
+	var pin runtime.Pinner
+	pin.Pin(a) // the shim stores a in the scope's handles
+	C.tg_scope_push(unsafe.Pointer(a))
 	defer func() {
-		C.tg_scope_pop()
+		var pending C.int64_t
+		a.c = C.tg_scope_pop(&pending)
+		pin.Unpin()
+		if a.c != nil {
+			runtime.AddCleanup(a, freeArena, a.c)
+		}
 		runtime.UnlockOSThread()
+		if pending > arenaGCThreshold && collecting.CompareAndSwap(false, true) {
+			go collectArenas()
+		}
 	}()
 	f(&Scope{})
+}
+
+// arena owns the caller references of the handles a scope created (one
+// cleanup for all of them instead of one per tensor): its tensors point to
+// it, and it drops those references once none of them is reachable.
+type arena struct {
+	c C.tg_arena // set when the scope ends; nil when it made no tensor
+}
+
+func freeArena(c C.tg_arena) { C.tg_arena_free(c) }
+
+// arenaGCThreshold is the number of ended scopes' handles (about 64 bytes
+// of C memory each, which Go's collector does not see) past which a scope's
+// end starts a collection to run their arenas' cleanups. A loop whose Go
+// heap barely grows would otherwise let them pile up between collections.
+const arenaGCThreshold = 1 << 16
+
+var collecting atomic.Bool
+
+func collectArenas() {
+	runtime.GC()
+	collecting.Store(false)
 }
 
 // Keep marks ts to survive the innermost scope that holds them: they move

@@ -17,7 +17,11 @@ import (
 // A Tensor is not safe for concurrent mutation (in-place ops, Close) from
 // several goroutines; concurrent reads are fine, as in PyTorch.
 type Tensor struct {
-	h       C.tg_tensor
+	h C.tg_tensor
+	// arena, for a tensor created in a scope, holds the handle's caller
+	// reference: the arena's one cleanup drops it once no tensor of the
+	// scope is reachable. Other tensors have a cleanup of their own.
+	arena   *arena
 	cleanup runtime.Cleanup
 }
 
@@ -25,6 +29,11 @@ type Tensor struct {
 func newTensor(h C.tg_tensor) *Tensor {
 	if h == nil {
 		return nil
+	}
+	// The shim tagged a handle made in a scope with that scope's arena,
+	// pinned until the scope ends; this tensor then keeps it alive.
+	if a := (*arena)((*C.struct_tg_tensor_head)(unsafe.Pointer(h)).owner); a != nil {
+		return &Tensor{h: h, arena: a}
 	}
 	t := &Tensor{h: h}
 	t.cleanup = runtime.AddCleanup(t, freeHandle, h)
@@ -60,8 +69,12 @@ func (t *Tensor) Close() {
 	if t == nil || t.h == nil {
 		return
 	}
-	t.cleanup.Stop()
-	C.tg_tensor_free(t.h)
+	if t.arena != nil {
+		C.tg_tensor_release(t.h) // the arena still holds the reference
+	} else {
+		t.cleanup.Stop()
+		C.tg_tensor_free(t.h)
+	}
 	t.h = nil
 }
 

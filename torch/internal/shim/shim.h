@@ -23,6 +23,7 @@ extern "C" {
 #endif
 
 typedef struct tg_tensor_s *tg_tensor;
+typedef struct tg_arena_s *tg_arena;
 typedef struct tg_generator_s *tg_generator;
 typedef struct tg_script_s *tg_script;
 typedef char *tg_error;
@@ -49,11 +50,26 @@ enum tg_binary_op {
 };
 enum tg_reduce_op { TG_SUM, TG_MEAN, TG_PROD, TG_AMAX, TG_AMIN, TG_LOGSUMEXP, TG_ALL, TG_ANY, TG_NORM2 };
 
+/* Every handle begins with this header, which the Go side reads without a
+ * call: owner is the tag given to tg_scope_push for the scope the handle was
+ * created in (NULL outside scopes). Such a handle's caller reference belongs
+ * to the scope's arena, not to the caller: see tg_scope_pop. */
+struct tg_tensor_head {
+  void *owner;
+};
+
 /* ---- handles, memory, scopes (tensor.cc) ---- */
 tg_error tg_tensor_free(tg_tensor t);    /* releases the data now and drops the caller's reference */
+void tg_tensor_release(tg_tensor t);     /* releases the data now; references unchanged */
 int64_t tg_live_tensors(void);           /* handles whose data is still held */
-void tg_scope_push(void);
-void tg_scope_pop(void);                 /* frees every tensor of the top scope not kept */
+/* Opens a scope tagged owner (a pinned Go object: stored in its handles). */
+void tg_scope_push(void *owner);
+/* Frees every tensor of the top scope not kept, and returns its arena: the
+ * caller references of the handles created in it, which tg_arena_free drops
+ * (freeing the data of those still held) once nothing uses them; NULL when
+ * the scope created no handle. *pending: the handles in arenas not yet freed. */
+tg_arena tg_scope_pop(int64_t *pending);
+void tg_arena_free(tg_arena a);
 int tg_scope_depth(void);
 tg_error tg_scope_keep(tg_tensor t);     /* move t to the parent scope when the top one ends */
 tg_error tg_tensor_persist(tg_tensor t); /* take t out of every scope */

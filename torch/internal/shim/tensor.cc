@@ -10,10 +10,19 @@
 namespace {
 
 std::atomic<int64_t> live{0};
+std::atomic<int64_t> in_arenas{0};  // handles in arenas not yet freed
 
 // The scope stack of this OS thread. The Go side only pushes and pops with
 // its goroutine locked to the thread, so no other goroutine's tensors land here.
-thread_local std::vector<std::vector<tg_tensor>> scopes;
+// A scope holds one reference to each handle it frees at its end (those
+// created in it and those kept by its children), and the arena of the
+// handles created in it, with their callers' references.
+struct scope {
+  std::vector<tg_tensor> owned;
+  tg_arena arena;
+  void *owner;
+};
+thread_local std::vector<scope> scopes;
 
 void release(tg_tensor h) {
   if (!h->released.exchange(true)) {
@@ -38,6 +47,13 @@ const at::Generator &cuda_default_generator(at::DeviceIndex i) {
 
 }  // namespace
 
+namespace {
+tg::SlabPool<sizeof(tg_tensor_s)> handle_pool;
+}  // namespace
+
+void *tg_tensor_s::operator new(size_t) { return handle_pool.get(); }
+void tg_tensor_s::operator delete(void *p) { handle_pool.put(p); }
+
 namespace tg {
 
 tg_tensor wrap(at::Tensor t) {
@@ -45,8 +61,11 @@ tg_tensor wrap(at::Tensor t) {
   auto h = new tg_tensor_s(std::move(t));
   live.fetch_add(1, std::memory_order_relaxed);
   if (!scopes.empty()) {
+    scope &s = scopes.back();
     h->refs.store(2, std::memory_order_relaxed);
-    scopes.back().push_back(h);
+    h->owner = s.owner;
+    s.owned.push_back(h);
+    s.arena->handles.push_back(h);
   }
   return h;
 }
@@ -70,21 +89,26 @@ tg_error tg_tensor_free(tg_tensor h) {
   return nullptr;
 }
 
+void tg_tensor_release(tg_tensor h) {
+  if (h != nullptr) release(h);
+}
+
 int64_t tg_live_tensors(void) { return live.load(std::memory_order_relaxed); }
 
-void tg_scope_push(void) { scopes.emplace_back(); }
+void tg_scope_push(void *owner) { scopes.push_back(scope{{}, new tg_arena_s, owner}); }
 
 int tg_scope_depth(void) { return static_cast<int>(scopes.size()); }
 
-void tg_scope_pop(void) {
-  if (scopes.empty()) return;
-  std::vector<tg_tensor> top = std::move(scopes.back());
+tg_arena tg_scope_pop(int64_t *pending) {
+  *pending = in_arenas.load(std::memory_order_relaxed);
+  if (scopes.empty()) return nullptr;
+  scope top = std::move(scopes.back());
   scopes.pop_back();
-  for (tg_tensor h : top) {
+  for (tg_tensor h : top.owned) {
     if (h->keep == 1) {
       h->keep = 0;
       if (!scopes.empty()) {
-        scopes.back().push_back(h);  // the scope's reference moves with it
+        scopes.back().owned.push_back(h);  // the scope's reference moves with it
         continue;
       }
     } else if (h->keep != 2) {
@@ -92,6 +116,23 @@ void tg_scope_pop(void) {
     }
     unref(h);
   }
+  if (top.arena->handles.empty()) {
+    delete top.arena;
+    return nullptr;
+  }
+  *pending = in_arenas.fetch_add(top.arena->handles.size(), std::memory_order_relaxed) +
+             static_cast<int64_t>(top.arena->handles.size());
+  return top.arena;
+}
+
+void tg_arena_free(tg_arena a) {
+  if (a == nullptr) return;
+  for (tg_tensor h : a->handles) {
+    release(h);
+    unref(h);
+  }
+  in_arenas.fetch_sub(a->handles.size(), std::memory_order_relaxed);
+  delete a;
 }
 
 tg_error tg_scope_keep(tg_tensor h) {
