@@ -2,9 +2,10 @@
 # The benchmark, in one invocation on one machine: the seed's pipeline in
 # Python PyTorch (torchvision MNIST + DataLoader), a plain libtorch C++ loop
 # with the data pre-loaded (the floor for any binding of the same kernels),
-# and the Go example. Prints seconds per epoch (mean of epochs after the
-# first), single-sample predict latency, peak RSS, and Go's ratios.
-# EPOCHS (default 3) sets the epochs of each run.
+# and the Go example. Prints seconds per epoch (median of the epochs after
+# each run's first), single-sample predict latency, peak RSS, and Go's
+# ratios. EPOCHS (default 3) sets the epochs of each run, ROUNDS (default 2)
+# the alternating runs of the C++ floor and Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -28,21 +29,35 @@ if [ -n "${TORCHGO_NUM_THREADS:-}" ]; then
   export OMP_NUM_THREADS=$TORCHGO_NUM_THREADS
 fi
 "$TORCHGO_PYTHON" scripts/bench/seed_python.py data "$epochs" >"$work/python.json"
-"$work/floor" data "$epochs" >"$work/cpp.json"
-"$work/mnist" --data data --epochs "$epochs" --out "$work" --no-progress --metrics-json "$work/go.json" >/dev/null
+# The floor and Go alternate, ROUNDS (default 2) runs each, so that a noisy
+# neighbour or a clock change lands on both.
+for r in $(seq "${ROUNDS:-2}"); do
+  "$work/floor" data "$epochs" >"$work/cpp$r.json"
+  "$work/mnist" --data data --epochs "$epochs" --out "$work" --no-progress --metrics-json "$work/go$r.json" >/dev/null
+done
 
 "$TORCHGO_PYTHON" - "$work" "$epochs" <<'PY'
 import json, os, platform, sys
 work, epochs = sys.argv[1], int(sys.argv[2])
+import glob, statistics
 py = json.load(open(os.path.join(work, "python.json")))
-cpp = json.load(open(os.path.join(work, "cpp.json")))
-go = json.load(open(os.path.join(work, "go.json")))
-go["epoch_s"] = [e["train_s"] for e in go["epochs"]]
+def rounds(prefix):
+    runs = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(work, prefix + "[0-9]*.json")))]
+    for r in runs:
+        if "epochs" in r:
+            r["epoch_s"] = [e["train_s"] for e in r["epochs"]]
+    # Epochs after the first of every run, and the median predict latency.
+    out = dict(runs[-1])
+    out["epoch_s"] = [s for r in runs for s in (r["epoch_s"][1:] or r["epoch_s"])]
+    out["predict_us"] = statistics.median(r["predict_us"] for r in runs)
+    out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+    return out
+cpp, go = rounds("cpp"), rounds("go")
+py["epoch_s"] = py["epoch_s"][1:] or py["epoch_s"]
 def epoch(r):
-    e = r["epoch_s"][1:] or r["epoch_s"]
-    return sum(e) / len(e)
+    return statistics.median(r["epoch_s"])
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
-print(f"machine: {cpu}, {os.cpu_count()} CPUs; {epochs} epochs each (mean of epochs 2..)")
+print(f"machine: {cpu}, {os.cpu_count()} CPUs; {epochs} epochs a run, {os.environ.get('ROUNDS', '2')} runs of C++ and Go alternating (median of epochs 2..)")
 print(f"{'':28}{'epoch s':>10}{'predict µs':>12}{'peak RSS MB':>13}{'threads':>9}")
 for name, r in [("Python seed pipeline", py), ("C++ libtorch floor", cpp), ("Go (examples/mnist)", go)]:
     print(f"{name:28}{epoch(r):>10.3f}{r['predict_us']:>12.1f}{r['peak_rss_mb']:>13.0f}{r['threads']:>9}")
