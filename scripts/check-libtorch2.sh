@@ -20,8 +20,8 @@ cache=${TORCHGO_CACHE:-/var/cache/torchgo}
 root=$cache/trixie
 marker=$root/.torchgo-setup-complete
 # Bump when the package list changes, so that old chroots are rebuilt.
-setup_version=1
-packages=(libtorch-dev g++ python3-torch ca-certificates libopenblas0-pthread)
+setup_version=2
+packages=(libtorch-dev libgloo-dev g++ python3-torch ca-certificates libopenblas0-pthread)
 
 log() { echo "check-libtorch2: $*" >&2; }
 die() { log "$*"; exit 1; }

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what torchgo needs, idempotently: libtorch (Debian's libtorch-dev
 # 1.13, unless LIBTORCH points at another), OpenBLAS (without it Debian's
-# libtorch falls back to the reference BLAS and trains about 4x slower), and
-# the test peers python3-torch and python3-torchvision.
+# libtorch falls back to the reference BLAS and trains about 4x slower),
+# Gloo's headers (torch/distributed's process groups), and the test peers
+# python3-torch and python3-torchvision.
 set -euo pipefail
 
-packages=(g++ libopenblas0-pthread python3-torch python3-torchvision dataset-fashion-mnist)
+packages=(g++ libopenblas0-pthread libgloo-dev python3-torch python3-torchvision dataset-fashion-mnist)
 [ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "setup.sh: Go 1.24 or newer is required (https://go.dev/doc/install)" >&2
+  echo "setup.sh: Go 1.26 or newer is required (https://go.dev/doc/install)" >&2
   exit 1
 fi
 
