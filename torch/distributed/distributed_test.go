@@ -22,8 +22,8 @@ import (
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
 	"github.com/torchgo/torchgo/torch/distributed"
-	"github.com/torchgo/torchgo/torch/optim"
 	F "github.com/torchgo/torchgo/torch/nn/functional"
+	"github.com/torchgo/torchgo/torch/optim"
 	"github.com/torchgo/torchgo/vision/models"
 )
 
