@@ -28,7 +28,12 @@ type loopState struct {
 // SaveCheckpoint writes the trainer's state to path, atomically (Lightning's
 // trainer.save_checkpoint). weightsOnly leaves out optimizer, scheduler and
 // callback states.
+//
+// Under DDP only rank 0 writes; other ranks return nil at once.
 func (t *Trainer) SaveCheckpoint(path string, weightsOnly bool) error {
+	if !t.IsGlobalZero() {
+		return nil
+	}
 	if t.module == nil {
 		return fmt.Errorf("lightning: SaveCheckpoint: no module attached (call it during or after Fit)")
 	}

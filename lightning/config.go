@@ -69,9 +69,25 @@ type Config struct {
 	// Accelerator is "cpu", "cuda" (or "gpu") or "auto" (default: CUDA
 	// when available).
 	Accelerator string
-	// Devices is the index of the CUDA device to use (a single device;
-	// Lightning's devices=[i]). Default 0.
+	// Devices is the number of devices (devices=N); 0: 1. More than one
+	// needs Strategy "ddp" (processes on the CPU).
 	Devices int
+	// DeviceIndex is the CUDA device of a single-device run
+	// (Lightning's devices=[i]). Default 0.
+	DeviceIndex int
+	// Strategy is "" or "auto" (one process) or "ddp": Devices processes
+	// training together, gradients averaged by torch/distributed over Gloo.
+	// Fit launches the other Devices-1 processes itself (re-running the
+	// program with torchrun's variables, as Lightning's subprocess
+	// launcher) unless an external launcher set WORLD_SIZE and RANK. Only
+	// rank 0 writes checkpoints and logs and shows progress; the loaders
+	// (made with FromDataLoader) are sharded with a DistributedSampler;
+	// values logged with SyncDist are reduced over the ranks. Validate,
+	// Test and Predict run on the calling process alone.
+	Strategy string
+	// DDPTimeout bounds the rendezvous and each collective under "ddp"; a
+	// rank that died makes the others fail within it. 0: 30 minutes.
+	DDPTimeout time.Duration
 	// Precision is "32-true" (default; also "32"). Other precisions are not
 	// implemented yet.
 	Precision string

@@ -63,7 +63,7 @@ func (t *Trainer) runEval(stage string, limit int) map[string]float64 {
 	var n int
 	if kind == "val" && t.fn == "fit" {
 		if !t.valLoaderSet {
-			t.valLoader = t.loader("val")
+			t.valLoader = t.shardLoader("val", t.loader("val"))
 			t.valLoaderSet = true
 			if t.valLoader != nil {
 				nv, err := t.limitFor("val", t.valLoader.Len())
@@ -103,6 +103,7 @@ func (t *Trainer) runEval(stage string, limit int) map[string]float64 {
 	t.call("train", func() { m.Train(false) })
 	t.evalStart(name)
 	t.evalLoop(name, kind, loader, n, nil)
+	t.syncResults(rs)
 	rs.epochEnd = true
 	t.evalHook(name, "epoch_end")
 	out := t.flushEpoch(rs, t.batchesThatStepped)

@@ -86,6 +86,19 @@ func (t *Trainer) valEnabled() bool {
 func (t *Trainer) fit(ckptPath string) {
 	m := t.module
 	t.start("fit")
+	if t.ddpEnabled() {
+		t.startDDP()
+		defer func() {
+			r := recover()
+			err := t.stopDDP(r != nil)
+			if r != nil {
+				panic(r)
+			}
+			if err != nil {
+				fail(err)
+			}
+		}()
+	}
 	t.valLoader, t.valLoaderSet, t.valHasRun = nil, false, false
 	t.currentEpoch, t.globalStep, t.batchesThatStepped, t.resume = 0, 0, 0, nil
 	t.resetMetrics()
@@ -95,6 +108,9 @@ func (t *Trainer) fit(ckptPath string) {
 		t.restoreModulesAndCallbacks(ck)
 	}
 	t.configureModel()
+	if t.dist != nil {
+		t.wrapDDP()
+	}
 	t.configureOptimizers()
 	t.cb("on_fit_start", func(c Callback) { c.OnFitStart(t, m) })
 	if h, ok := m.(OnFitStarter); ok {
@@ -188,7 +204,7 @@ func (t *Trainer) fitLoop() {
 	m := t.module
 	t.stageFn = "train"
 	t.training = true
-	t.trainLoader = t.loader("train")
+	t.trainLoader = t.shardLoader("train", t.loader("train"))
 	if t.trainLoader == nil {
 		failf("lightning: No `train_dataloader()` method defined. Lightning `Trainer` expects as minimum a `training_step()`, `train_dataloader()` and `configure_optimizers()` to be defined.")
 	}
@@ -286,6 +302,9 @@ func (t *Trainer) trainEpoch() {
 		setGenState(gen, res.rngEpochStart)
 	}
 	torch.WithScope(func(*torch.Scope) { t.rngEpochStart = gen.State().Bytes() })
+	if es, ok := t.trainLoader.(epochSetter); ok {
+		es.setEpoch(t.currentEpoch)
+	}
 	var it BatchIterator
 	t.call("train_dataloader", func() { it = t.trainLoader.Iter() })
 	defer it.Close()
@@ -339,6 +358,7 @@ func (t *Trainer) trainEpoch() {
 func (t *Trainer) trainEpochEnd(rs *results) {
 	m := t.module
 	t.epochProcessed = true
+	t.syncResults(rs)
 	rs.epochEnd = true
 	t.active = rs
 	for _, c := range t.callbacks {
@@ -434,7 +454,7 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 			if a := t.accumulate(); a > 1 {
 				loss = loss.DivScalar(float64(a))
 			}
-			t.backward(loss)
+			t.backwardMaybeNoSync(loss, accumulate)
 		}
 		if accumulate {
 			closure()

@@ -48,6 +48,9 @@ type LogOptions struct {
 	// BatchSize weights the value in the epoch mean; 0: the size of the
 	// batch's first tensor along dim 0 (1 when it has none).
 	BatchSize int
+	// SyncDist reduces the epoch aggregate over the DDP ranks (sync_dist):
+	// a mean becomes the mean over all ranks' samples.
+	SyncDist bool
 }
 
 // result is one logged key of a loop: its options and aggregates.
@@ -60,6 +63,7 @@ type result struct {
 	stepFresh        bool    // logged since the last step flush
 	sum, weight, ext float64 // weighted sum, total weight, max/min
 	n                int     // values aggregated this epoch
+	sync, synced     bool    // SyncDist; reduced over the ranks already
 }
 
 func (r *result) epochValue() float64 {
@@ -211,7 +215,7 @@ func (t *Trainer) log(name string, value any, o LogOptions) {
 		rs.byName[name] = r
 		rs.order = append(rs.order, r)
 	}
-	r.onStep, r.onEpoch, r.progBar, r.logger, r.reduce = onStep, onEpoch, o.ProgBar, !o.NoLogger, reduce
+	r.onStep, r.onEpoch, r.progBar, r.logger, r.reduce, r.sync = onStep, onEpoch, o.ProgBar, !o.NoLogger, reduce, o.SyncDist
 	r.last, r.stepFresh = v, true
 	if onEpoch {
 		w := 1.0

@@ -302,7 +302,7 @@ func (mc *ModelCheckpoint) saveTopK(t *Trainer, c map[string]float64) {
 		path := mc.uniqueName(c, prev)
 		mc.write(t, path)
 		if mc.cfg.SaveTopK == 1 && prev != "" && prev != path {
-			os.Remove(prev)
+			mc.remove(t, prev)
 		}
 		mc.bestModelPath = path
 		return
@@ -382,7 +382,7 @@ func (mc *ModelCheckpoint) updateBestAndSave(t *Trainer, cur float64, c map[stri
 	}
 	mc.write(t, path)
 	if del != "" && del != path {
-		os.Remove(del)
+		mc.remove(t, del)
 	}
 }
 
@@ -395,7 +395,7 @@ func (mc *ModelCheckpoint) saveLast(t *Trainer, c map[string]float64) {
 	mc.write(t, path)
 	mc.lastModelPath = path
 	if prev != "" && prev != path {
-		os.Remove(prev)
+		mc.remove(t, prev)
 	}
 }
 
@@ -454,4 +454,12 @@ func formatPy(v float64, spec string, isInt bool) string {
 		return fmt.Sprintf("%"+spec, v)
 	}
 	return fmt.Sprintf("%"+spec+"g", v)
+}
+
+// remove deletes a checkpoint this callback wrote, on rank 0 only (the
+// rank that wrote it).
+func (mc *ModelCheckpoint) remove(t *Trainer, path string) {
+	if t.IsGlobalZero() {
+		os.Remove(path)
+	}
 }

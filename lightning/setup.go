@@ -159,8 +159,10 @@ func (t *Trainer) hasLoader(kind string) bool {
 	return false
 }
 
+// info prints a message of the trainer's, on rank 0 only (as Lightning's
+// rank_zero_info).
 func (t *Trainer) info(format string, args ...any) {
-	if t.cfg.Barebones {
+	if t.cfg.Barebones || !t.IsGlobalZero() {
 		return
 	}
 	fmt.Fprintf(t.out, format+"\n", args...)

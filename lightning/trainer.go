@@ -75,6 +75,8 @@ type Trainer struct {
 	epochFirstSched    int // schedulerSteps when the epoch began
 	inBatch            bool
 	loadedCkpt         any
+	dist               *ddpRun // the DDP group of a running Fit
+	rank, worldSize    int     // this process's place in the last DDP Fit
 }
 
 // NewTrainer returns a trainer with cfg's options, checked.
@@ -96,9 +98,27 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 	if t.out == nil {
 		t.out = os.Stderr
 	}
-	dev, err := pickDevice(cfg.Accelerator, cfg.Devices)
+	dev, err := pickDevice(cfg.Accelerator, cfg.DeviceIndex)
 	if err != nil {
 		return nil, err
+	}
+	switch cfg.Strategy {
+	case "", "auto":
+		if cfg.Devices > 1 {
+			return nil, fmt.Errorf("lightning: devices=%d needs strategy \"ddp\"", cfg.Devices)
+		}
+	case "ddp":
+		if dev.IsCUDA() {
+			return nil, fmt.Errorf("lightning: strategy \"ddp\" on CUDA needs NCCL, which is not built yet; use accelerator \"cpu\"")
+		}
+		if cfg.Devices < 1 {
+			t.cfg.Devices = 1
+		}
+	default:
+		return nil, fmt.Errorf("lightning: strategy %q is not one of auto, ddp", cfg.Strategy)
+	}
+	if cfg.Devices < 0 {
+		return nil, fmt.Errorf("lightning: devices=%d must be at least 1", cfg.Devices)
 	}
 	t.device = dev
 	if cfg.Barebones {

@@ -21,6 +21,8 @@ type config struct {
 	out         string
 	metricsJSON string
 	noProgress  bool
+	devices     int
+	strategy    string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -33,7 +35,8 @@ func parseFlags(args []string) (config, error) {
 	fs.Float64Var(&c.lr, "lr", 0.01, "SGD learning rate")
 	fs.Uint64Var(&c.seed, "seed", 0, "seed for the split, the initial weights and the shuffling")
 	accel := fs.String("accelerator", "auto", "cpu, cuda or auto (cuda when available)")
-	devices := fs.Int("devices", 1, "number of devices (1; several need --strategy ddp, not built yet)")
+	fs.IntVar(&c.devices, "devices", 1, "number of devices: processes under --strategy ddp")
+	fs.StringVar(&c.strategy, "strategy", "auto", "auto (one process) or ddp (--devices processes on the CPU, Gloo)")
 	fs.StringVar(&c.out, "out", ".", "folder for mnist.pt and sample.png")
 	fs.StringVar(&c.ckptDir, "ckpt-dir", "out", "root of lightning_logs/version_N (metrics.csv, checkpoints)")
 	fs.StringVar(&c.resume, "resume", "", "resume training from this .ckpt (or \"last\")")
@@ -56,8 +59,12 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--batch-size must be at least 1, got %d", c.batchSize)
 	case c.lr <= 0:
 		return c, fmt.Errorf("--lr must be positive, got %g", c.lr)
-	case *devices != 1:
-		return c, fmt.Errorf("--devices %d: only one device is supported so far", *devices)
+	case c.devices < 1:
+		return c, fmt.Errorf("--devices must be at least 1, got %d", c.devices)
+	case c.strategy != "auto" && c.strategy != "ddp":
+		return c, fmt.Errorf("--strategy %q: want auto or ddp", c.strategy)
+	case c.devices > 1 && c.strategy != "ddp":
+		return c, fmt.Errorf("--devices %d needs --strategy ddp", c.devices)
 	}
 	switch *accel {
 	case "cpu", "auto":

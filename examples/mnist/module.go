@@ -45,9 +45,11 @@ func (m *litNet) TrainingStep(batch any, _ int) *torch.Tensor {
 func (m *litNet) evalStep(prefix string, batch any) {
 	x, y := xy(batch)
 	logits := m.Forward(x)
-	m.Log(prefix+"_loss", F.CrossEntropy(logits, y), lightning.LogOptions{ProgBar: true})
+	// SyncDist: under --strategy ddp each rank sees its shard; the epoch
+	// values are the means over all of them.
+	m.Log(prefix+"_loss", F.CrossEntropy(logits, y), lightning.LogOptions{ProgBar: true, SyncDist: true})
 	acc := logits.ArgmaxDim(1, false).Eq(y).To(torch.Float32).Mean()
-	m.Log(prefix+"_acc", acc, lightning.LogOptions{ProgBar: true})
+	m.Log(prefix+"_acc", acc, lightning.LogOptions{ProgBar: true, SyncDist: true})
 }
 
 func (m *litNet) ValidationStep(batch any, _ int) any { m.evalStep("val", batch); return nil }

@@ -96,7 +96,8 @@ func run(c config, out io.Writer) (err error) {
 	trainer, err := lightning.NewTrainer(lightning.Config{
 		MaxEpochs:          c.epochs,
 		Accelerator:        c.accelerator,
-		Devices:            1,
+		Devices:            c.devices,
+		Strategy:           c.strategy,
 		DefaultRootDir:     c.ckptDir,
 		DisableProgressBar: c.noProgress,
 		Out:                out,
@@ -106,6 +107,9 @@ func run(c config, out io.Writer) (err error) {
 	}
 	if err := trainer.Fit(model, &loaders, c.resume); err != nil {
 		return err
+	}
+	if !trainer.IsGlobalZero() {
+		return nil // under --strategy ddp, rank 0 tests, saves and reports
 	}
 	metrics := runMetrics{Epochs: model.epochs}
 	tm, err := trainer.Test(model, &loaders, "")

@@ -143,3 +143,21 @@ func (l *Loader) batches() [][]int {
 	}
 	return out
 }
+
+// Distributed returns a copy of l that reads only replica rank's share of
+// the data set, through a DistributedSampler shuffling as l does (seed
+// seed), with l's other options: what Lightning does to a DataLoader under
+// DDP (use_distributed_sampler). Call the sampler's SetEpoch each epoch.
+// It fails when l already has a sampler of its own.
+func (l *Loader) Distributed(numReplicas, rank int, seed uint64) (*Loader, *DistributedSampler, error) {
+	if l.cfg.sampler != nil {
+		return nil, nil, fmt.Errorf("data: Loader.Distributed: the loader has its own sampler (%T)", l.cfg.sampler)
+	}
+	s, err := NewDistributedSampler(l.ds.Len(), numReplicas, rank, DistributedOptions{NoShuffle: !l.cfg.shuffle, Seed: seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	cp := *l
+	cp.cfg.shuffle, cp.cfg.sampler, cp.sampler = false, s, s
+	return &cp, s, nil
+}

@@ -178,6 +178,10 @@ tg_error tg_pg_new_gloo(const char *host, int port, int rank, int size, int64_t 
   so.isServer = rank == 0;
   so.numWorkers = size;
   so.timeout = p->timeout;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  // 2.4 made libuv's store the default; Debian builds without libuv.
+  so.useLibUV = false;
+#endif
   p->store = c10::make_intrusive<c10d::TCPStore>(host, so);
   auto opts = c10d::ProcessGroupGloo::Options::create(p->timeout);
   if (ifname != nullptr && *ifname != 0) {
