@@ -19,6 +19,8 @@ from seednet import Net
 
 samples, batch, epochs, lr = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+# PyTorch 2.4+ rendezvous through libuv by default; Debian builds without it.
+os.environ.setdefault("USE_LIBUV", "0")
 dist.init_process_group("gloo", rank=rank, world_size=world)
 
 g = torch.Generator().manual_seed(0)
