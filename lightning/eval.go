@@ -229,7 +229,7 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, keep func(s 
 					if h, ok := m.(OnValidationBatchStarter); ok {
 						t.call("on_validation_batch_start", func() { h.OnValidationBatchStart(batch, i) })
 					}
-					t.call("validation_step", func() { out = m.(Validator).ValidationStep(batch, i) })
+					t.call("validation_step", t.forwardContext(func() { out = m.(Validator).ValidationStep(batch, i) }))
 					t.cb("on_validation_batch_end", func(c Callback) { c.OnValidationBatchEnd(t, m, out, batch, i) })
 					if h, ok := m.(OnValidationBatchEnder); ok {
 						t.call("on_validation_batch_end", func() { h.OnValidationBatchEnd(out, batch, i) })
@@ -239,7 +239,7 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, keep func(s 
 					if h, ok := m.(OnTestBatchStarter); ok {
 						t.call("on_test_batch_start", func() { h.OnTestBatchStart(batch, i) })
 					}
-					t.call("test_step", func() { out = m.(Tester).TestStep(batch, i) })
+					t.call("test_step", t.forwardContext(func() { out = m.(Tester).TestStep(batch, i) }))
 					t.cb("on_test_batch_end", func(c Callback) { c.OnTestBatchEnd(t, m, out, batch, i) })
 					if h, ok := m.(OnTestBatchEnder); ok {
 						t.call("on_test_batch_end", func() { h.OnTestBatchEnd(out, batch, i) })
@@ -249,7 +249,7 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, keep func(s 
 					if h, ok := m.(OnPredictBatchStarter); ok {
 						t.call("on_predict_batch_start", func() { h.OnPredictBatchStart(batch, i) })
 					}
-					t.call("predict_step", func() { out = m.(Predictor).PredictStep(batch, i) })
+					t.call("predict_step", t.forwardContext(func() { out = m.(Predictor).PredictStep(batch, i) }))
 					keep(s, out)
 					t.cb("on_predict_batch_end", func(c Callback) { c.OnPredictBatchEnd(t, m, out, batch, i) })
 					if h, ok := m.(OnPredictBatchEnder); ok {

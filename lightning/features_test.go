@@ -265,3 +265,47 @@ func TestProgressBarLive(t *testing.T) {
 	require.Regexp(t, final, s)
 	require.Regexp(t, regexp.MustCompile(`\rEpoch 0:  *\d+%\|█* *\| \d+/32 \[`), s)
 }
+
+// Precision "bf16-mixed" runs the steps under CPU autocast: the weights
+// after two epochs equal those of Python's loop with
+// torch.autocast("cpu", dtype=torch.bfloat16) around the forward, and stay
+// float32, as does the checkpoint.
+func TestBF16MixedMatchesPython(t *testing.T) {
+	pyref.Python(t)
+	torch.ManualSeed(0)
+	m := newBoring()
+	m.noSched = true
+	init := map[string]pyref.Tensor{"w": encT(m.Layer.Weight), "b": encT(m.Layer.Bias)}
+	data := randomBatches(12, 4, 9)
+	var xs []pyref.Tensor
+	for _, b := range data.Batches {
+		xs = append(xs, encT(b.([]*torch.Tensor)[0]))
+	}
+	cfg := quietConfig(t)
+	cfg.MaxEpochs, cfg.Precision, cfg.Accelerator = 2, "bf16-mixed", "cpu"
+	tr := newTrainer(t, cfg)
+	require.NoError(t, tr.Fit(m, &Data{Train: data}, ""))
+	require.Equal(t, torch.Float32, m.Layer.Weight.DType())
+
+	var want struct{ W, B pyref.Tensor }
+	pyref.Run(t, `
+lin = torch.nn.Linear(32, 2)
+with torch.no_grad():
+    lin.weight.copy_(dec(IN["init"]["w"])); lin.bias.copy_(dec(IN["init"]["b"]))
+opt = torch.optim.SGD(lin.parameters(), lr=0.1)
+for epoch in range(2):
+    for x in IN["xs"]:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y = lin(dec(x))
+            loss = torch.nn.functional.mse_loss(y, torch.ones_like(y))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+out({"W": enc(lin.weight), "B": enc(lin.bias)})
+`, map[string]any{"init": init, "xs": xs}, &want)
+	require.Equal(t, want.W, encT(m.Layer.Weight))
+	require.Equal(t, want.B, encT(m.Layer.Bias))
+
+	_, err := NewTrainer(Config{Precision: "16-mixed"})
+	require.ErrorContains(t, err, "needs CUDA and a gradient scaler")
+}

@@ -439,7 +439,7 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 		accumulate := t.shouldAccumulate(i, isLast)
 		var loss *torch.Tensor
 		closure := func() {
-			t.call("training_step", func() { loss = m.TrainingStep(batch, i) })
+			t.call("training_step", t.forwardContext(func() { loss = m.TrainingStep(batch, i) }))
 			if loss != nil && t.cfg.DetectAnomaly {
 				if v := loss.Item(); math.IsNaN(v) || math.IsInf(v, 0) {
 					failf("lightning: training_step returned a non-finite loss (%v) at epoch %d, batch %d; stopping (DetectAnomaly)", v, t.currentEpoch, i)

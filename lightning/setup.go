@@ -1,6 +1,10 @@
 package lightning
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/torchgo/torchgo/torch"
+)
 
 // start runs the beginning of every entry point, as Lightning's
 // Trainer._run: configure_callbacks, prepare_data, setup, (restore),
@@ -166,4 +170,13 @@ func (t *Trainer) info(format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(t.out, format+"\n", args...)
+}
+
+// forwardContext wraps a step hook in the precision's autocast (Lightning's
+// precision plugin forward_context).
+func (t *Trainer) forwardContext(f func()) func() {
+	if t.cfg.Precision != "bf16-mixed" {
+		return f
+	}
+	return func() { torch.Autocast(t.device, torch.BFloat16, f) }
 }

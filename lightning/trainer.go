@@ -82,9 +82,11 @@ type Trainer struct {
 // NewTrainer returns a trainer with cfg's options, checked.
 func NewTrainer(cfg Config) (*Trainer, error) {
 	switch cfg.Precision {
-	case "", "32", "32-true":
+	case "", "32", "32-true", "bf16-mixed":
+	case "16-mixed":
+		return nil, fmt.Errorf("lightning: precision \"16-mixed\" needs CUDA and a gradient scaler, which are not built yet; use \"bf16-mixed\"")
 	default:
-		return nil, fmt.Errorf("lightning: precision %q is not supported yet (only \"32-true\")", cfg.Precision)
+		return nil, fmt.Errorf("lightning: precision %q is not one of 32-true, bf16-mixed", cfg.Precision)
 	}
 	switch cfg.GradientClipAlgorithm {
 	case "", "norm", "value":

@@ -99,3 +99,21 @@ func NoGrad(f func()) { withGradMode(false, f) }
 
 // EnableGrad runs f with autograd recording on, like `with torch.enable_grad():`.
 func EnableGrad(f func()) { withGradMode(true, f) }
+
+// Autocast runs f with automatic mixed precision on device type dev (CPU or
+// CUDA), like `with torch.autocast(dev, dtype=dtype):`: operations that
+// autocast's policy lists (matmul, linear, convolutions, ...) run in dtype,
+// the precision-sensitive ones (losses, softmax, norms) in float32, and
+// parameters stay float32. On the CPU dtype must be BFloat16; on CUDA,
+// Float16 or BFloat16. The goroutine is locked to its OS thread while f
+// runs (autocast's state is per thread). Autocasts nest.
+func Autocast(dev Device, dtype DType, f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var prevOn, prevDType C.int
+	check("Autocast", C.tg_autocast_enter(C.int(dev.Type), 1, C.int(dtype), &prevOn, &prevDType))
+	defer func() {
+		check("Autocast", C.tg_autocast_exit(C.int(dev.Type), prevOn, prevDType))
+	}()
+	f()
+}

@@ -132,6 +132,12 @@ int tg_cudnn_available(void);
 tg_error tg_cuda_synchronize(int device_index);
 int tg_grad_enabled(void);
 void tg_set_grad_enabled(int on);
+/* Autocast (mixed precision) on this thread for device_type (CPU or CUDA),
+ * as torch.autocast's __enter__: sets enabled and dtype, returns the
+ * previous ones for tg_autocast_exit, which restores them (and clears the
+ * cast cache when the outermost autocast ends). */
+tg_error tg_autocast_enter(int device_type, int enabled, int dtype, int *prev_enabled, int *prev_dtype);
+tg_error tg_autocast_exit(int device_type, int prev_enabled, int prev_dtype);
 const char *tg_version(void);
 
 /* ---- autograd (tensor.cc) ---- */

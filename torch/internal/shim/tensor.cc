@@ -1,6 +1,7 @@
 // Handles, scopes, creation, generators, autograd and global settings.
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/version.h>
@@ -440,6 +441,63 @@ tg_error tg_cuda_synchronize(int device_index) {
 }
 
 int tg_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
+
+namespace {
+// libtorch 2.4 keyed autocast's state by device type; 1.13 has a function
+// per device.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocast_enabled(at::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
+at::ScalarType autocast_dtype(at::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
+void set_autocast(at::DeviceType d, bool on, at::ScalarType t) {
+  at::autocast::set_autocast_enabled(d, on);
+  at::autocast::set_autocast_dtype(d, t);
+}
+#else
+bool autocast_enabled(at::DeviceType d) {
+  return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+}
+at::ScalarType autocast_dtype(at::DeviceType d) {
+  return d == at::kCPU ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+}
+void set_autocast(at::DeviceType d, bool on, at::ScalarType t) {
+  if (d == at::kCPU) {
+    at::autocast::set_cpu_enabled(on);
+    at::autocast::set_autocast_cpu_dtype(t);
+  } else {
+    at::autocast::set_enabled(on);
+    at::autocast::set_autocast_gpu_dtype(t);
+  }
+}
+#endif
+
+at::DeviceType autocast_device(int device_type) {
+  auto d = static_cast<at::DeviceType>(device_type);
+  if (d != at::kCPU && d != at::kCUDA)
+    throw std::invalid_argument("autocast supports cpu and cuda, not " + c10::DeviceTypeName(d, true));
+  return d;
+}
+}  // namespace
+
+tg_error tg_autocast_enter(int device_type, int enabled, int dtype, int *prev_enabled, int *prev_dtype) {
+  TG_TRY
+  at::DeviceType d = autocast_device(device_type);
+  auto t = static_cast<at::ScalarType>(dtype);
+  if (d == at::kCPU && t != at::kBFloat16)
+    throw std::invalid_argument(std::string("in CPU autocast, only BFloat16 is supported, not ") + c10::toString(t));
+  *prev_enabled = autocast_enabled(d);
+  *prev_dtype = static_cast<int>(autocast_dtype(d));
+  set_autocast(d, enabled != 0, t);
+  at::autocast::increment_nesting();
+  TG_CATCH
+}
+
+tg_error tg_autocast_exit(int device_type, int prev_enabled, int prev_dtype) {
+  TG_TRY
+  at::DeviceType d = autocast_device(device_type);
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  set_autocast(d, prev_enabled != 0, static_cast<at::ScalarType>(prev_dtype));
+  TG_CATCH
+}
 void tg_set_grad_enabled(int on) { at::GradMode::set_enabled(on != 0); }
 
 const char *tg_version(void) { return TORCH_VERSION; }
