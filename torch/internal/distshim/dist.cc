@@ -1,4 +1,37 @@
 // Gloo process groups, collectives and DDP's gradient buckets over c10d.
+//
+// Gloo's headers are not part of every libtorch (Debian ships them as
+// libgloo-dev); without them this file compiles to entry points that say
+// so, and the rest of torchgo still builds.
+#if !__has_include(<gloo/algorithm.h>)
+#include "dist.h"
+#include "internal.h"
+
+struct tg_pg_s {};
+struct tg_ddp_s {};
+
+namespace {
+tg_error no_gloo() {
+  return tg::error(
+      "torchgo was built without Gloo's headers (gloo/algorithm.h): install libgloo-dev "
+      "(scripts/setup.sh does) or use a libtorch that ships them, then rebuild");
+}
+}  // namespace
+
+extern "C" {
+tg_error tg_pg_new_gloo(const char *, int, int, int, int64_t, const char *, tg_pg *) { return no_gloo(); }
+void tg_pg_free(tg_pg) {}
+tg_error tg_pg_allreduce(tg_pg, tg_tensor, int) { return no_gloo(); }
+tg_error tg_pg_broadcast(tg_pg, tg_tensor, int) { return no_gloo(); }
+tg_error tg_pg_allgather(tg_pg, tg_tensor, const tg_tensor *, int64_t) { return no_gloo(); }
+tg_error tg_pg_reduce_scatter(tg_pg, tg_tensor, const tg_tensor *, int64_t, int) { return no_gloo(); }
+tg_error tg_pg_barrier(tg_pg) { return no_gloo(); }
+tg_error tg_ddp_new(tg_pg, const tg_tensor *, int64_t, int64_t, int64_t, tg_ddp *) { return no_gloo(); }
+void tg_ddp_free(tg_ddp) {}
+void tg_ddp_set_sync(tg_ddp, int) {}
+int64_t tg_ddp_num_buckets(tg_ddp) { return 0; }
+}
+#else
 #include <torch/csrc/autograd/engine.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/function_hook.h>
@@ -313,3 +346,4 @@ void tg_ddp_set_sync(tg_ddp d, int sync) {
 int64_t tg_ddp_num_buckets(tg_ddp d) { return static_cast<int64_t>(d->buckets.size()); }
 
 }  // extern "C"
+#endif  // __has_include(<gloo/algorithm.h>)
