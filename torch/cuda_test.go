@@ -1,0 +1,65 @@
+package torch
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// requireCUDA skips without a CUDA device, saying so, unless
+// TORCHGO_REQUIRE_CUDA=1 (scripts/gpu-check.sh sets it), which fails.
+func requireCUDA(t *testing.T) {
+	t.Helper()
+	if CUDAIsAvailable() {
+		return
+	}
+	if os.Getenv("TORCHGO_REQUIRE_CUDA") == "1" {
+		t.Fatalf("CUDA is not available (libtorch %s) but TORCHGO_REQUIRE_CUDA=1", Version())
+	}
+	t.Skipf("CUDA not available (libtorch %s): runs on a GPU machine through scripts/gpu-check.sh", Version())
+}
+
+// The seed model's step on the GPU gives the CPU's loss and gradients to
+// float32 rounding, and tensors come back to the CPU intact.
+func TestCUDAStepMatchesCPU(t *testing.T) {
+	requireCUDA(t)
+	g := NewGenerator(0)
+	x := Randn([]int64{8, 1, 28, 28}, g)
+	y := Randint(0, 10, []int64{8}, g)
+	w := Randn([]int64{4, 1, 3, 3}, g).MulScalar(0.1)
+	fw := Randn([]int64{10, 784}, g).MulScalar(0.01)
+	step := func(dev Device) (float64, []float32, []float32) {
+		cw := w.To(dev).SetRequiresGrad(true)
+		cfw := fw.To(dev).SetRequiresGrad(true)
+		h := MaxPool2d(Conv2d(x.To(dev), cw, nil, ConvOptions{Padding: []int64{1}}), PoolOptions{Kernel: []int64{2}})
+		loss := CrossEntropy(Linear(h.View(-1, 784), cfw, nil), y.To(dev), CrossEntropyOptions{IgnoreIndex: DefaultIgnoreIndex})
+		loss.Backward()
+		return loss.Item(), ToSlice[float32](cw.Grad().To(CPU)), ToSlice[float32](cfw.Grad().To(CPU))
+	}
+	l0, gw0, gf0 := step(CPU)
+	l1, gw1, gf1 := step(CUDA(0))
+	require.InDelta(t, l0, l1, 1e-5)
+	require.InDeltaSlice(t, gw0, gw1, 1e-4)
+	require.InDeltaSlice(t, gf0, gf1, 1e-4)
+	require.Equal(t, ToSlice[float32](x), ToSlice[float32](x.To(CUDA(0)).To(CPU)), "a round trip is exact")
+}
+
+// CUDA autocast runs matmuls in float16 or bfloat16 and losses in float32.
+func TestCUDAAutocast(t *testing.T) {
+	requireCUDA(t)
+	x := Randn([]int64{4, 8}).To(CUDA(0))
+	w := Randn([]int64{3, 8}).To(CUDA(0)).SetRequiresGrad(true)
+	for _, dt := range []DType{Float16, BFloat16} {
+		var y, loss *Tensor
+		Autocast(CUDA(0), dt, func() {
+			y = Linear(x, w, nil)
+			loss = MSELoss(y, ZerosLike(y), ReduceMean)
+		})
+		require.Equal(t, dt, y.DType())
+		require.Equal(t, Float32, loss.DType())
+		loss.Backward()
+		require.Equal(t, Float32, w.Grad().DType(), "master weights' gradients stay float32")
+		w.SetGrad(nil)
+	}
+}
