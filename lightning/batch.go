@@ -42,6 +42,9 @@ func moveBatch(batch any, d torch.Device) any {
 		if x.Device() == d {
 			return x
 		}
+		if x.IsPinned() {
+			return x.To(d, torch.NonBlocking) // ordered before the step's kernels on the stream
+		}
 		return x.To(d)
 	case []*torch.Tensor:
 		out := make([]*torch.Tensor, len(x))

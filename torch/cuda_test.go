@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/torchgo/torchgo/internal/pyref"
 )
 
 // requireCUDA skips without a CUDA device, saying so, unless
@@ -62,4 +64,31 @@ func TestCUDAAutocast(t *testing.T) {
 		require.Equal(t, Float32, w.Grad().DType(), "master weights' gradients stay float32")
 		w.SetGrad(nil)
 	}
+}
+
+// Pinned memory: without CUDA, PinMemory fails as Python's pin_memory does
+// (same message); with it, pinned tensors copy to the GPU without blocking.
+func TestPinMemory(t *testing.T) {
+	x := Arange(0, 6, 1, Float32)
+	require.False(t, x.IsPinned())
+	if !CUDAIsAvailable() {
+		var want string
+		pyref.Run(t, `
+try:
+    torch.arange(6.).pin_memory()
+    out("")
+except RuntimeError as e:
+    out(str(e))
+`, nil, &want)
+		require.NotEmpty(t, want, "Python pinned memory without CUDA")
+		err := Catch(func() error { x.PinMemory(); return nil })
+		require.Error(t, err)
+		require.Equal(t, "torch: PinMemory: "+want, err.Error())
+		return
+	}
+	p := x.PinMemory()
+	require.True(t, p.IsPinned())
+	g := p.To(CUDA(0), NonBlocking)
+	CUDASynchronize(0)
+	require.Equal(t, ToSlice[float32](x), ToSlice[float32](g.To(CPU)))
 }

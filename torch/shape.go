@@ -118,6 +118,21 @@ func (t *Tensor) Detach() *Tensor {
 	return t.withTensor("Detach", func(a C.tg_tensor, o *C.tg_tensor) C.tg_error { return C.tg_detach(a, o) })
 }
 
+// PinMemory returns a copy of t in page-locked host memory (pin_memory),
+// from which To(CUDA(i), NonBlocking) copies asynchronously. It needs a
+// CUDA device; without one it panics with libtorch's error.
+func (t *Tensor) PinMemory() *Tensor {
+	return t.withTensor("PinMemory", func(a C.tg_tensor, o *C.tg_tensor) C.tg_error { return C.tg_pin_memory(a, o) })
+}
+
+// IsPinned reports whether t lives in page-locked host memory.
+func (t *Tensor) IsPinned() bool {
+	var on C.int
+	check("IsPinned", C.tg_is_pinned(t.handle("IsPinned"), &on))
+	runtime.KeepAlive(t)
+	return on != 0
+}
+
 // Narrow returns the view of length elements from start along dim.
 func (t *Tensor) Narrow(dim, start, length int64) *Tensor {
 	var out C.tg_tensor

@@ -42,6 +42,38 @@ func closeAll(v any) { eachTensor(v, (*torch.Tensor).Close) }
 
 // eachTensor calls f on every tensor reachable in v through the field
 // containers Batch, Sample, []any, []*torch.Tensor and map[string]any.
+// pinned replaces every tensor in v by a pinned copy, in place where v is a
+// container (PyTorch's pin_memory of a batch).
+func pinned(v any) any {
+	switch x := v.(type) {
+	case *torch.Tensor:
+		if x != nil {
+			return x.PinMemory()
+		}
+	case Batch:
+		for i, e := range x {
+			x[i] = pinned(e)
+		}
+	case Sample:
+		for i, e := range x {
+			x[i] = pinned(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = pinned(e)
+		}
+	case []*torch.Tensor:
+		for i, e := range x {
+			x[i] = pinned(e).(*torch.Tensor)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = pinned(e)
+		}
+	}
+	return v
+}
+
 func eachTensor(v any, f func(*torch.Tensor)) {
 	switch x := v.(type) {
 	case *torch.Tensor:

@@ -51,6 +51,9 @@ func (l *Loader) load(k int, idx []int) (b Batch, err error) {
 		} else {
 			b, err = l.collateSamples(k, idx)
 		}
+		if err == nil && l.cfg.pin && torch.CUDAIsAvailable() {
+			b = pinned(b).(Batch) // the unpinned originals go with the scope
+		}
 		if err == nil {
 			eachTensor(b, func(t *torch.Tensor) { t.Persist() })
 		}

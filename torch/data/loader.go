@@ -28,6 +28,7 @@ type loaderConfig struct {
 	collate   CollateFunc
 	workers   int
 	prefetch  int
+	pin       bool
 }
 
 // LoaderOption configures NewLoader. Without options a Loader has
@@ -62,6 +63,11 @@ func WithCollate(f CollateFunc) LoaderOption { return func(c *loaderConfig) { c.
 // (num_workers; default 0: each batch is loaded inside Next, on the
 // consumer's goroutine). Every worker builds whole batches.
 func Workers(n int) LoaderOption { return func(c *loaderConfig) { c.workers = n } }
+
+// PinMemory puts each batch's tensors in page-locked memory (pin_memory),
+// so that the trainer's copies to the GPU do not block. Without a CUDA
+// device it does nothing (PyTorch's DataLoader warns and does the same).
+func PinMemory(on bool) LoaderOption { return func(c *loaderConfig) { c.pin = on } }
 
 // Prefetch sets how many batches each worker may load ahead
 // (prefetch_factor, default 2); it needs Workers.

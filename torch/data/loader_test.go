@@ -362,3 +362,44 @@ func BenchmarkLoaderEpochMNISTShaped(b *testing.B) {
 		})
 	}
 }
+
+// PinMemory pins every batch tensor when a CUDA device is present and
+// leaves batches as they are without one, as PyTorch's DataLoader does.
+func TestLoaderPinMemory(t *testing.T) {
+	ds, err := NewTensorDataset(torch.Arange(0, 12, 1, torch.Float32).View(6, 2), torch.Arange(0, 6, 1))
+	require.NoError(t, err)
+	l, err := NewLoader(ds, BatchSize(4), PinMemory(true))
+	require.NoError(t, err)
+	it := l.Iter()
+	defer it.Close()
+	require.True(t, it.Next())
+	b := it.Batch()
+	require.Equal(t, []float32{0, 1, 2, 3, 4, 5, 6, 7}, torch.ToSlice[float32](b.Tensor(0)))
+	require.Equal(t, torch.CUDAIsAvailable(), b.Tensor(0).IsPinned())
+	require.Equal(t, torch.CUDAIsAvailable(), b.Tensor(1).IsPinned())
+}
+
+// Distributed gives a loader over one replica's share, with the loader's
+// batch size and shuffling, and refuses a loader with its own sampler.
+func TestLoaderDistributed(t *testing.T) {
+	ds, err := NewTensorDataset(torch.Arange(0, 10, 1))
+	require.NoError(t, err)
+	l, err := NewLoader(ds, BatchSize(2), Shuffle(true))
+	require.NoError(t, err)
+	d, s, err := l.Distributed(2, 1, 7)
+	require.NoError(t, err)
+	s.SetEpoch(3)
+	want, err := NewDistributedSampler(10, 2, 1, DistributedOptions{Seed: 7})
+	require.NoError(t, err)
+	want.SetEpoch(3)
+	require.Equal(t, 3, d.Len())
+	var got []int
+	it := d.Iter()
+	defer it.Close()
+	for it.Next() {
+		got = append(got, it.Indices()...)
+	}
+	require.Equal(t, want.Indices(), got)
+	_, _, err = d.Distributed(2, 0, 7)
+	require.ErrorContains(t, err, "has its own sampler")
+}

@@ -387,6 +387,14 @@ tg_error tg_flatten(tg_tensor a, int64_t start, int64_t end, tg_tensor *out) {
 tg_error tg_contiguous(tg_tensor a, tg_tensor *out) { TG_RETURN(tg::T(a).contiguous()) }
 tg_error tg_clone(tg_tensor a, tg_tensor *out) { TG_RETURN(tg::T(a).clone()) }
 tg_error tg_detach(tg_tensor a, tg_tensor *out) { TG_RETURN(tg::T(a).detach()) }
+
+tg_error tg_pin_memory(tg_tensor a, tg_tensor *out) { TG_RETURN(tg::T(a).pin_memory()) }
+
+tg_error tg_is_pinned(tg_tensor a, int *out) {
+  TG_TRY
+  *out = tg::T(a).is_pinned() ? 1 : 0;
+  TG_CATCH
+}
 tg_error tg_narrow(tg_tensor a, int64_t dim, int64_t start, int64_t length, tg_tensor *out) {
   TG_RETURN(tg::T(a).narrow(dim, start, length))
 }

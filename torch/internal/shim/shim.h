@@ -203,6 +203,8 @@ tg_error tg_flatten(tg_tensor a, int64_t start, int64_t end, tg_tensor *out);
 tg_error tg_contiguous(tg_tensor a, tg_tensor *out);
 tg_error tg_clone(tg_tensor a, tg_tensor *out);
 tg_error tg_detach(tg_tensor a, tg_tensor *out);
+tg_error tg_pin_memory(tg_tensor a, tg_tensor *out); /* page-locked copy for fast GPU transfers */
+tg_error tg_is_pinned(tg_tensor a, int *out);
 tg_error tg_narrow(tg_tensor a, int64_t dim, int64_t start, int64_t length, tg_tensor *out);
 tg_error tg_slice(tg_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step, tg_tensor *out);
 tg_error tg_select(tg_tensor a, int64_t dim, int64_t index, tg_tensor *out);
