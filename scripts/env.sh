@@ -25,6 +25,16 @@ if [ -n "${LIBTORCH:-}" ]; then
     # Linked even though no symbol of it is referenced: without it libtorch
     # never registers its CUDA kernels and reports CUDA as unavailable.
     _tg_libs="$_tg_libs -Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed"
+    # CUDA's headers, for the allocator statistics (shim/cuda.cc): the
+    # toolkit's, or those of the pip package nvidia-cuda-runtime beside a
+    # pip-installed torch.
+    for _tg_inc in "${CUDA_HOME:-/usr/local/cuda}/include" "$LIBTORCH/../nvidia/cuda_runtime/include"; do
+      if [ -f "$_tg_inc/cuda_runtime_api.h" ]; then
+        CGO_CXXFLAGS="-I$_tg_inc ${CGO_CXXFLAGS:-}"
+        break
+      fi
+    done
+    unset _tg_inc
   fi
   export CGO_CXXFLAGS="-I$LIBTORCH/include -I$LIBTORCH/include/torch/csrc/api/include -D$_tg_abi ${CGO_CXXFLAGS:-}"
   export CGO_LDFLAGS="$_tg_libs ${CGO_LDFLAGS:-}"

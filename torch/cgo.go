@@ -25,6 +25,17 @@ func check(op string, err C.tg_error) {
 	}
 }
 
+// errorOf is check's counterpart for calls that return an error: nil, or
+// an *Error for op.
+func errorOf(op string, err C.tg_error) error {
+	if err == nil {
+		return nil
+	}
+	msg := C.GoString(err)
+	C.free(unsafe.Pointer(err))
+	return &Error{Op: op, Msg: msg}
+}
+
 // int64s returns a C view of s for the duration of one cgo call (nil when empty).
 func int64s(s []int64) *C.int64_t {
 	if len(s) == 0 {

@@ -92,3 +92,28 @@ except RuntimeError as e:
 	CUDASynchronize(0)
 	require.Equal(t, ToSlice[float32](x), ToSlice[float32](g.To(CPU)))
 }
+
+// The allocator's statistics follow a tensor's allocation and release;
+// without CUDA (or CUDA's headers at build time) they return an error.
+func TestCUDAMemoryStats(t *testing.T) {
+	if !CUDAIsAvailable() {
+		_, err := CUDAMemoryStats(0)
+		require.Error(t, err)
+		require.Error(t, CUDAEmptyCache())
+		requireCUDA(t) // skips, saying why
+	}
+	require.NoError(t, CUDAEmptyCache())
+	before, err := CUDAMemoryStats(0)
+	require.NoError(t, err)
+	x := Zeros([]int64{1 << 20}).To(CUDA(0)) // 4 MiB
+	during, err := CUDAMemoryStats(0)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, during.Allocated-before.Allocated, int64(4<<20))
+	require.GreaterOrEqual(t, during.PeakAllocated, during.Allocated)
+	x.Close()
+	require.NoError(t, CUDAEmptyCache())
+	after, err := CUDAMemoryStats(0)
+	require.NoError(t, err)
+	require.Equal(t, before.Allocated, after.Allocated)
+	require.LessOrEqual(t, after.Reserved, during.Reserved)
+}

@@ -78,6 +78,33 @@ func CUDAIsAvailable() bool { return C.tg_cuda_available() != 0 }
 // CUDADeviceCount is the number of visible CUDA devices (0 without CUDA).
 func CUDADeviceCount() int { return int(C.tg_cuda_device_count()) }
 
+// CUDAMemory is the CUDA caching allocator's state for one device, in
+// bytes (torch.cuda.memory_allocated, memory_reserved,
+// max_memory_allocated).
+type CUDAMemory struct {
+	Allocated, Reserved, PeakAllocated int64
+}
+
+// CUDAMemoryStats reads device index's allocator statistics. It fails
+// without CUDA, or when torchgo was built without CUDA's headers.
+func CUDAMemoryStats(index int) (CUDAMemory, error) {
+	var a, r, p C.int64_t
+	if err := errorOf("CUDAMemoryStats", C.tg_cuda_memory_stats(C.int(index), &a, &r, &p)); err != nil {
+		return CUDAMemory{}, err
+	}
+	return CUDAMemory{Allocated: int64(a), Reserved: int64(r), PeakAllocated: int64(p)}, nil
+}
+
+// CUDAResetPeakMemory restarts PeakAllocated's count
+// (torch.cuda.reset_peak_memory_stats).
+func CUDAResetPeakMemory(index int) error {
+	return errorOf("CUDAResetPeakMemory", C.tg_cuda_reset_peak(C.int(index)))
+}
+
+// CUDAEmptyCache returns the allocator's unused cached memory to the
+// driver (torch.cuda.empty_cache).
+func CUDAEmptyCache() error { return errorOf("CUDAEmptyCache", C.tg_cuda_empty_cache()) }
+
 // CuDNNIsAvailable reports whether cuDNN can be used.
 func CuDNNIsAvailable() bool { return C.tg_cudnn_available() != 0 }
 

@@ -130,6 +130,12 @@ int tg_cuda_available(void);
 int tg_cuda_device_count(void);
 int tg_cudnn_available(void);
 tg_error tg_cuda_synchronize(int device_index);
+/* The CUDA caching allocator (cuda.cc): bytes allocated to tensors now,
+ * reserved from the driver now, and the allocation peak since start or the
+ * last reset; tg_cuda_empty_cache returns unused reserved memory. */
+tg_error tg_cuda_memory_stats(int device, int64_t *allocated, int64_t *reserved, int64_t *peak_allocated);
+tg_error tg_cuda_reset_peak(int device);
+tg_error tg_cuda_empty_cache(void);
 int tg_grad_enabled(void);
 void tg_set_grad_enabled(int on);
 /* Autocast (mixed precision) on this thread for device_type (CPU or CUDA),
