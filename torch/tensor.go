@@ -79,7 +79,10 @@ func (t *Tensor) Close() {
 }
 
 // Persist takes t out of every scope, so that it outlives them; it is freed
-// by Close (or, as a backstop, when unreachable). Returns t.
+// by Close, or, as a backstop, by the garbage collector: once t is
+// unreachable when t was made outside any scope, once every tensor made in
+// the same scope is unreachable otherwise (they share one cleanup). Close
+// what you persist. Returns t.
 func (t *Tensor) Persist() *Tensor {
 	check("Persist", C.tg_tensor_persist(t.handle("Persist")))
 	runtime.KeepAlive(t)
