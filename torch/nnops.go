@@ -395,3 +395,29 @@ func ClipGradNorm(params []*Tensor, maxNorm, normType float64) float64 {
 	runtime.KeepAlive(params)
 	return float64(total)
 }
+
+// AmpUnscale_ multiplies every gradient in grads by invScale (a float32
+// scalar tensor) and sets foundInf (a float32 scalar) to 1 when any value
+// is infinite or NaN: torch._amp_foreach_non_finite_check_and_unscale_,
+// the gradient scaler's kernel. libtorch 1.13 has it for CUDA only; 2.3+
+// for the CPU too.
+func AmpUnscale_(grads []*Tensor, foundInf, invScale *Tensor) {
+	hs := handles("AmpUnscale_", grads)
+	check("AmpUnscale_", C.tg_amp_unscale(handlesPtr(hs), C.int64_t(len(hs)), foundInf.handle("AmpUnscale_"), invScale.handle("AmpUnscale_")))
+	runtime.KeepAlive(grads)
+	runtime.KeepAlive(foundInf)
+	runtime.KeepAlive(invScale)
+}
+
+// AmpUpdateScale_ updates a gradient scaler's scale and growth tracker
+// (an int32 scalar) in place, as torch._amp_update_scale_: after an
+// overflow (foundInf > 0) the scale is multiplied by backoff and the
+// tracker reset; otherwise the tracker counts up and, at interval, the
+// scale grows by growth.
+func AmpUpdateScale_(scale, growthTracker, foundInf *Tensor, growth, backoff float64, interval int64) {
+	check("AmpUpdateScale_", C.tg_amp_update_scale(scale.handle("AmpUpdateScale_"), growthTracker.handle("AmpUpdateScale_"),
+		foundInf.handle("AmpUpdateScale_"), C.double(growth), C.double(backoff), C.int64_t(interval)))
+	runtime.KeepAlive(scale)
+	runtime.KeepAlive(growthTracker)
+	runtime.KeepAlive(foundInf)
+}

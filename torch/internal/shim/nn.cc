@@ -201,4 +201,21 @@ tg_error tg_clip_grad_norm(const tg_tensor *params, int64_t n, double max_norm, 
   TG_CATCH
 }
 
+tg_error tg_amp_unscale(const tg_tensor *grads, int64_t n, tg_tensor found_inf, tg_tensor inv_scale) {
+  TG_TRY
+  std::vector<at::Tensor> gs;
+  for (int64_t i = 0; i < n; i++) gs.push_back(tg::T(grads[i]));
+  at::Tensor fi = tg::T(found_inf);
+  at::_amp_foreach_non_finite_check_and_unscale_(gs, fi, tg::T(inv_scale));
+  TG_CATCH
+}
+
+tg_error tg_amp_update_scale(tg_tensor scale, tg_tensor growth_tracker, tg_tensor found_inf, double growth,
+                             double backoff, int64_t interval) {
+  TG_TRY
+  at::Tensor s = tg::T(scale), g = tg::T(growth_tracker);
+  at::_amp_update_scale_(s, g, tg::T(found_inf), growth, backoff, interval);
+  TG_CATCH
+}
+
 }  // extern "C"

@@ -144,6 +144,11 @@ void tg_set_grad_enabled(int on);
  * cast cache when the outermost autocast ends). */
 tg_error tg_autocast_enter(int device_type, int enabled, int dtype, int *prev_enabled, int *prev_dtype);
 tg_error tg_autocast_exit(int device_type, int prev_enabled, int prev_dtype);
+/* The gradient scaler's kernels (nn.cc): grads *= inv_scale, found_inf set
+ * to 1 when any is not finite; and the scale's growth/backoff update. */
+tg_error tg_amp_unscale(const tg_tensor *grads, int64_t n, tg_tensor found_inf, tg_tensor inv_scale);
+tg_error tg_amp_update_scale(tg_tensor scale, tg_tensor growth_tracker, tg_tensor found_inf, double growth,
+                             double backoff, int64_t interval);
 const char *tg_version(void);
 
 /* ---- autograd (tensor.cc) ---- */
