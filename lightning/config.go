@@ -88,10 +88,12 @@ type Config struct {
 	// DDPTimeout bounds the rendezvous and each collective under "ddp"; a
 	// rank that died makes the others fail within it. 0: 30 minutes.
 	DDPTimeout time.Duration
-	// Precision is "32-true" (default; also "32") or "bf16-mixed": the
-	// step hooks run under torch.Autocast(device, BFloat16) while weights,
-	// gradients, optimizer states and checkpoints stay float32 (on the CPU
-	// too). "16-mixed" (float16 with a gradient scaler, CUDA) is not built.
+	// Precision is "32-true" (default; also "32"), "bf16-mixed" or
+	// "16-mixed": the step hooks run under torch.Autocast(device, BFloat16
+	// or Float16) while weights, gradients, optimizer states and
+	// checkpoints stay float32. bf16-mixed works on the CPU too; 16-mixed
+	// needs CUDA and scales the loss with an amp.GradScaler (steps whose
+	// gradients overflow are skipped).
 	Precision string
 	// Deterministic makes libtorch use deterministic algorithms
 	// (deterministic=True).

@@ -32,11 +32,11 @@ func TestTrainerOnCUDA(t *testing.T) {
 		return m, tr
 	}
 	cpu, _ := train("cpu", "32-true")
-	for _, p := range []string{"32-true", "bf16-mixed"} {
+	for _, p := range []string{"32-true", "bf16-mixed", "16-mixed"} {
 		gpu, tr := train("cuda", p)
 		require.True(t, gpu.Layer.Weight.Device().IsCUDA())
 		tol := 1e-4
-		if p == "bf16-mixed" {
+		if p != "32-true" {
 			tol = 5e-2
 		}
 		require.InDeltaSlice(t, torch.ToSlice[float32](cpu.Layer.Weight), torch.ToSlice[float32](gpu.Layer.Weight.To(torch.CPU)), tol, p)

@@ -306,6 +306,6 @@ out({"W": enc(lin.weight), "B": enc(lin.bias)})
 	require.Equal(t, want.W, encT(m.Layer.Weight))
 	require.Equal(t, want.B, encT(m.Layer.Bias))
 
-	_, err := NewTrainer(Config{Precision: "16-mixed"})
-	require.ErrorContains(t, err, "needs CUDA and a gradient scaler")
+	_, err := NewTrainer(Config{Precision: "16-mixed", Accelerator: "cpu"})
+	require.EqualError(t, err, "lightning: `Trainer(accelerator='cpu', precision='16-mixed')` is not supported. Use `precision='bf16-mixed'` instead.")
 }

@@ -464,6 +464,12 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 				if loss == nil {
 					return
 				}
+				if t.scaler != nil {
+					// Gradients at their true size for the hooks and clipping.
+					if err := t.scaler.Unscale(t.opt); err != nil {
+						fail(err)
+					}
+				}
 				t.cb("on_before_optimizer_step", func(c Callback) { c.OnBeforeOptimizerStep(t, m, t.opt) })
 				if h, ok := m.(OnBeforeOptimizerStepper); ok {
 					t.call("on_before_optimizer_step", func() { h.OnBeforeOptimizerStep(t.opt) })
@@ -546,6 +552,9 @@ func (t *Trainer) zeroGrad(i int) {
 
 func (t *Trainer) backward(loss *torch.Tensor) {
 	m := t.module
+	if t.scaler != nil {
+		loss = t.scaler.Scale(loss) // the hooks see the scaled loss, as in Lightning
+	}
 	t.cb("on_before_backward", func(c Callback) { c.OnBeforeBackward(t, m, loss) })
 	if h, ok := m.(OnBeforeBackwarder); ok {
 		t.call("on_before_backward", func() { h.OnBeforeBackward(loss) })
@@ -590,6 +599,19 @@ func (t *Trainer) optimizerStep(i int, closure func(), loss **torch.Tensor) {
 	}
 	closure()
 	if *loss == nil {
+		return
+	}
+	if t.scaler != nil {
+		// Skips the step when a gradient overflowed; adapts the scale.
+		t.call("optimizer_step", func() {
+			if _, err := t.scaler.Step(t.opt); err != nil {
+				fail(err)
+			}
+			if err := t.scaler.Update(); err != nil {
+				fail(err)
+			}
+		})
+		t.globalStep++
 		return
 	}
 	t.call("optimizer_step", t.opt.Step)

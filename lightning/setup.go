@@ -175,8 +175,11 @@ func (t *Trainer) info(format string, args ...any) {
 // forwardContext wraps a step hook in the precision's autocast (Lightning's
 // precision plugin forward_context).
 func (t *Trainer) forwardContext(f func()) func() {
-	if t.cfg.Precision != "bf16-mixed" {
-		return f
+	switch t.cfg.Precision {
+	case "bf16-mixed":
+		return func() { torch.Autocast(t.device, torch.BFloat16, f) }
+	case "16-mixed":
+		return func() { torch.Autocast(t.device, torch.Float16, f) }
 	}
-	return func() { torch.Autocast(t.device, torch.BFloat16, f) }
+	return f
 }

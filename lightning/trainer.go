@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/torchgo/torchgo/torch"
+	"github.com/torchgo/torchgo/torch/amp"
 	"github.com/torchgo/torchgo/torch/optim"
 )
 
@@ -77,16 +78,15 @@ type Trainer struct {
 	loadedCkpt         any
 	dist               *ddpRun // the DDP group of a running Fit
 	rank, worldSize    int     // this process's place in the last DDP Fit
+	scaler             *amp.GradScaler // Precision "16-mixed"
 }
 
 // NewTrainer returns a trainer with cfg's options, checked.
 func NewTrainer(cfg Config) (*Trainer, error) {
 	switch cfg.Precision {
-	case "", "32", "32-true", "bf16-mixed":
-	case "16-mixed":
-		return nil, fmt.Errorf("lightning: precision \"16-mixed\" needs CUDA and a gradient scaler, which are not built yet; use \"bf16-mixed\"")
+	case "", "32", "32-true", "bf16-mixed", "16-mixed":
 	default:
-		return nil, fmt.Errorf("lightning: precision %q is not one of 32-true, bf16-mixed", cfg.Precision)
+		return nil, fmt.Errorf("lightning: precision %q is not one of 32-true, 16-mixed, bf16-mixed", cfg.Precision)
 	}
 	switch cfg.GradientClipAlgorithm {
 	case "", "norm", "value":
@@ -103,6 +103,12 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 	dev, err := pickDevice(cfg.Accelerator, cfg.DeviceIndex)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Precision == "16-mixed" {
+		if !dev.IsCUDA() {
+			return nil, fmt.Errorf("lightning: `Trainer(accelerator='cpu', precision='16-mixed')` is not supported. Use `precision='bf16-mixed'` instead.")
+		}
+		t.scaler = amp.NewGradScaler(dev, amp.GradScalerOptions{})
 	}
 	switch cfg.Strategy {
 	case "", "auto":

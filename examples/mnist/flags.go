@@ -38,7 +38,7 @@ func parseFlags(args []string) (config, error) {
 	accel := fs.String("accelerator", "auto", "cpu, cuda or auto (cuda when available)")
 	fs.IntVar(&c.devices, "devices", 1, "number of devices: processes under --strategy ddp")
 	fs.StringVar(&c.strategy, "strategy", "auto", "auto (one process) or ddp (--devices processes on the CPU, Gloo)")
-	fs.StringVar(&c.precision, "precision", "32-true", "32-true or bf16-mixed (autocast to bfloat16; weights stay float32)")
+	fs.StringVar(&c.precision, "precision", "32-true", "32-true, bf16-mixed (autocast to bfloat16, CPU or GPU) or 16-mixed (float16 with a gradient scaler, GPU); weights stay float32")
 	fs.StringVar(&c.out, "out", ".", "folder for mnist.pt and sample.png")
 	fs.StringVar(&c.ckptDir, "ckpt-dir", "out", "root of lightning_logs/version_N (metrics.csv, checkpoints)")
 	fs.StringVar(&c.resume, "resume", "", "resume training from this .ckpt (or \"last\")")
@@ -63,8 +63,8 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--lr must be positive, got %g", c.lr)
 	case c.devices < 1:
 		return c, fmt.Errorf("--devices must be at least 1, got %d", c.devices)
-	case c.precision != "32-true" && c.precision != "bf16-mixed":
-		return c, fmt.Errorf("--precision %q: want 32-true or bf16-mixed", c.precision)
+	case c.precision != "32-true" && c.precision != "bf16-mixed" && c.precision != "16-mixed":
+		return c, fmt.Errorf("--precision %q: want 32-true, bf16-mixed or 16-mixed", c.precision)
 	case c.strategy != "auto" && c.strategy != "ddp":
 		return c, fmt.Errorf("--strategy %q: want auto or ddp", c.strategy)
 	case c.devices > 1 && c.strategy != "ddp":
