@@ -76,8 +76,8 @@ type Trainer struct {
 	epochFirstSched    int // schedulerSteps when the epoch began
 	inBatch            bool
 	loadedCkpt         any
-	dist               *ddpRun // the DDP group of a running Fit
-	rank, worldSize    int     // this process's place in the last DDP Fit
+	dist               *ddpRun         // the DDP group of a running Fit
+	rank, worldSize    int             // this process's place in the last DDP Fit
 	scaler             *amp.GradScaler // Precision "16-mixed"
 }
 
