@@ -321,7 +321,6 @@ type base struct {
 
 // init validates the defaults and adds the groups.
 func (b *base) init(name string, specs []spec, defaults *pt.OrderedDict, groups []Group) error {
-	specs, defaults = withTorch2Options(name, specs, defaults)
 	b.name, b.specs, b.defaults = name, specs, defaults
 	b.state = map[*torch.Tensor]*pt.OrderedDict{}
 	if err := b.validate(defaults); err != nil {

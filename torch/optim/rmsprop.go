@@ -37,8 +37,7 @@ var rmspropSpecs = []spec{
 }
 
 // RMSprop is the RMSprop optimizer, exactly as torch.optim.RMSprop (1.13,
-// single-tensor path). Per parameter it keeps "step" (a Python int; a
-// float32 0-dim tensor with libtorch 2, as PyTorch 2),
+// single-tensor path). Per parameter it keeps "step" (a Python int),
 // "square_avg", "momentum_buffer" when momentum > 0 and "grad_avg" when
 // centered.
 type RMSprop struct{ base }
@@ -54,8 +53,9 @@ func NewRMSprop(params []*torch.Tensor, o RMSpropOptions) (*RMSprop, error) {
 func NewRMSpropGroups(groups []Group, o RMSpropOptions) (*RMSprop, error) {
 	r := &RMSprop{}
 	r.checkState = func(opts *pt.OrderedDict, _ *torch.Tensor, st *pt.OrderedDict) error {
-		if err := rmspropStep(st); err != nil {
-			return err
+		v, _ := st.Get("step")
+		if _, ok := v.(int64); !ok {
+			return fmt.Errorf("\"step\" is a %T, not an int", v)
 		}
 		keys := []string{"square_avg"}
 		if m, _ := opts.Get("momentum"); toF(m) > 0 {
@@ -82,11 +82,7 @@ func (r *RMSprop) Step() {
 		centered := g.Bool("centered")
 		st := r.stateOf(p)
 		if st.Len() == 0 {
-			if torch2 {
-				st.MustSet("step", torch.Scalar(float32(0)).Persist())
-			} else {
-				st.MustSet("step", int64(0))
-			}
+			st.MustSet("step", int64(0))
 			st.MustSet("square_avg", torch.ZerosLike(p).Persist())
 			if momentum > 0 {
 				st.MustSet("momentum_buffer", torch.ZerosLike(p).Persist())
@@ -95,11 +91,8 @@ func (r *RMSprop) Step() {
 				st.MustSet("grad_avg", torch.ZerosLike(p).Persist())
 			}
 		}
-		if n, ok := st.Get("step"); ok && !torch2 {
-			st.MustSet("step", n.(int64)+1)
-		} else {
-			stateTensor(st, "step").AddScalar_(1)
-		}
+		n, _ := st.Get("step")
+		st.MustSet("step", n.(int64)+1)
 		if g.Bool("maximize") {
 			grad = grad.Neg()
 		}
@@ -131,21 +124,4 @@ func (r *RMSprop) Step() {
 			p.Addcdiv_(grad, avg, -lr)
 		}
 	})
-}
-
-// rmspropStep converts a loaded "step" to this build's type: a Python int
-// (1.13) or a float32 0-dim tensor (PyTorch 2); both layouts load.
-func rmspropStep(st *pt.OrderedDict) error {
-	v, _ := st.Get("step")
-	if !torch2 {
-		switch x := v.(type) {
-		case int64:
-			return nil
-		case *torch.Tensor:
-			st.MustSet("step", int64(x.Item()))
-			return nil
-		}
-		return fmt.Errorf("\"step\" is a %T, not an int", v)
-	}
-	return stepToTensor(st)
 }
