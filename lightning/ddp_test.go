@@ -181,14 +181,7 @@ func TestDDPFitMatchesPyTorch(t *testing.T) {
 			require.InDelta(t, want[r].Losses[i], reps[r].Losses[i], 1e-5, "rank %d step %d", r, i)
 		}
 		for k, w := range want[r].Weights {
-			wb, _ := hex.DecodeString(w)
-			gb, _ := hex.DecodeString(reps[r].Weights[k])
-			wf := torch.ToSlice[float32](torch.FromBytes(wb, torch.Float32, []int64{int64(len(wb) / 4)}))
-			gf := torch.ToSlice[float32](torch.FromBytes(gb, torch.Float32, []int64{int64(len(gb) / 4)}))
-			require.Len(t, gf, len(wf))
-			for i := range wf {
-				require.InDelta(t, wf[i], gf[i], 1e-6, "rank %d %s[%d]", r, k, i)
-			}
+			pyref.RequireCloseFloat32(t, w, reps[r].Weights[k], 1e-6, fmt.Sprintf("rank %d %s", r, k))
 		}
 	}
 }

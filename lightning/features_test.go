@@ -109,11 +109,7 @@ func TestAccumulateAndClipMatchPython(t *testing.T) {
 			require.Equal(t, 6, tr.GlobalStep())
 
 			var want struct{ W, B pyref.Tensor }
-			pyref.Run(t, `
-lin = torch.nn.Linear(32, 2)
-with torch.no_grad():
-    lin.weight.copy_(dec(IN["init"]["w"])); lin.bias.copy_(dec(IN["init"]["b"]))
-opt = torch.optim.SGD(lin.parameters(), lr=0.1)
+			pyref.Run(t, boringPy+`
 xs = [dec(x) for x in IN["xs"]]
 for epoch in range(2):
     for i, x in enumerate(xs):
@@ -134,6 +130,14 @@ out({"W": enc(lin.weight), "B": enc(lin.bias)})
 		})
 	}
 }
+
+// boringPy is Python's boring model, as a Linear lin with the weights
+// IN["init"] and SGD(lr=0.1) as opt.
+const boringPy = `
+lin = torch.nn.Linear(32, 2)
+with torch.no_grad():
+    lin.weight.copy_(dec(IN["init"]["w"])); lin.bias.copy_(dec(IN["init"]["b"]))
+opt = torch.optim.SGD(lin.parameters(), lr=0.1)`
 
 func encT(t *torch.Tensor) pyref.Tensor {
 	return pyref.Tensor{DType: t.DType().String(), Shape: t.Shape(), Hex: hex.EncodeToString(t.Bytes())}
@@ -288,11 +292,7 @@ func TestBF16MixedMatchesPython(t *testing.T) {
 	require.Equal(t, torch.Float32, m.Layer.Weight.DType())
 
 	var want struct{ W, B pyref.Tensor }
-	pyref.Run(t, `
-lin = torch.nn.Linear(32, 2)
-with torch.no_grad():
-    lin.weight.copy_(dec(IN["init"]["w"])); lin.bias.copy_(dec(IN["init"]["b"]))
-opt = torch.optim.SGD(lin.parameters(), lr=0.1)
+	pyref.Run(t, boringPy+`
 for epoch in range(2):
     for x in IN["xs"]:
         with torch.autocast("cpu", dtype=torch.bfloat16):

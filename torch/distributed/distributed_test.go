@@ -282,7 +282,7 @@ func TestDDPMatchesPyTorch(t *testing.T) {
 			t.Logf("rank %d step %d: loss %.9g, Go - Python %.3g", r, i, gores[r].Losses[i], gores[r].Losses[i]-pyres[r].Losses[i])
 		}
 		for k, w := range pyres[r].Weights {
-			requireClose(t, w, gores[r].Weights[k], fmt.Sprintf("rank %d %s", r, k))
+			pyref.RequireCloseFloat32(t, w, gores[r].Weights[k], 1e-6, fmt.Sprintf("rank %d %s", r, k))
 		}
 	}
 }
@@ -316,26 +316,4 @@ func TestOptionsFromEnv(t *testing.T) {
 	require.EqualError(t, err, `distributed: unknown backend "mpi" (want gloo)`)
 	_, err = distributed.NewGroup(distributed.Options{MasterAddr: "127.0.0.1", MasterPort: 1, Rank: 2, WorldSize: 2})
 	require.ErrorContains(t, err, "rank 2 is not in a group of size 2")
-}
-
-// requireClose compares two float32 tensors given as hex, element by
-// element, to within 1e-6 (PyTorch's bucketed all-reduce and ours may
-// round a last bit differently).
-func requireClose(t *testing.T, want, got, what string) {
-	t.Helper()
-	w, err := hex.DecodeString(want)
-	require.NoError(t, err)
-	g, err := hex.DecodeString(got)
-	require.NoError(t, err)
-	require.Equal(t, len(w), len(g), what)
-	wf := torch.ToSlice[float32](torch.FromBytes(w, torch.Float32, []int64{int64(len(w) / 4)}))
-	gf := torch.ToSlice[float32](torch.FromBytes(g, torch.Float32, []int64{int64(len(g) / 4)}))
-	same := 0
-	for i := range wf {
-		require.InDelta(t, wf[i], gf[i], 1e-6, "%s[%d]", what, i)
-		if wf[i] == gf[i] {
-			same++
-		}
-	}
-	t.Logf("%s: %d of %d elements bit-identical", what, same, len(wf))
 }
