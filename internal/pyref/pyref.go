@@ -9,10 +9,7 @@ package pyref
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,31 +156,3 @@ type Tensor struct {
 	Hex   string  `json:"hex"`
 }
 
-// RequireCloseFloat32 fails t unless want and got, the hex of two float32
-// tensors' bytes, have the same length and agree element by element to
-// within tol; it logs how many elements are bit-identical.
-func RequireCloseFloat32(t testing.TB, want, got string, tol float64, what string) {
-	t.Helper()
-	w, err := hex.DecodeString(want)
-	if err != nil {
-		t.Fatalf("%s: want: %v", what, err)
-	}
-	g, err := hex.DecodeString(got)
-	if err != nil {
-		t.Fatalf("%s: got: %v", what, err)
-	}
-	if len(w) != len(g) || len(w)%4 != 0 {
-		t.Fatalf("%s: %d bytes, want %d", what, len(g), len(w))
-	}
-	same := 0
-	for i := 0; i < len(w); i += 4 {
-		a := math.Float32frombits(binary.LittleEndian.Uint32(w[i:]))
-		b := math.Float32frombits(binary.LittleEndian.Uint32(g[i:]))
-		if a == b {
-			same++
-		} else if !(math.Abs(float64(a)-float64(b)) <= tol) {
-			t.Fatalf("%s[%d] = %v, want %v (within %g)", what, i/4, b, a, tol)
-		}
-	}
-	t.Logf("%s: %d of %d elements bit-identical", what, same, len(w)/4)
-}
