@@ -175,6 +175,31 @@ func (t *Trainer) syncResults(rs *results) {
 	}
 }
 
+// syncShouldStop makes the ranks agree, after each batch, to stop when
+// any of them wants to (a Timer, MaxTime, EarlyStopping on an unsynced
+// metric), as Lightning's reduce_boolean_decision: otherwise the ranks
+// that go on would wait in the next all-reduce for those that left.
+func (t *Trainer) syncShouldStop() {
+	if t.dist == nil {
+		return
+	}
+	stop := 0.0
+	if t.shouldStop {
+		stop = 1
+	}
+	var err error
+	torch.WithScope(func(*torch.Scope) {
+		v := torch.FromSlice([]float64{stop}, []int64{1})
+		if err = t.dist.group.AllReduce(v, distributed.Max); err == nil {
+			stop = v.Item()
+		}
+	})
+	if err != nil {
+		fail(fmt.Errorf("lightning: ddp: agreeing to stop: %w", err))
+	}
+	t.shouldStop = stop != 0
+}
+
 // stopDDP ends the group at the end of Fit: a barrier, so that no rank
 // leaves while others still need it, then rank 0 waits for the ranks it
 // launched.

@@ -97,9 +97,14 @@ func ddpFitRun() error {
 	torch.ManualSeed(uint64(100 + rank))
 	m := &ddpNet{Net: models.NewNet()}
 	root := filepath.Join(out, "root"+strconv.Itoa(rank))
+	var cbs []Callback
+	if s := os.Getenv("TORCHGO_LIGHTNING_DDP_STOP"); s != "" && rank == 1 {
+		at, _ := strconv.Atoi(s)
+		cbs = append(cbs, &stopRequest{step: at}) // rank 1 alone wants to stop
+	}
 	tr, err := NewTrainer(Config{MaxEpochs: 2, Strategy: "ddp", Devices: 2, Accelerator: "cpu", DDPTimeout: time.Minute,
 		DefaultRootDir: root, DisableSignalHandling: true, DisableProgressBar: true, NumSanityValSteps: Batches(0),
-		Out: os.Stderr})
+		Out: os.Stderr, Callbacks: cbs})
 	if err != nil {
 		return err
 	}
@@ -117,6 +122,34 @@ func ddpFitRun() error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(out, fmt.Sprintf("rank%d.json", rank)), b, 0o644)
+}
+
+// stopRequest asks the trainer to stop at a global step, as a Timer would.
+type stopRequest struct {
+	CallbackBase
+	step int
+}
+
+func (s *stopRequest) OnTrainBatchEnd(t *Trainer, _ Module, _ *torch.Tensor, _ any, _ int) {
+	if t.GlobalStep() == s.step {
+		t.SetShouldStop(true)
+	}
+}
+
+// When one rank decides to stop, all stop at the same step (no rank waits
+// in a collective for the others).
+func TestDDPStopIsAgreed(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TORCHGO_LIGHTNING_DDP_TEST", dir)
+	t.Setenv("TORCHGO_LIGHTNING_DDP_STOP", "2")
+	require.NoError(t, ddpFitRun())
+	for r := 0; r < 2; r++ {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("rank%d.json", r)))
+		require.NoError(t, err, "rank %d wrote no report", r)
+		var rep ddpReport
+		require.NoError(t, json.Unmarshal(b, &rep))
+		require.Equal(t, 2, rep.Steps, "rank %d", r)
+	}
 }
 
 // Fit with Strategy "ddp" and Devices 2 launches a second process, shards

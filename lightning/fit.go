@@ -328,14 +328,20 @@ func (t *Trainer) trainEpoch() {
 		if !t.trainBatch(it, i, isLast) {
 			break // the loader ran out
 		}
-		t.afterTrainBatch(i, isLast)
-		lastDone = isLast
-		if t.stopPending() {
-			t.interrupt()
-		}
 		if t.cfg.MaxTime > 0 && time.Since(t.startTime) >= t.cfg.MaxTime && !t.shouldStop {
 			t.shouldStop = true
 			t.info("Time limit reached. Elapsed time is %s. Signaling Trainer to stop.", time.Since(t.startTime).Round(time.Second))
+		}
+		// Under DDP the ranks agree on stopping before anything depends on
+		// it (validation now, the end of the epoch), and again after a
+		// validation, whose EarlyStopping may have decided.
+		t.syncShouldStop()
+		if t.afterTrainBatch(i, isLast) {
+			t.syncShouldStop()
+		}
+		lastDone = isLast
+		if t.stopPending() {
+			t.interrupt()
 		}
 		if t.epochDone() {
 			lastDone = true
@@ -495,15 +501,19 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 }
 
 // afterTrainBatch is Lightning's _TrainingEpochLoop.on_advance_end.
-func (t *Trainer) afterTrainBatch(i int, isLast bool) {
+// afterTrainBatch runs validation when due, the step schedulers and the
+// step count; it reports whether validation ran.
+func (t *Trainer) afterTrainBatch(i int, isLast bool) (validated bool) {
 	accumulating := t.shouldAccumulate(i, isLast)
 	if t.shouldCheckVal(i, isLast) {
 		t.validateInFit()
+		validated = true
 	}
 	t.stepSchedulers("step", true)
 	if !accumulating {
 		t.batchesThatStepped++
 	}
+	return validated
 }
 
 func (t *Trainer) shouldCheckVal(i int, isLast bool) bool {

@@ -56,12 +56,17 @@ struct tg_pg_s {
   // wait blocks on w, turning a failure or a timeout into an exception
   // that names the collective.
   void wait(const char *what, const c10::intrusive_ptr<c10d::Work> &w) const {
+    std::string msg;
     try {
       w->wait(timeout);
+      return;
+    } catch (const c10::Error &e) {
+      msg = e.what_without_backtrace();
     } catch (const std::exception &e) {
-      throw std::runtime_error(std::string(what) + " on rank " + std::to_string(rank) + " of " +
-                               std::to_string(size) + " failed: " + e.what());
+      msg = e.what();
     }
+    throw std::runtime_error(std::string(what) + " on rank " + std::to_string(rank) + " of " + std::to_string(size) +
+                             " failed: " + msg);
   }
 };
 
