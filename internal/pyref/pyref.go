@@ -155,4 +155,3 @@ type Tensor struct {
 	Shape []int64 `json:"shape"`
 	Hex   string  `json:"hex"`
 }
-
