@@ -55,14 +55,20 @@ struct tg_tensor_s : tg_tensor_head {
   std::atomic<int> refs{1};
   std::atomic<bool> released{false};
   int keep = 0;  // 0: free at scope end, 1: move to the parent scope, 2: persist
+  tg_tensor arena_next = nullptr;  // the next handle of the same arena
   explicit tg_tensor_s(at::Tensor x) : tg_tensor_head{nullptr}, t(std::move(x)) {}
   static void *operator new(size_t);
   static void operator delete(void *p);
 };
 
-// The caller references of the handles created in one scope.
+// The caller references of the handles created in one scope, as a list
+// through the handles (no allocation of its own besides this struct, which
+// comes from a slab pool like the handles).
 struct tg_arena_s {
-  std::vector<tg_tensor> handles;
+  tg_tensor head = nullptr;
+  int64_t count = 0;
+  static void *operator new(size_t);
+  static void operator delete(void *p);
 };
 
 struct tg_generator_s {

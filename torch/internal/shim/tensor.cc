@@ -55,6 +55,13 @@ tg::SlabPool<sizeof(tg_tensor_s)> handle_pool;
 void *tg_tensor_s::operator new(size_t) { return handle_pool.get(); }
 void tg_tensor_s::operator delete(void *p) { handle_pool.put(p); }
 
+namespace {
+tg::SlabPool<sizeof(tg_arena_s)> arena_pool;
+}  // namespace
+
+void *tg_arena_s::operator new(size_t) { return arena_pool.get(); }
+void tg_arena_s::operator delete(void *p) { arena_pool.put(p); }
+
 namespace tg {
 
 tg_tensor wrap(at::Tensor t) {
@@ -66,7 +73,9 @@ tg_tensor wrap(at::Tensor t) {
     h->refs.store(2, std::memory_order_relaxed);
     h->owner = s.owner;
     s.owned.push_back(h);
-    s.arena->handles.push_back(h);
+    h->arena_next = s.arena->head;
+    s.arena->head = h;
+    s.arena->count++;
   }
   return h;
 }
@@ -117,22 +126,23 @@ tg_arena tg_scope_pop(int64_t *pending) {
     }
     unref(h);
   }
-  if (top.arena->handles.empty()) {
+  if (top.arena->count == 0) {
     delete top.arena;
     return nullptr;
   }
-  *pending = in_arenas.fetch_add(top.arena->handles.size(), std::memory_order_relaxed) +
-             static_cast<int64_t>(top.arena->handles.size());
+  *pending = in_arenas.fetch_add(top.arena->count, std::memory_order_relaxed) + top.arena->count;
   return top.arena;
 }
 
 void tg_arena_free(tg_arena a) {
   if (a == nullptr) return;
-  for (tg_tensor h : a->handles) {
+  for (tg_tensor h = a->head; h != nullptr;) {
+    tg_tensor next = h->arena_next;  // read before unref may free h
     release(h);
     unref(h);
+    h = next;
   }
-  in_arenas.fetch_sub(a->handles.size(), std::memory_order_relaxed);
+  in_arenas.fetch_sub(a->count, std::memory_order_relaxed);
   delete a;
 }
 
