@@ -136,6 +136,10 @@ tg_error tg_cuda_synchronize(int device_index);
 tg_error tg_cuda_memory_stats(int device, int64_t *allocated, int64_t *reserved, int64_t *peak_allocated);
 tg_error tg_cuda_reset_peak(int device);
 tg_error tg_cuda_empty_cache(void);
+/* glibc's malloc keeps freed memory up to trim_threshold bytes instead of
+ * returning it, and maps allocations above mmap_threshold bytes (tensor.cc);
+ * a no-op elsewhere. */
+void tg_tune_malloc(int64_t mmap_threshold, int64_t trim_threshold);
 int tg_grad_enabled(void);
 void tg_set_grad_enabled(int on);
 /* Autocast (mixed precision) on this thread for device_type (CPU or CUDA),

@@ -2,6 +2,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/version.h>
@@ -451,6 +454,16 @@ tg_error tg_cuda_synchronize(int device_index) {
 }
 
 int tg_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
+
+void tg_tune_malloc(int64_t mmap_threshold, int64_t trim_threshold) {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold));
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(trim_threshold));
+#else
+  (void)mmap_threshold;
+  (void)trim_threshold;
+#endif
+}
 
 namespace {
 // libtorch 2.4 keyed autocast's state by device type; 1.13 has a function
