@@ -36,8 +36,10 @@ type ProgressBar struct {
 	// Live forces (1) or forbids (-1) redrawing; 0 detects a terminal.
 	Live int
 
-	start time.Time
-	bar   *pb.ProgressBar // the live bar of the running epoch, or nil
+	start    time.Time
+	bar      *pb.ProgressBar // the live bar of the running epoch, or nil
+	redraw   time.Duration   // the live bar's redraw interval
+	textTime time.Time       // when the live bar's text was last made
 }
 
 // NewProgressBar returns a ProgressBar that detects a terminal.
@@ -84,11 +86,11 @@ func (p *ProgressBar) OnTrainEpochStart(t *Trainer, m Module) {
 	if total <= 0 {
 		tmpl, total = liveTemplateNoTotal, 0
 	}
-	redraw := p.RedrawEvery
-	if redraw <= 0 {
-		redraw = 100 * time.Millisecond
+	p.redraw = p.RedrawEvery
+	if p.redraw <= 0 {
+		p.redraw = 100 * time.Millisecond
 	}
-	p.bar = pb.New(total).SetTemplateString(tmpl).SetWriter(t.Out()).SetRefreshRate(redraw).
+	p.bar = pb.New(total).SetTemplateString(tmpl).SetWriter(t.Out()).SetRefreshRate(p.redraw).
 		Set(pb.Terminal, true).Set(pb.ReturnSymbol, "\r").Set(pb.Color, false)
 	if terminalColumns(t.Out()) <= 0 {
 		// A forced bar on a file, or a terminal that reports no size
@@ -112,9 +114,16 @@ func (p *ProgressBar) OnTrainBatchEnd(t *Trainer, m Module, _ *torch.Tensor, _ a
 	if r <= 0 {
 		r = 1
 	}
-	if (i+1)%r == 0 {
-		p.update(t, i+1)
+	if (i+1)%r != 0 {
+		return
 	}
+	// The position costs nothing; the text (metrics, times) is only made
+	// as often as the bar is redrawn, not on every training step.
+	if time.Since(p.textTime) < p.redraw {
+		p.bar.SetCurrent(int64(i + 1))
+		return
+	}
+	p.update(t, i+1)
 }
 
 // OnTrainEpochEnd ends the line (after validation, so its metrics show).
@@ -158,6 +167,7 @@ func (p *ProgressBar) update(t *Trainer, done int) {
 	p.bar.Set("prefix", fmt.Sprintf("Epoch %d: ", t.CurrentEpoch())).
 		Set("suffix", clock(el)+"<"+clock(left)+", "+p.postfix(t, rate))
 	p.bar.SetCurrent(int64(done))
+	p.textTime = time.Now()
 }
 
 // times are the elapsed and estimated remaining time and the rate in
