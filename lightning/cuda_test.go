@@ -1,11 +1,11 @@
 package lightning
 
 import (
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/torchgo/torchgo/internal/torchtest"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/nn"
 	"github.com/torchgo/torchgo/torch/pt"
@@ -16,12 +16,7 @@ import (
 // float32 weights. Skipped, saying so, without CUDA (fails under
 // TORCHGO_REQUIRE_CUDA=1, as scripts/gpu-check.sh runs it).
 func TestTrainerOnCUDA(t *testing.T) {
-	if !torch.CUDAIsAvailable() {
-		if os.Getenv("TORCHGO_REQUIRE_CUDA") == "1" {
-			t.Fatal("CUDA is not available but TORCHGO_REQUIRE_CUDA=1")
-		}
-		t.Skip("CUDA not available: runs on a GPU machine through scripts/gpu-check.sh")
-	}
+	torchtest.RequireCUDA(t)
 	train := func(acc, precision string) (*boring, *Trainer) {
 		torch.ManualSeed(0)
 		m := newBoring()

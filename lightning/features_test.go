@@ -3,7 +3,6 @@ package lightning
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/torchgo/torchgo/internal/pyref"
+	"github.com/torchgo/torchgo/internal/torchtest"
 	"github.com/torchgo/torchgo/torch"
 )
 
@@ -138,10 +138,6 @@ lin = torch.nn.Linear(32, 2)
 with torch.no_grad():
     lin.weight.copy_(dec(IN["init"]["w"])); lin.bias.copy_(dec(IN["init"]["b"]))
 opt = torch.optim.SGD(lin.parameters(), lr=0.1)`
-
-func encT(t *torch.Tensor) pyref.Tensor {
-	return pyref.Tensor{DType: t.DType().String(), Shape: t.Shape(), Hex: hex.EncodeToString(t.Bytes())}
-}
 
 // readMetrics reads version_0's metrics.csv as rows keyed by column.
 func readMetrics(t *testing.T, root string) []map[string]string {
@@ -309,3 +305,5 @@ out({"W": enc(lin.weight), "B": enc(lin.bias)})
 	_, err := NewTrainer(Config{Precision: "16-mixed", Accelerator: "cpu"})
 	require.EqualError(t, err, "lightning: `Trainer(accelerator='cpu', precision='16-mixed')` is not supported. Use `precision='bf16-mixed'` instead.")
 }
+
+var encT = torchtest.Enc

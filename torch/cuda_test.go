@@ -10,7 +10,8 @@ import (
 )
 
 // requireCUDA skips without a CUDA device, saying so, unless
-// TORCHGO_REQUIRE_CUDA=1 (scripts/gpu-check.sh sets it), which fails.
+// TORCHGO_REQUIRE_CUDA=1 (scripts/gpu-check.sh sets it), which fails; as
+// internal/torchtest.RequireCUDA, which package torch cannot import.
 func requireCUDA(t *testing.T) {
 	t.Helper()
 	if CUDAIsAvailable() {

@@ -1,7 +1,6 @@
 package amp
 
 import (
-	"encoding/hex"
 	"math"
 	"strings"
 	"testing"
@@ -9,13 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/torchgo/torchgo/internal/pyref"
+	"github.com/torchgo/torchgo/internal/torchtest"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/optim"
 )
-
-func enc(t *torch.Tensor) pyref.Tensor {
-	return pyref.Tensor{DType: t.DType().String(), Shape: t.Shape(), Hex: hex.EncodeToString(t.Bytes())}
-}
 
 // Four SGD steps under the scaler, the second with an overflowing
 // gradient, give torch.amp.GradScaler("cpu")'s weights, scales and growth
@@ -79,3 +75,5 @@ out(res)
 	require.Equal(t, want, got)
 	require.False(t, got[1].Stepped, "the overflowing step is skipped")
 }
+
+var enc = torchtest.Enc

@@ -2,31 +2,15 @@ package data
 
 import (
 	"fmt"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/torchgo/torchgo/internal/torchtest"
 	"github.com/torchgo/torchgo/torch"
 )
-
-// settledLiveTensors collects garbage until the cleanups of earlier tests'
-// unreachable tensors have run, and returns the stable live count.
-func settledLiveTensors() int64 {
-	n := torch.LiveTensors()
-	for i := 0; i < 50; i++ {
-		runtime.GC()
-		time.Sleep(2 * time.Millisecond)
-		m := torch.LiveTensors()
-		if m == n && i > 1 {
-			break
-		}
-		n = m
-	}
-	return n
-}
 
 // rangeDataset's sample i is Sample{int64(i)}: collated batches are the
 // indices themselves. It counts concurrent Get calls and can be slow.
@@ -110,3 +94,5 @@ func labelDataset(t *testing.T, n int) *TensorDataset {
 	require.NoError(t, err)
 	return ds
 }
+
+var settledLiveTensors = torchtest.SettledLiveTensors

@@ -1,28 +1,15 @@
 package nn
 
 import (
-	"encoding/hex"
 	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/torchgo/torchgo/internal/pyref"
+	"github.com/torchgo/torchgo/internal/torchtest"
 	"github.com/torchgo/torchgo/torch"
 )
-
-func enc(t *torch.Tensor) pyref.Tensor {
-	return pyref.Tensor{DType: t.DType().String(), Shape: t.Shape(), Hex: hex.EncodeToString(t.Bytes())}
-}
-
-func requireSame(tb testing.TB, want pyref.Tensor, got *torch.Tensor, msg ...any) {
-	tb.Helper()
-	require.NotNil(tb, got, msg...)
-	g := enc(got)
-	require.Equal(tb, want.DType, g.DType, msg...)
-	require.Equal(tb, want.Shape, g.Shape, msg...)
-	require.Equal(tb, want.Hex, g.Hex, msg...)
-}
 
 // The seed's network.
 type Net struct {
@@ -279,3 +266,8 @@ func TestModuleTreeAndModes(t *testing.T) {
 	require.Panics(t, func() { Add(root, "layer1", NewReLU()) }, "duplicate names are refused")
 	require.Panics(t, func() { Add(root, "a.b", NewReLU()) })
 }
+
+var (
+	enc         = torchtest.Enc
+	requireSame = torchtest.RequireSame
+)

@@ -4,21 +4,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"runtime"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/torchgo/torchgo/internal/pyref"
+	"github.com/torchgo/torchgo/internal/torchtest"
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/pt"
 )
-
-// enc turns a Go tensor into the exchange form Python's dec() reads.
-func enc(t *torch.Tensor) pyref.Tensor {
-	return pyref.Tensor{DType: t.DType().String(), Shape: t.Shape(), Hex: hex.EncodeToString(t.Bytes())}
-}
 
 // encPT is enc for a *pt.Tensor.
 func encPT(tb testing.TB, p *pt.Tensor) pyref.Tensor {
@@ -110,19 +104,9 @@ func toAnySlice(s []int64) []any {
 	return out
 }
 
-// settledLiveTensors collects garbage until the live tensor count is stable.
-func settledLiveTensors() int64 {
-	n := torch.LiveTensors()
-	for i := 0; i < 50; i++ {
-		runtime.GC()
-		time.Sleep(2 * time.Millisecond)
-		m := torch.LiveTensors()
-		if m == n && i > 1 {
-			break
-		}
-		n = m
-	}
-	return n
-}
-
 func hexDecode(dst []byte, s string) (int, error) { return hex.Decode(dst, []byte(s)) }
+
+var (
+	enc                = torchtest.Enc
+	settledLiveTensors = torchtest.SettledLiveTensors
+)

@@ -3,13 +3,12 @@ package transforms
 import (
 	"encoding/hex"
 	"fmt"
-	"runtime"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/torchgo/torchgo/internal/pyref"
+	"github.com/torchgo/torchgo/internal/torchtest"
 	"github.com/torchgo/torchgo/torch"
 )
 
@@ -20,13 +19,6 @@ func dec(t *testing.T, p pyref.Tensor) *torch.Tensor {
 	dt, err := torch.DTypeByName(p.DType)
 	require.NoError(t, err)
 	return torch.FromBytes(b, dt, p.Shape)
-}
-
-func requireSame(t *testing.T, want pyref.Tensor, got *torch.Tensor, msg ...any) {
-	t.Helper()
-	require.Equal(t, want.DType, got.DType().String(), msg...)
-	require.Equal(t, want.Shape, got.Shape(), msg...)
-	require.Equal(t, want.Hex, hex.EncodeToString(got.Contiguous().Bytes()), msg...)
 }
 
 const inputsPy = `
@@ -253,19 +245,7 @@ func TestNoLeaks(t *testing.T) {
 	require.Equal(t, before, torch.LiveTensors())
 }
 
-// settledLiveTensors collects garbage until the cleanups of earlier tests'
-// unreachable tensors have run, so that they cannot change the count while
-// the test measures.
-func settledLiveTensors() int64 {
-	n := torch.LiveTensors()
-	for i := 0; i < 50; i++ {
-		runtime.GC()
-		time.Sleep(2 * time.Millisecond)
-		m := torch.LiveTensors()
-		if m == n && i > 1 {
-			break
-		}
-		n = m
-	}
-	return n
-}
+var (
+	requireSame        = torchtest.RequireSame
+	settledLiveTensors = torchtest.SettledLiveTensors
+)
