@@ -43,12 +43,10 @@ func requireSummary(t *testing.T, want summary, m *nn.Module, name string) {
 
 func enc(t *torch.Tensor) string { return hex.EncodeToString(t.Contiguous().Bytes()) }
 
-// After the same manual_seed, every model holds torchvision's (or the
-// Python definition's) initial weights bit for bit, under the same keys.
-func TestInitMatchesPyTorch(t *testing.T) {
-	var want map[string]summary
-	pyref.Run(t, summaryPy+`
-import torch.nn as nn, torch.nn.functional as F, torchvision
+// lenet5Py defines Python's LeNet5 (and imports the seed's Net), the
+// counterparts of NewLeNet5 and NewNet.
+const lenet5Py = `
+import torch.nn as nn, torch.nn.functional as F
 from seednet import Net
 class LeNet5(nn.Module):
     def __init__(self):
@@ -58,6 +56,18 @@ class LeNet5(nn.Module):
         self.fc1 = nn.Linear(400, 120)
         self.fc2 = nn.Linear(120, 84)
         self.fc3 = nn.Linear(84, 10)
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2).flatten(1)
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+`
+
+// After the same manual_seed, every model holds torchvision's (or the
+// Python definition's) initial weights bit for bit, under the same keys.
+func TestInitMatchesPyTorch(t *testing.T) {
+	var want map[string]summary
+	pyref.Run(t, summaryPy+lenet5Py+`
+import torchvision
 res = {}
 for name, mk in [("net", Net), ("lenet", LeNet5), ("resnet18", torchvision.models.resnet18),
                  ("resnet34", lambda: torchvision.models.resnet34(num_classes=10)),
@@ -127,21 +137,7 @@ out({"x": x.numpy().tobytes().hex(), "eval": ev.detach().numpy().tobytes().hex()
 // Net and LeNet5 forward like their Python definitions.
 func TestSmallNetsForward(t *testing.T) {
 	var want map[string]string
-	pyref.Run(t, `
-import torch.nn as nn, torch.nn.functional as F
-from seednet import Net
-class LeNet5(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(400, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2).flatten(1)
-        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+	pyref.Run(t, lenet5Py+`
 x = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(2))
 res = {}
 for name, mk in [("net", Net), ("lenet", LeNet5)]:
