@@ -248,13 +248,32 @@ func writeAtomic(dest string, fill func(w io.Writer) error) (err error) {
 	return os.Rename(tmp.Name(), dest)
 }
 
-func gunzipTo(src, dest string) error {
-	f, err := os.Open(src)
+// gzFile is an opened .gz file; Close closes the decompressor and the file.
+type gzFile struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (g gzFile) Close() error {
+	g.Reader.Close()
+	return g.f.Close()
+}
+
+func openGzip(path string) (gzFile, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return gzFile{}, err
 	}
-	defer f.Close()
 	gz, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return gzFile{}, err
+	}
+	return gzFile{gz, f}, nil
+}
+
+func gunzipTo(src, dest string) error {
+	gz, err := openGzip(src)
 	if err != nil {
 		return err
 	}
@@ -268,12 +287,7 @@ func gunzipTo(src, dest string) error {
 // extractTarGz extracts the regular files under folder/ of a .tar.gz into
 // root, refusing paths that leave it.
 func extractTarGz(archive, root, folder string) error {
-	f, err := os.Open(archive)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
+	gz, err := openGzip(archive)
 	if err != nil {
 		return err
 	}
