@@ -101,10 +101,16 @@ func (t *Trainer) fit(ckptPath string) {
 	}
 	t.valLoader, t.valLoaderSet, t.valHasRun = nil, false, false
 	t.currentEpoch, t.globalStep, t.batchesThatStepped, t.resume = 0, 0, 0, nil
+	t.resumePath = ""
 	t.resetMetrics()
 	var ck *checkpoint
 	if ckptPath != "" {
-		ck = t.loadCheckpointFor("fit", ckptPath)
+		p, err := t.resolveCkptPath("fit", ckptPath)
+		if err != nil {
+			fail(err)
+		}
+		t.resumePath = absPath(p)
+		ck = t.loadCheckpointFor("fit", p)
 		t.restoreModulesAndCallbacks(ck)
 	}
 	t.configureModel()

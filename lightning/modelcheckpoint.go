@@ -456,10 +456,38 @@ func formatPy(v float64, spec string, isInt bool) string {
 	return fmt.Sprintf("%"+spec+"g", v)
 }
 
-// remove deletes a checkpoint this callback wrote, on rank 0 only (the
-// rank that wrote it).
+// remove deletes a previous checkpoint, on rank 0 only (the rank that
+// wrote it), where Lightning's _should_remove_checkpoint allows: never the
+// checkpoint Fit resumed from, and never a file outside this callback's
+// dirpath, such as a best_model_path that a resumed checkpoint named.
 func (mc *ModelCheckpoint) remove(t *Trainer, path string) {
-	if t.IsGlobalZero() {
-		os.Remove(path)
+	if !t.IsGlobalZero() || !mc.mayRemove(t, path) {
+		return
 	}
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		t.info("ModelCheckpoint could not remove %s: %v", path, err)
+	}
+}
+
+func (mc *ModelCheckpoint) mayRemove(t *Trainer, path string) bool {
+	p := absPath(path)
+	if p == "" || p == t.resumePath {
+		return false
+	}
+	dir := absPath(mc.dirpath)
+	rel, err := filepath.Rel(dir, p)
+	return dir != "" && err == nil && rel != "." && !filepath.IsAbs(rel) &&
+		rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// absPath is path made absolute and clean ("" when it cannot be).
+func absPath(path string) string {
+	if path == "" {
+		return ""
+	}
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	return p
 }

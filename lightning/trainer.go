@@ -68,17 +68,20 @@ type Trainer struct {
 	startTime          time.Time
 	rngEpochStart      []byte
 	resume             *loopState
-	epochProcessed     bool
-	batchesDone        int
-	totalBatches       int // training batches run in all epochs (Lightning's batch_progress.total)
-	schedulerSteps     int // scheduler steps taken (scheduler_progress.total)
-	epochFirstStep     int // globalStep when the epoch began
-	epochFirstSched    int // schedulerSteps when the epoch began
-	inBatch            bool
-	loadedCkpt         any
-	dist               *ddpRun         // the DDP group of a running Fit
-	rank, worldSize    int             // this process's place in the last DDP Fit
-	scaler             *amp.GradScaler // Precision "16-mixed"
+	// resumePath is the absolute path of the checkpoint Fit resumed from
+	// (trainer.ckpt_path): ModelCheckpoint never deletes it.
+	resumePath      string
+	epochProcessed  bool
+	batchesDone     int
+	totalBatches    int // training batches run in all epochs (Lightning's batch_progress.total)
+	schedulerSteps  int // scheduler steps taken (scheduler_progress.total)
+	epochFirstStep  int // globalStep when the epoch began
+	epochFirstSched int // schedulerSteps when the epoch began
+	inBatch         bool
+	loadedCkpt      any
+	dist            *ddpRun         // the DDP group of a running Fit
+	rank, worldSize int             // this process's place in the last DDP Fit
+	scaler          *amp.GradScaler // Precision "16-mixed"
 }
 
 // NewTrainer returns a trainer with cfg's options, checked.
