@@ -447,8 +447,8 @@ func tensorBytes(d *pt.OrderedDict, key string) []byte {
 		return nil
 	}
 	p, ok := v.(*pt.Tensor)
-	if !ok {
-		return nil
+	if !ok || p.Validate() != nil || p.Expands() {
+		return nil // a generator state is a plain byte tensor; nothing else is used
 	}
 	return append([]byte(nil), p.Contiguous()...)
 }

@@ -35,6 +35,21 @@ func (t *Tensor) View(shape ...int64) *Tensor {
 	}, shape)
 }
 
+// AsStrided returns a view of t's storage with the given sizes, strides
+// and storage offset, all in elements (torch.as_strided); libtorch checks
+// that the view stays inside the storage.
+func (t *Tensor) AsStrided(size, stride []int64, offset int64) *Tensor {
+	if len(size) != len(stride) {
+		panic(errorf("AsStrided", "mismatch in length of strides and shape: %d sizes, %d strides", len(size), len(stride)))
+	}
+	var out C.tg_tensor
+	check("AsStrided", C.tg_as_strided(t.handle("AsStrided"), int64s(size), int64s(stride), C.int64_t(len(size)), C.int64_t(offset), &out))
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(size)
+	runtime.KeepAlive(stride)
+	return newTensor(out)
+}
+
 // Reshape is View when possible and a copy otherwise.
 func (t *Tensor) Reshape(shape ...int64) *Tensor {
 	return t.withInts("Reshape", func(a C.tg_tensor, p *C.int64_t, n C.int64_t, o *C.tg_tensor) C.tg_error {

@@ -41,10 +41,17 @@ const usage = "usage: ptinfo FILE [--json]"
 
 // tensorInfo is one tensor of the report.
 type tensorInfo struct {
-	Key    string  `json:"key"`
-	DType  string  `json:"dtype"`
-	Shape  []int64 `json:"shape"`
-	SHA256 string  `json:"sha256"`
+	Key   string  `json:"key"`
+	DType string  `json:"dtype"`
+	Shape []int64 `json:"shape"`
+	// SHA256 hashes the elements in row-major order; for a view with
+	// far more elements than the storage it spans (an expanded tensor of
+	// over 16 elements per stored one, past the first 2^20) it is empty and
+	// StorageSHA256 hashes that span instead, which costs the file's bytes
+	// rather than the view's logical size.
+	SHA256        string  `json:"sha256"`
+	Stride        []int64 `json:"stride,omitempty"`
+	StorageSHA256 string  `json:"storage_sha256,omitempty"`
 }
 
 // report is what ptinfo prints.
@@ -136,12 +143,7 @@ func inspect(path string) (*report, error) {
 	}
 	rep := &report{Format: format.String(), Tensors: []tensorInfo{}, Values: map[string]any{}}
 	for _, nt := range tensors {
-		sum := sha256.Sum256(nt.Tensor.Contiguous())
-		shape := nt.Tensor.Shape
-		if shape == nil {
-			shape = []int64{}
-		}
-		rep.Tensors = append(rep.Tensors, tensorInfo{nt.Name, nt.Tensor.DType().String(), shape, hex.EncodeToString(sum[:])})
+		rep.Tensors = append(rep.Tensors, describe(nt))
 	}
 	for _, nv := range values {
 		rep.Values[nv.Name] = pt.JSONValue(nv.Value)
@@ -160,6 +162,26 @@ func inspect(path string) (*report, error) {
 	return rep, nil
 }
 
+// describe hashes a tensor's elements, or the storage span of a heavily
+// expanded view (never materialising much more than the file holds).
+func describe(nt pt.NamedTensor) tensorInfo {
+	t := nt.Tensor
+	info := tensorInfo{Key: nt.Name, DType: t.DType().String(), Shape: t.Shape}
+	if info.Shape == nil {
+		info.Shape = []int64{}
+	}
+	first, end := t.Span()
+	if t.Numel() <= 16*(end-first)+1<<20 {
+		sum := sha256.Sum256(t.Contiguous())
+		info.SHA256 = hex.EncodeToString(sum[:])
+		return info
+	}
+	es := int64(t.DType().ElementSize())
+	sum := sha256.Sum256(t.Storage.Data[first*es : end*es])
+	info.Stride, info.StorageSHA256 = t.Stride, hex.EncodeToString(sum[:])
+	return info
+}
+
 // writeText prints the report as aligned columns.
 func writeText(w io.Writer, path string, rep *report) error {
 	var elems int64
@@ -175,7 +197,11 @@ func writeText(w io.Writer, path string, rep *report) error {
 	if len(rep.Tensors) > 0 {
 		fmt.Fprintln(tw, "\nTENSOR\tDTYPE\tSHAPE\tSHA256")
 		for _, t := range rep.Tensors {
-			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", displayKey(t.Key), t.DType, t.Shape, t.SHA256)
+			sum := t.SHA256
+			if sum == "" {
+				sum = fmt.Sprintf("view (stride %v) of storage %s", t.Stride, t.StorageSHA256)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", displayKey(t.Key), t.DType, t.Shape, sum)
 		}
 	}
 	if len(rep.order) > 0 {

@@ -68,11 +68,13 @@ func sameShape(a, b []int64) bool {
 // state_dict: ..."). Unlike PyTorch, a failed load changes nothing.
 func (m *Module) LoadStateDict(sd []Named, strict bool) (LoadResult, error) {
 	given := make(map[string]*torch.Tensor, len(sd))
-	for _, n := range sd {
+	names := make([]string, len(sd))
+	shapes := make(map[string][]int64, len(sd))
+	for i, n := range sd {
 		if n.Tensor == nil {
 			return LoadResult{}, fmt.Errorf("nn: LoadStateDict: entry %q is nil", n.Name)
 		}
-		given[n.Name] = n.Tensor
+		given[n.Name], names[i], shapes[n.Name] = n.Tensor, n.Name, n.Tensor.Shape()
 	}
 	own := m.StateDict()
 	defer func() {
@@ -80,24 +82,44 @@ func (m *Module) LoadStateDict(sd []Named, strict bool) (LoadResult, error) {
 			o.Tensor.Close()
 		}
 	}()
+	res, err := m.matchStateDict(own, names, shapes, strict)
+	if err != nil {
+		return res, err
+	}
+	err = torch.Catch(func() error {
+		torch.NoGrad(func() {
+			for _, o := range own {
+				if src, ok := given[o.Name]; ok {
+					o.Tensor.Copy_(src)
+				}
+			}
+		})
+		return nil
+	})
+	return res, err
+}
+
+// matchStateDict compares the names and shapes of a state dict (names in
+// its order) with m's own entries, as load_state_dict does before copying.
+func (m *Module) matchStateDict(own []Named, names []string, shapes map[string][]int64, strict bool) (LoadResult, error) {
 	var res LoadResult
 	var mismatches []string
 	ownNames := make(map[string]bool, len(own))
 	for _, o := range own {
 		ownNames[o.Name] = true
-		src, ok := given[o.Name]
+		got, ok := shapes[o.Name]
 		if !ok {
 			res.MissingKeys = append(res.MissingKeys, o.Name)
 			continue
 		}
-		if want, got := o.Tensor.Shape(), src.Shape(); !sameShape(want, got) {
+		if want := o.Tensor.Shape(); !sameShape(want, got) {
 			mismatches = append(mismatches, fmt.Sprintf("size mismatch for %s: copying a param with shape %s from checkpoint, the shape in current model is %s.",
 				o.Name, torchSize(got), torchSize(want)))
 		}
 	}
-	for _, n := range sd {
-		if !ownNames[n.Name] {
-			res.UnexpectedKeys = append(res.UnexpectedKeys, n.Name)
+	for _, n := range names {
+		if !ownNames[n] {
+			res.UnexpectedKeys = append(res.UnexpectedKeys, n)
 		}
 	}
 	var msgs []string
@@ -111,17 +133,7 @@ func (m *Module) LoadStateDict(sd []Named, strict bool) (LoadResult, error) {
 	if len(msgs) > 0 {
 		return res, fmt.Errorf("Error(s) in loading state_dict for %s:\n\t%s", m.TypeName(), strings.Join(msgs, "\n\t"))
 	}
-	err := torch.Catch(func() error {
-		torch.NoGrad(func() {
-			for _, o := range own {
-				if src, ok := given[o.Name]; ok {
-					o.Tensor.Copy_(src)
-				}
-			}
-		})
-		return nil
-	})
-	return res, err
+	return res, nil
 }
 
 // StateDictToPT converts a state dict to the collections.OrderedDict that
@@ -136,21 +148,39 @@ func StateDictToPT(sd []Named) *pt.OrderedDict {
 
 // StateDictFromPT converts a dict of name → tensor read from a PyTorch
 // file into a state dict. Any non-tensor value is an error naming its key.
+// Tensors keep the file's views (torch.FromPT), and those sharing a storage
+// share one copy of it.
 func StateDictFromPT(d *pt.OrderedDict) ([]Named, error) {
+	return stateDictFromPT(d, nil)
+}
+
+// stateDictFromPT converts the entries that keep accepts (all when nil).
+func stateDictFromPT(d *pt.OrderedDict, keep func(string) bool) ([]Named, error) {
+	var im torch.PTImporter
+	defer im.Close()
 	var out []Named
+	fail := func(err error) ([]Named, error) {
+		for _, n := range out {
+			n.Tensor.Close()
+		}
+		return nil, err
+	}
 	for _, k := range d.Keys() {
 		name, ok := k.(string)
 		if !ok {
-			return nil, fmt.Errorf("nn: state dict key %v is a %T, not a string", k, k)
+			return fail(fmt.Errorf("nn: state dict key %v is a %T, not a string", k, k))
 		}
 		v, _ := d.Get(k)
 		p, ok := v.(*pt.Tensor)
 		if !ok {
-			return nil, fmt.Errorf("nn: state dict entry %q is a %T, not a tensor", name, v)
+			return fail(fmt.Errorf("nn: state dict entry %q is a %T, not a tensor", name, v))
 		}
-		t, err := torch.FromPT(p)
+		if keep != nil && !keep(name) {
+			continue
+		}
+		t, err := im.Tensor(p)
 		if err != nil {
-			return nil, fmt.Errorf("nn: state dict entry %q: %w", name, err)
+			return fail(fmt.Errorf("nn: state dict entry %q: %w", name, err))
 		}
 		out = append(out, Named{name, t})
 	}
@@ -182,14 +212,66 @@ func (m *Module) Load(path string, strict bool) (LoadResult, error) {
 	if !ok {
 		return LoadResult{}, fmt.Errorf("nn: %s holds a %T, not a state dict", path, v)
 	}
-	sd, err := StateDictFromPT(d)
+	// Names and shapes are checked before any tensor is made, so that a
+	// file refused costs no copy of its data.
+	names, shapes, err := ptShapes(d)
 	if err != nil {
 		return LoadResult{}, fmt.Errorf("nn: %s: %w", path, err)
+	}
+	own := m.StateDict()
+	ownNames := make(map[string]bool, len(own))
+	for _, o := range own {
+		ownNames[o.Name] = true
+	}
+	_, err = m.matchStateDict(own, names, shapes, strict)
+	for _, o := range own {
+		o.Tensor.Close()
+	}
+	if err != nil {
+		return LoadResult{}, err
+	}
+	sd, err := stateDictFromPT(d, func(name string) bool { return ownNames[name] })
+	if err != nil {
+		return LoadResult{}, fmt.Errorf("nn: %s: %w", path, err)
+	}
+	sdNames := make(map[string]bool, len(sd))
+	for _, n := range sd {
+		sdNames[n.Name] = true
 	}
 	defer func() {
 		for _, n := range sd {
 			n.Tensor.Close()
 		}
 	}()
-	return m.LoadStateDict(sd, strict)
+	res, err := m.LoadStateDict(sd, false)
+	for _, n := range names {
+		if !sdNames[n] {
+			res.UnexpectedKeys = append(res.UnexpectedKeys, n)
+		}
+	}
+	return res, err
+}
+
+// ptShapes lists a state dict's names in order with their shapes, checking
+// that each entry is a well-formed tensor.
+func ptShapes(d *pt.OrderedDict) ([]string, map[string][]int64, error) {
+	var names []string
+	shapes := map[string][]int64{}
+	for _, k := range d.Keys() {
+		name, ok := k.(string)
+		if !ok {
+			return nil, nil, fmt.Errorf("nn: state dict key %v is a %T, not a string", k, k)
+		}
+		v, _ := d.Get(k)
+		p, ok := v.(*pt.Tensor)
+		if !ok {
+			return nil, nil, fmt.Errorf("nn: state dict entry %q is a %T, not a tensor", name, v)
+		}
+		if err := p.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("nn: state dict entry %q: %w", name, err)
+		}
+		names = append(names, name)
+		shapes[name] = p.Shape
+	}
+	return names, shapes, nil
 }

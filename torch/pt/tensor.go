@@ -215,11 +215,41 @@ func numelOf(shape []int64) (int64, error) {
 	return n, nil
 }
 
+// Span returns the range [first, end) of storage elements that the view
+// addresses: end-first is what holding the view costs, however large its
+// logical size (an expanded tensor of 2^40 elements over one element spans
+// one). An empty tensor spans nothing (0, 0). It panics if the tensor fails
+// Validate.
+func (t *Tensor) Span() (first, end int64) {
+	if err := t.Validate(); err != nil {
+		panic("pt: Span on invalid tensor: " + err.Error())
+	}
+	if t.Numel() == 0 {
+		return 0, 0
+	}
+	end = t.Offset + 1
+	for i, s := range t.Shape {
+		end += (s - 1) * t.Stride[i] // Validate checked this cannot overflow
+	}
+	return t.Offset, end
+}
+
+// Expands reports whether the view has more elements than the storage
+// elements it spans (an expanded or overlapping view), so that Contiguous's
+// copy would be larger than the bytes the file holds for it.
+func (t *Tensor) Expands() bool {
+	first, end := t.Span()
+	return t.Numel() > end-first
+}
+
 // Contiguous returns the tensor's elements in row-major order as
 // little-endian bytes (Numel()*ElementSize() bytes), following Offset and
 // Stride. For a tensor that is already contiguous the result aliases the
-// storage; otherwise it is a new buffer. It panics if the tensor fails
-// Validate (tensors from this package never do).
+// storage; otherwise it is a new buffer of the logical size, which for a
+// view that Expands can exceed the storage by any factor: code reading
+// untrusted files checks Expands first, or keeps the view (torch.FromPT).
+// It panics if the tensor fails Validate (tensors from this package never
+// do).
 func (t *Tensor) Contiguous() []byte {
 	if err := t.Validate(); err != nil {
 		panic("pt: Contiguous on invalid tensor: " + err.Error())

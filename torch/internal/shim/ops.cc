@@ -385,6 +385,10 @@ tg_error tg_flatten(tg_tensor a, int64_t start, int64_t end, tg_tensor *out) {
   TG_RETURN(tg::T(a).flatten(start, end))
 }
 tg_error tg_contiguous(tg_tensor a, tg_tensor *out) { TG_RETURN(tg::T(a).contiguous()) }
+tg_error tg_as_strided(tg_tensor a, const int64_t *shape, const int64_t *stride, int64_t ndim,
+                       int64_t offset, tg_tensor *out) {
+  TG_RETURN(tg::T(a).as_strided(tg::ints(shape, ndim), tg::ints(stride, ndim), offset))
+}
 tg_error tg_clone(tg_tensor a, tg_tensor *out) { TG_RETURN(tg::T(a).clone()) }
 tg_error tg_detach(tg_tensor a, tg_tensor *out) { TG_RETURN(tg::T(a).detach()) }
 

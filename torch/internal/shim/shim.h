@@ -216,6 +216,10 @@ tg_error tg_squeeze(tg_tensor a, int all, int64_t dim, tg_tensor *out);
 tg_error tg_transpose(tg_tensor a, int64_t d0, int64_t d1, tg_tensor *out);
 tg_error tg_flatten(tg_tensor a, int64_t start, int64_t end, tg_tensor *out);
 tg_error tg_contiguous(tg_tensor a, tg_tensor *out);
+/* torch.as_strided: a view of a's storage with shape, stride and offset in
+ * elements (ndim dims), storage bounds checked by libtorch. */
+tg_error tg_as_strided(tg_tensor a, const int64_t *shape, const int64_t *stride, int64_t ndim,
+                       int64_t offset, tg_tensor *out);
 tg_error tg_clone(tg_tensor a, tg_tensor *out);
 tg_error tg_detach(tg_tensor a, tg_tensor *out);
 tg_error tg_pin_memory(tg_tensor a, tg_tensor *out); /* page-locked copy for fast GPU transfers */
