@@ -138,10 +138,16 @@ func (t *Tensor) LogicalXor(o *Tensor) *Tensor { return t.binary("LogicalXor", C
 
 // In-place arithmetic: modifies t and returns it.
 
-func (t *Tensor) Add_(o *Tensor) *Tensor   { return t.binaryInPlace("Add_", C.TG_ADD, o) }
-func (t *Tensor) Sub_(o *Tensor) *Tensor   { return t.binaryInPlace("Sub_", C.TG_SUB, o) }
-func (t *Tensor) Mul_(o *Tensor) *Tensor   { return t.binaryInPlace("Mul_", C.TG_MUL, o) }
-func (t *Tensor) Div_(o *Tensor) *Tensor   { return t.binaryInPlace("Div_", C.TG_DIV, o) }
+func (t *Tensor) Add_(o *Tensor) *Tensor { return t.binaryInPlace("Add_", C.TG_ADD, o) }
+func (t *Tensor) Sub_(o *Tensor) *Tensor { return t.binaryInPlace("Sub_", C.TG_SUB, o) }
+func (t *Tensor) Mul_(o *Tensor) *Tensor { return t.binaryInPlace("Mul_", C.TG_MUL, o) }
+func (t *Tensor) Div_(o *Tensor) *Tensor { return t.binaryInPlace("Div_", C.TG_DIV, o) }
+func (t *Tensor) FloorDivide_(o *Tensor) *Tensor {
+	return t.binaryInPlace("FloorDivide_", C.TG_FLOOR_DIVIDE, o)
+}
+func (t *Tensor) Remainder_(o *Tensor) *Tensor {
+	return t.binaryInPlace("Remainder_", C.TG_REMAINDER, o)
+}
 func (t *Tensor) AddScalar_(s any) *Tensor { return t.binaryScalarInPlace("AddScalar_", C.TG_ADD, s) }
 func (t *Tensor) SubScalar_(s any) *Tensor { return t.binaryScalarInPlace("SubScalar_", C.TG_SUB, s) }
 func (t *Tensor) MulScalar_(s any) *Tensor { return t.binaryScalarInPlace("MulScalar_", C.TG_MUL, s) }

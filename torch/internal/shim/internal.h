@@ -1,6 +1,7 @@
 // Helpers shared by the shim's C++ files. Not part of the C API.
 #pragma once
 
+#include <limits>
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -118,6 +119,25 @@ inline at::Scalar scalar(const tg_scalar &s) {
 inline at::IntArrayRef ints(const int64_t *p, int64_t n) {
   if (n < 0) throw std::invalid_argument("negative length");
   return at::IntArrayRef(p, static_cast<size_t>(n));
+}
+
+// Integer division of the type's minimum by -1 overflows, and x86's idiv
+// traps: libtorch's integer floor_divide, remainder, fmod and div with a
+// rounding mode die of SIGFPE, as Python does. Called before those ops,
+// this refuses such operands instead; float operands return at once.
+inline void check_int_division(const char *op, const at::Tensor &a, const at::Tensor &b) {
+  if (!at::isIntegralType(a.scalar_type(), false) || !at::isIntegralType(b.scalar_type(), false)) return;
+  at::ScalarType common = at::result_type(a, b);
+  int64_t min;
+  if (common == at::kLong)
+    min = std::numeric_limits<int64_t>::min();
+  else if (common == at::kInt)
+    min = std::numeric_limits<int32_t>::min();
+  else
+    return;  // narrower integers divide after promotion to int: no trap
+  if (at::logical_and(a.eq(min), b.eq(-1)).any().item<bool>())
+    throw std::domain_error(std::string(op) + ": integer overflow: " + std::to_string(min) +
+                            " divided by -1 is not representable in " + c10::toString(common));
 }
 
 inline at::TensorOptions options(int dtype, int device_type, int device_index) {

@@ -76,8 +76,8 @@ at::Tensor binary(int op, const at::Tensor &a, const at::Tensor &b) {
     case TG_SUB: return a.sub(b);
     case TG_MUL: return a.mul(b);
     case TG_DIV: return a.div(b);
-    case TG_FLOOR_DIVIDE: return a.div(b, "floor");
-    case TG_REMAINDER: return a.remainder(b);
+    case TG_FLOOR_DIVIDE: tg::check_int_division("floor_divide", a, b); return a.div(b, "floor");
+    case TG_REMAINDER: tg::check_int_division("remainder", a, b); return a.remainder(b);
     case TG_POW: return a.pow(b);
     case TG_ATAN2: return a.atan2(b);
     case TG_MAXIMUM: return a.maximum(b);
@@ -101,8 +101,8 @@ void binary_(int op, const at::Tensor &a, const at::Tensor &b) {
     case TG_SUB: a.sub_(b); return;
     case TG_MUL: a.mul_(b); return;
     case TG_DIV: a.div_(b); return;
-    case TG_FLOOR_DIVIDE: a.div_(b, "floor"); return;
-    case TG_REMAINDER: a.remainder_(b); return;
+    case TG_FLOOR_DIVIDE: tg::check_int_division("floor_divide_", a, b); a.div_(b, "floor"); return;
+    case TG_REMAINDER: tg::check_int_division("remainder_", a, b); a.remainder_(b); return;
     case TG_POW: a.pow_(b); return;
     case TG_ATAN2: a.atan2_(b); return;
   }
