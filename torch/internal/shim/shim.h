@@ -293,6 +293,46 @@ tg_error tg_script_train(tg_script m, int on);
 tg_error tg_script_forward(tg_script m, const tg_tensor *inputs, int64_t n, tg_tensor **out,
                            int64_t *nout);
 
+/* ---- boxed operator calls through c10's dispatcher (dispatch.cc) ---- */
+typedef struct tg_op_s *tg_op;
+
+/* A value passed to or returned by a boxed call. Lists point at caller
+ * memory for arguments (int64_t for int and bool lists, double, tg_tensor
+ * with NULL for None in Tensor?[]; a string's bytes, n long); returned
+ * lists and strings are malloc'ed for the caller to free, and returned
+ * tensors are new handles. TG_V_DEFAULT stands for an argument left out:
+ * the schema's default value is used. */
+enum tg_value_kind {
+  TG_V_DEFAULT, TG_V_NONE, TG_V_TENSOR, TG_V_INT, TG_V_DOUBLE, TG_V_BOOL, TG_V_STRING,
+  TG_V_INT_LIST, TG_V_DOUBLE_LIST, TG_V_BOOL_LIST, TG_V_TENSOR_LIST, TG_V_DEVICE, TG_V_GENERATOR
+};
+typedef struct {
+  int kind;
+  int64_t i;     /* int, bool (0/1), device type */
+  double f;      /* float */
+  tg_tensor t;   /* tensor */
+  const void *p; /* list data, string bytes, tg_generator */
+  int64_t n;     /* list or string length; device index */
+} tg_value;
+
+/* Looks an operator up by schema name ("aten::add") and overload name
+ * ("Tensor"; "" for the default one); NULL name lookups are errors. */
+tg_error tg_op_find(const char *name, const char *overload, tg_op *out);
+void tg_op_free(tg_op op);
+tg_error tg_op_schema(tg_op op, char **out); /* malloc'ed schema text */
+/* One line per argument (returns != 0: per return): name, type, real type,
+ * fixed list size (0: any), kwarg-only, written (alias info), and 'd' then
+ * the default when there is one, tab-separated. Malloc'ed. */
+tg_error tg_op_arguments(tg_op op, int returns, char **out);
+/* Every registered schema, one per line. Malloc'ed. */
+tg_error tg_op_names(char **out);
+/* Calls op with nargs positional arguments (trailing ones left out take
+ * their defaults) and stores up to cap returned values in rets. */
+tg_error tg_op_call(tg_op op, const tg_value *args, int64_t nargs, tg_value *rets, int64_t cap,
+                    int64_t *nrets);
+/* Frees a returned value's memory and tensors (for values not handed on). */
+void tg_value_free(tg_value *v);
+
 #ifdef __cplusplus
 }
 #endif
