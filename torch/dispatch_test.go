@@ -15,7 +15,7 @@ import (
 // the schema's defaults included.
 func TestCallOpMatchesPyTorch(t *testing.T) {
 	cases := []struct {
-		py string
+		py  string
 		go_ func(in map[string]*Tensor) *Tensor
 	}{
 		{"torch.ops.aten.add(a, b, alpha=2)", func(in map[string]*Tensor) *Tensor { return first(CallOp("add", in["a"], in["b"], Kw{"alpha": 2})) }},
@@ -35,9 +35,13 @@ func TestCallOpMatchesPyTorch(t *testing.T) {
 		{"a.sum(dim=1, keepdim=True)", func(in map[string]*Tensor) *Tensor { return first(CallOp("sum", in["a"], []int64{1}, true)) }},
 		{"a.sum(dtype=torch.float64)", func(in map[string]*Tensor) *Tensor { return first(CallOp("sum", in["a"], Kw{"dtype": Float64})) }},
 		{"torch.cat([a, b], 1)", func(in map[string]*Tensor) *Tensor { return first(CallOp("cat", []*Tensor{in["a"], in["b"]}, 1)) }},
-		{"torch.div(i, 3, rounding_mode='floor')", func(in map[string]*Tensor) *Tensor { return first(CallOp("div", in["i"], 3, Kw{"rounding_mode": "floor"})) }},
+		{"torch.div(i, 3, rounding_mode='floor')", func(in map[string]*Tensor) *Tensor {
+			return first(CallOp("div", in["i"], 3, Kw{"rounding_mode": "floor"}))
+		}},
 		{"torch.max(a, 1)[1]", func(in map[string]*Tensor) *Tensor { return CallOp("max", in["a"], 1)[1].(*Tensor) }},
-		{"torch.unsafe_chunk(a, 2, 1)[1]", func(in map[string]*Tensor) *Tensor { return CallOp("unsafe_chunk", in["a"], 2, 1)[0].([]*Tensor)[1].Contiguous() }},
+		{"torch.unsafe_chunk(a, 2, 1)[1]", func(in map[string]*Tensor) *Tensor {
+			return CallOp("unsafe_chunk", in["a"], 2, 1)[0].([]*Tensor)[1].Contiguous()
+		}},
 		{"a.view_as(b.reshape(4, 3))", func(in map[string]*Tensor) *Tensor { return first(CallOp("view_as", in["a"], in["b"].Reshape(4, 3))) }},
 		{"a[m]", func(in map[string]*Tensor) *Tensor { return first(CallOp("index", in["a"], []*Tensor{in["m"]})) }},
 		{"torch.where(m, a, b)", func(in map[string]*Tensor) *Tensor { return first(CallOp("where", in["m"], in["a"], in["b"])) }},
