@@ -104,7 +104,6 @@ func (t *Tensor) Mul(o *Tensor) *Tensor         { return t.binary("Mul", C.TG_MU
 func (t *Tensor) Div(o *Tensor) *Tensor         { return t.binary("Div", C.TG_DIV, o) } // true division
 func (t *Tensor) FloorDivide(o *Tensor) *Tensor { return t.binary("FloorDivide", C.TG_FLOOR_DIVIDE, o) }
 func (t *Tensor) Remainder(o *Tensor) *Tensor   { return t.binary("Remainder", C.TG_REMAINDER, o) } // Python's %
-func (t *Tensor) Pow(o *Tensor) *Tensor         { return t.binary("Pow", C.TG_POW, o) }
 func (t *Tensor) Atan2(o *Tensor) *Tensor       { return t.binary("Atan2", C.TG_ATAN2, o) }
 func (t *Tensor) Maximum(o *Tensor) *Tensor     { return t.binary("Maximum", C.TG_MAXIMUM, o) }
 func (t *Tensor) Minimum(o *Tensor) *Tensor     { return t.binary("Minimum", C.TG_MINIMUM, o) }
@@ -116,7 +115,25 @@ func (t *Tensor) DivScalar(s any) *Tensor { return t.binaryScalar("DivScalar", C
 func (t *Tensor) RemainderScalar(s any) *Tensor {
 	return t.binaryScalar("RemainderScalar", C.TG_REMAINDER, s)
 }
-func (t *Tensor) PowScalar(s any) *Tensor { return t.binaryScalar("PowScalar", C.TG_POW, s) }
+
+// Pow is torch.pow(t, exponent), Python's t ** exponent: exponent is a
+// *Tensor (pow.Tensor_Tensor) or a Go number (pow.Tensor_Scalar, with
+// ATen's exact special cases for the exponents 2, 3, 0.5, -0.5, -1 and -2).
+func (t *Tensor) Pow(exponent any) *Tensor {
+	if e, ok := exponent.(*Tensor); ok {
+		return atenPowTT.call(t, e)[0].(*Tensor)
+	}
+	return atenPowTS.call(t, exponent)[0].(*Tensor)
+}
+
+// PowScalar is Pow with a number exponent.
+func (t *Tensor) PowScalar(s any) *Tensor { return atenPowTS.call(t, s)[0].(*Tensor) }
+
+var (
+	atenPowTT = &lazyOp{name: "aten::pow", overload: "Tensor_Tensor"}
+	atenPowTS = &lazyOp{name: "aten::pow", overload: "Tensor_Scalar"}
+	atenPowS_ = &lazyOp{name: "aten::pow_", overload: "Scalar"}
+)
 
 // Comparisons return Bool tensors.
 
@@ -152,7 +169,12 @@ func (t *Tensor) AddScalar_(s any) *Tensor { return t.binaryScalarInPlace("AddSc
 func (t *Tensor) SubScalar_(s any) *Tensor { return t.binaryScalarInPlace("SubScalar_", C.TG_SUB, s) }
 func (t *Tensor) MulScalar_(s any) *Tensor { return t.binaryScalarInPlace("MulScalar_", C.TG_MUL, s) }
 func (t *Tensor) DivScalar_(s any) *Tensor { return t.binaryScalarInPlace("DivScalar_", C.TG_DIV, s) }
-func (t *Tensor) PowScalar_(s any) *Tensor { return t.binaryScalarInPlace("PowScalar_", C.TG_POW, s) }
+
+// PowScalar_ raises t to a number in place (pow_.Scalar) and returns t.
+func (t *Tensor) PowScalar_(s any) *Tensor {
+	atenPowS_.call(t, s)[0].(*Tensor).Close()
+	return t
+}
 
 // AddScaled_ adds alpha*o to t in place (torch's add_(o, alpha=alpha)) and returns t.
 func (t *Tensor) AddScaled_(o *Tensor, alpha any) *Tensor {
