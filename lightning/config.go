@@ -85,8 +85,10 @@ type Config struct {
 	// values logged with SyncDist are reduced over the ranks. Validate,
 	// Test and Predict run on the calling process alone.
 	Strategy string
-	// DDPTimeout bounds the rendezvous and each collective under "ddp"; a
-	// rank that died makes the others fail within it. 0: 30 minutes.
+	// DDPTimeout bounds the rendezvous and each collective under "ddp"
+	// (DDPStrategy's timeout); a rank that died or hangs makes the others
+	// fail within it, with an error naming the collective. Zero means
+	// PyTorch's default of 30 minutes (distributed.DefaultTimeout).
 	DDPTimeout time.Duration
 	// Precision is "32-true" (default; also "32"), "bf16-mixed" or
 	// "16-mixed": the step hooks run under torch.Autocast(device, BFloat16

@@ -4,8 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/torchgo/torchgo/torch"
+	"github.com/torchgo/torchgo/torch/distributed"
 )
 
 // config holds the command line.
@@ -23,6 +25,7 @@ type config struct {
 	noProgress  bool
 	devices     int
 	strategy    string
+	ddpTimeout  time.Duration
 	precision   string
 }
 
@@ -38,6 +41,7 @@ func parseFlags(args []string) (config, error) {
 	accel := fs.String("accelerator", "auto", "cpu, cuda or auto (cuda when available)")
 	fs.IntVar(&c.devices, "devices", 1, "number of devices: processes under --strategy ddp")
 	fs.StringVar(&c.strategy, "strategy", "auto", "auto (one process) or ddp (--devices processes on the CPU, Gloo)")
+	fs.DurationVar(&c.ddpTimeout, "ddp-timeout", distributed.DefaultTimeout, "under --strategy ddp, how long the rendezvous and each collective wait for the other ranks before failing (the default is PyTorch's)")
 	fs.StringVar(&c.precision, "precision", "32-true", "32-true, bf16-mixed (autocast to bfloat16, CPU or GPU) or 16-mixed (float16 with a gradient scaler, GPU); weights stay float32")
 	fs.StringVar(&c.out, "out", ".", "folder for mnist.pt and sample.png")
 	fs.StringVar(&c.ckptDir, "ckpt-dir", "out", "root of lightning_logs/version_N (metrics.csv, checkpoints)")
@@ -69,6 +73,8 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--strategy %q: want auto or ddp", c.strategy)
 	case c.devices > 1 && c.strategy != "ddp":
 		return c, fmt.Errorf("--devices %d needs --strategy ddp", c.devices)
+	case c.ddpTimeout <= 0:
+		return c, fmt.Errorf("--ddp-timeout must be positive, got %v", c.ddpTimeout)
 	}
 	switch *accel {
 	case "cpu", "auto":

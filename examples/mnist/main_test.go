@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -15,12 +16,22 @@ import (
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--epochs", "0"}, {"--batch-size", "-1"}, {"--lr", "0"}, {"--accelerator", "tpu"},
-		{"--devices", "2"}, {"--epochs", "x"}, {"extra"},
+		{"--devices", "2"}, {"--epochs", "x"}, {"extra"}, {"--ddp-timeout", "0"}, {"--ddp-timeout", "10"},
 	} {
 		_, err := parseFlags(args)
 		require.Error(t, err, "%v", args)
 		require.NotContains(t, err.Error(), "\n", "one line")
 	}
+}
+
+// --ddp-timeout keeps PyTorch's 30 minutes unless given.
+func TestDDPTimeoutFlag(t *testing.T) {
+	c, err := parseFlags(nil)
+	require.NoError(t, err)
+	require.Equal(t, 30*time.Minute, c.ddpTimeout)
+	c, err = parseFlags([]string{"--strategy", "ddp", "--devices", "2", "--ddp-timeout", "90s"})
+	require.NoError(t, err)
+	require.Equal(t, 90*time.Second, c.ddpTimeout)
 }
 
 // One epoch through the Trainer writes every promised output, and Python

@@ -98,6 +98,7 @@ func run(c config, out io.Writer) (err error) {
 		Accelerator:        c.accelerator,
 		Devices:            c.devices,
 		Strategy:           c.strategy,
+		DDPTimeout:         c.ddpTimeout,
 		Precision:          c.precision,
 		DefaultRootDir:     c.ckptDir,
 		DisableProgressBar: c.noProgress,

@@ -1,10 +1,12 @@
 package distributed_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,6 +50,7 @@ var workers = map[string]func() (any, error){
 	"collectives": collectivesWorker,
 	"ddp":         ddpWorker,
 	"kill":        killWorker,
+	"pause":       pauseWorker,
 }
 
 func join() (*distributed.Group, error) {
@@ -187,6 +191,67 @@ func ddpWorker() (any, error) {
 
 func killWorker() (any, error) { return ddpWorker() }
 
+// sigpipeIgnored reports whether the kernel ignores SIGPIPE for this
+// process (the SigIgn mask of /proc/self/status), which covers every
+// thread, Gloo's C++ ones included.
+func sigpipeIgnored() (bool, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "SigIgn:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return m&(1<<(syscall.SIGPIPE-1)) != 0, err
+		}
+	}
+	return false, fmt.Errorf("no SigIgn in /proc/self/status")
+}
+
+// pauseWorker: both ranks run collectives on 4 MiB tensors (many socket
+// writes each) in a loop, rank 1 having said "ready" on stdout; the test
+// stops rank 1 (SIGSTOP) in the middle of one, so that rank 0's fails
+// within the timeout and rank 0 exits, then resumes it (SIGCONT): rank 1's
+// collective, and the next ones, towards the rank that left must fail with
+// an error, not kill the process with SIGPIPE.
+func pauseWorker() (any, error) {
+	g, err := join()
+	if err != nil {
+		return nil, err
+	}
+	defer g.Close()
+	if ign, err := sigpipeIgnored(); err != nil || !ign {
+		return nil, fmt.Errorf("SIGPIPE not ignored after NewGroup (%v)", err)
+	}
+	t := torch.Ones([]int64{1 << 20})
+	if g.Rank() == 1 {
+		fmt.Println("ready")
+	}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		if err = g.AllReduce(t, distributed.Sum); err != nil {
+			break
+		}
+		if err = g.Broadcast(t, 0); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		return nil, fmt.Errorf("collectives went on for 15 s")
+	}
+	if g.Rank() == 0 {
+		return nil, err
+	}
+	// Rank 1, resumed: a few more, each writing to the sockets of the rank
+	// that left.
+	for i := 0; i < 3; i++ {
+		time.Sleep(50 * time.Millisecond)
+		if err2 := g.AllReduce(t, distributed.Sum); err2 == nil {
+			return nil, fmt.Errorf("all_reduce %d after %w succeeded", i, err)
+		}
+	}
+	return nil, err
+}
+
 // freePort is a loopback port nobody listens on now.
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -292,6 +357,101 @@ func TestDeadRankFailsPeers(t *testing.T) {
 	require.Error(t, runs[0].err, "rank 0 must fail, not finish: %s", runs[0].out)
 	require.Contains(t, runs[0].stderr, "DDP gradient all_reduce on rank 0 of 2 failed")
 	require.Less(t, runs[0].elapsed, 60*time.Second)
+}
+
+// A rank stopped (SIGSTOP) amid collectives while its peer's time out, and
+// resumed (SIGCONT) once the peer has exited, fails with an error that
+// names the collective, instead of dying of SIGPIPE (exit 141, without a
+// word) when Gloo's threads write to the closed sockets.
+func TestPausedRankFailsAfterPeerLeft(t *testing.T) {
+	for trial := 0; trial < 4; trial++ {
+		start := time.Now()
+		r0, r1 := pausedTrial(t)
+		t.Logf("trial %d: %v; rank 0: %v; rank 1: %v: %s", trial, time.Since(start).Round(time.Millisecond),
+			r0.err, r1.err, lastLine(r1.stderr))
+		for r, run := range []rankRun{r0, r1} {
+			var ee *exec.ExitError
+			require.ErrorAs(t, run.err, &ee, "rank %d must fail: %s", r, run.stderr)
+			ws := ee.Sys().(syscall.WaitStatus)
+			require.False(t, ws.Signaled(), "trial %d: rank %d died of signal %v (exit %d), stderr %q",
+				trial, r, ws.Signal(), 128+int(ws.Signal()), run.stderr)
+			require.Equal(t, 1, ws.ExitStatus(), "rank %d: %s", r, run.stderr)
+			require.Regexp(t, fmt.Sprintf(`worker: distributed: torch: \w+: (all_reduce|broadcast) on rank %d of 2 failed: .+`, r), run.stderr)
+		}
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	return s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+// pausedTrial runs the "pause" scenario once: it stops rank 1 amid its
+// collectives, waits for rank 0 to exit, then resumes rank 1 and waits for
+// it.
+func pausedTrial(t *testing.T) (r0, r1 rankRun) {
+	port := strconv.Itoa(freePort(t))
+	cmds := make([]*exec.Cmd, 2)
+	stdouts := make([]*bytes.Buffer, 2)
+	stderrs := make([]*bytes.Buffer, 2)
+	for r := range cmds {
+		c := exec.Command(os.Args[0], "-test.run=^$")
+		c.Env = append(os.Environ(), "TORCHGO_DIST_WORKER=pause", "TORCHGO_DIST_TIMEOUT=2s", "MASTER_ADDR=127.0.0.1",
+			"MASTER_PORT="+port, "RANK="+strconv.Itoa(r), "WORLD_SIZE=2", "LOCAL_RANK="+strconv.Itoa(r))
+		stdouts[r], stderrs[r] = &bytes.Buffer{}, &bytes.Buffer{}
+		c.Stderr = stderrs[r]
+		cmds[r] = c
+	}
+	cmds[0].Stdout = stdouts[0]
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	defer pr.Close()
+	cmds[1].Stdout = pw
+	for _, c := range cmds {
+		require.NoError(t, c.Start())
+	}
+	pw.Close()
+	// Bounded in time whatever happens: kill both after 20 s.
+	watchdog := time.AfterFunc(20*time.Second, func() {
+		for _, c := range cmds {
+			_ = c.Process.Signal(syscall.SIGCONT)
+			_ = c.Process.Kill()
+		}
+	})
+	defer watchdog.Stop()
+	ready, copied := make(chan error, 1), make(chan struct{})
+	go func() {
+		defer close(copied)
+		line, err := bufio.NewReader(pr).ReadString('\n')
+		if err == nil && line != "ready\n" {
+			err = fmt.Errorf("rank 1 said %q", line)
+		}
+		ready <- err
+		_, _ = io.Copy(stdouts[1], pr)
+	}()
+	done := make([]chan rankRun, 2)
+	for r, c := range cmds {
+		done[r] = make(chan rankRun, 1)
+		go func() {
+			start := time.Now()
+			err := c.Wait()
+			done[r] <- rankRun{err: err, elapsed: time.Since(start)}
+		}()
+	}
+	if err := <-ready; err != nil {
+		// Rank 1 never got ready: report how both ended.
+		r0, r1 = <-done[0], <-done[1]
+		require.NoError(t, err, "rank 0: %v %s; rank 1: %v %s", r0.err, stderrs[0], r1.err, stderrs[1])
+	}
+	time.Sleep(300 * time.Millisecond) // into the loop of collectives
+	require.NoError(t, syscall.Kill(cmds[1].Process.Pid, syscall.SIGSTOP))
+	r0 = <-done[0]
+	require.NoError(t, syscall.Kill(cmds[1].Process.Pid, syscall.SIGCONT))
+	r1 = <-done[1]
+	<-copied
+	r0.stderr, r1.stderr = stderrs[0].String(), stderrs[1].String()
+	r0.out, r1.out = stdouts[0].Bytes(), stdouts[1].Bytes()
+	return r0, r1
 }
 
 func TestOptionsFromEnv(t *testing.T) {

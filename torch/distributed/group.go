@@ -8,6 +8,26 @@
 // name rank 0's store, RANK and WORLD_SIZE place the process (see
 // OptionsFromEnv). The same program runs across machines with the same
 // variables; NCCL (CUDA tensors) is not built yet.
+//
+// # SIGPIPE
+//
+// The first NewGroup ignores SIGPIPE for the whole process
+// (signal.Ignore, which sets its disposition to SIG_IGN for every thread),
+// as Python, and so PyTorch, does at start-up. Gloo writes to its sockets
+// from threads of its own, which the Go runtime does not run: when a peer
+// has gone (it exited, or timed out and left while this rank was stopped),
+// such a write would raise SIGPIPE there, and on a thread that is not Go's
+// its default action kills the process at once, without a message (exit
+// status 141). Ignored, the write fails with EPIPE instead and the
+// collective returns an error naming itself and the rank, with Gloo's
+// reason (the peer's address when the connection was closed).
+//
+// This holds for the rest of the process: a write to a closed pipe or
+// socket, standard output and standard error included, returns EPIPE
+// instead of ending the program, and programs it starts afterwards inherit
+// the ignored SIGPIPE (os/exec does not restore it; Python's subprocess
+// does). A program that wants SIGPIPE can call signal.Notify for it after
+// NewGroup; a handled SIGPIPE does not kill Gloo's threads either.
 package distributed
 
 /*
@@ -20,8 +40,11 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
+	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -96,8 +119,14 @@ type Group struct {
 	rank, size int
 }
 
+// ignoreSIGPIPE runs once, before the first group starts Gloo's threads
+// (and the TCPStore's): see SIGPIPE in the package documentation.
+var ignoreSIGPIPE sync.Once
+
 // NewGroup joins the group o describes, blocking until all WorldSize
-// processes have joined or o.Timeout passes.
+// processes have joined or o.Timeout passes. The first call ignores
+// SIGPIPE for the whole process (see SIGPIPE in the package
+// documentation).
 func NewGroup(o Options) (*Group, error) {
 	switch o.Backend {
 	case "", "gloo":
@@ -109,6 +138,7 @@ func NewGroup(o Options) (*Group, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	ignoreSIGPIPE.Do(func() { signal.Ignore(syscall.SIGPIPE) })
 	host, ifname := C.CString(o.MasterAddr), C.CString(o.Interface)
 	defer C.free(unsafe.Pointer(host))
 	defer C.free(unsafe.Pointer(ifname))
