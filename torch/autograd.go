@@ -117,3 +117,56 @@ func Autocast(dev Device, dtype DType, f func()) {
 	}()
 	f()
 }
+
+// GradOptions are AutogradGrad's options (torch.autograd.grad's keyword
+// arguments); the zero value is PyTorch's default.
+type GradOptions struct {
+	// GradOutputs seed each output's gradient; nil (or a nil entry) takes
+	// ones for a scalar output, as PyTorch does.
+	GradOutputs []*Tensor
+	// RetainGraph keeps the graph for another backward; PyTorch's default
+	// is CreateGraph's value.
+	RetainGraph bool
+	// CreateGraph records the backward pass for higher-order gradients.
+	CreateGraph bool
+	// AllowUnused returns nil for an input the outputs do not depend on,
+	// instead of failing.
+	AllowUnused bool
+}
+
+// AutogradGrad returns the gradients of outputs with respect to inputs
+// (torch.autograd.grad), without accumulating them into any Grad; inputs
+// may be non-leaf tensors. A nil result means the input was unused.
+func AutogradGrad(outputs, inputs []*Tensor, o GradOptions) []*Tensor {
+	const op = "AutogradGrad"
+	if o.GradOutputs != nil && len(o.GradOutputs) != len(outputs) {
+		panic(errorf(op, "%d grad outputs for %d outputs", len(o.GradOutputs), len(outputs)))
+	}
+	outs := make([]C.tg_tensor, len(outputs))
+	gouts := make([]C.tg_tensor, len(outputs))
+	for i, t := range outputs {
+		outs[i] = t.handle(op)
+		if o.GradOutputs != nil {
+			gouts[i] = o.GradOutputs[i].optHandle(op)
+		}
+	}
+	ins := make([]C.tg_tensor, len(inputs))
+	for i, t := range inputs {
+		ins[i] = t.handle(op)
+	}
+	res := make([]C.tg_tensor, len(inputs))
+	if len(outs) == 0 || len(ins) == 0 {
+		panic(errorf(op, "needs at least one output and one input"))
+	}
+	retain := o.RetainGraph || o.CreateGraph
+	check(op, C.tg_autograd_grad(&outs[0], &gouts[0], C.int64_t(len(outs)), &ins[0], C.int64_t(len(ins)),
+		cbool(retain), cbool(o.CreateGraph), cbool(o.AllowUnused), &res[0]))
+	runtime.KeepAlive(outputs)
+	runtime.KeepAlive(inputs)
+	runtime.KeepAlive(o.GradOutputs)
+	out := make([]*Tensor, len(res))
+	for i, h := range res {
+		out[i] = newTensor(h)
+	}
+	return out
+}

@@ -139,3 +139,22 @@ func BenchmarkAddDirect(b *testing.B) {
 		WithScope(func(*Scope) { x.Add(x) })
 	}
 }
+
+// Some backward formulas return efficient zero tensors, which hold no
+// memory: reading one gives zeros (it used to dereference NULL).
+func TestEfficientZeroGradReads(t *testing.T) {
+	x := Randn([]int64{3, 4}, nil).SetRequiresGrad(true)
+	y := first(CallOp("sgn", x))
+	g := AutogradGrad([]*Tensor{y}, []*Tensor{x}, GradOptions{GradOutputs: []*Tensor{OnesLike(y)}})
+	require.Equal(t, make([]float32, 12), g[0].Float32s())
+}
+
+// A lazily conjugated view reads as its conjugated values.
+func TestConjViewReads(t *testing.T) {
+	x := first(CallOp("complex", FromSlice([]float32{1, 2}, []int64{2}), FromSlice([]float32{3, -4}, []int64{2})))
+	c := first(CallOp("conj", x))
+	require.Equal(t, true, CallOp("is_conj", c)[0])
+	want := FromSlice([]float32{1, -3, 2, 4}, []int64{2, 2})
+	got := FromBytes(c.Bytes(), Float32, []int64{2, 2})
+	require.Equal(t, want.Float32s(), got.Float32s())
+}

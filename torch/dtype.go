@@ -19,6 +19,7 @@ const (
 	Float16    DType = 5
 	Float32    DType = 6
 	Float64    DType = 7
+	Complex32  DType = 8 // torch.chalf: complex numbers of two float16
 	Complex64  DType = 9
 	Complex128 DType = 10
 	Bool       DType = 11
@@ -27,13 +28,13 @@ const (
 
 var dtypeNames = map[DType]string{
 	Uint8: "uint8", Int8: "int8", Int16: "int16", Int32: "int32", Int64: "int64",
-	Float16: "float16", Float32: "float32", Float64: "float64", Complex64: "complex64",
+	Float16: "float16", Float32: "float32", Float64: "float64", Complex32: "complex32", Complex64: "complex64",
 	Complex128: "complex128", Bool: "bool", BFloat16: "bfloat16",
 }
 
 var dtypeSizes = map[DType]int{
 	Uint8: 1, Int8: 1, Int16: 2, Int32: 4, Int64: 8, Float16: 2, Float32: 4, Float64: 8,
-	Complex64: 8, Complex128: 16, Bool: 1, BFloat16: 2,
+	Complex32: 4, Complex64: 8, Complex128: 16, Bool: 1, BFloat16: 2,
 }
 
 // String returns PyTorch's name without the "torch." prefix, e.g. "bfloat16".

@@ -99,6 +99,8 @@ func (a OpArg) accepts(v any, exact bool) bool {
 		return base == "Generator" && (x != nil || a.Optional())
 	case int, int64, int32:
 		switch base {
+		case "Tensor":
+			return !exact // a wrapped number, as Python passes x * 2
 		case "int":
 			return !exact || (real != "ScalarType" && real != "Layout" && real != "MemoryFormat")
 		case "Scalar":
@@ -109,9 +111,9 @@ func (a OpArg) accepts(v any, exact bool) bool {
 			return !exact && a.N > 0
 		}
 	case float64, float32:
-		return base == "float" || base == "Scalar"
+		return base == "float" || base == "Scalar" || (!exact && base == "Tensor")
 	case bool:
-		return base == "bool" || base == "Scalar"
+		return base == "bool" || base == "Scalar" || (!exact && base == "Tensor")
 	case DType:
 		return base == "int" && real == "ScalarType"
 	case Layout:

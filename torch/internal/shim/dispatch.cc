@@ -76,6 +76,11 @@ c10::IValue to_ivalue(const c10::Argument &a, const c10::TypePtr &ty, const tg_v
   switch (ty->kind()) {
     case K::TensorType:
       if (v.kind == TG_V_TENSOR) return tg::T(v.t);
+      // A number for a Tensor becomes a wrapped number, as Python's
+      // argument parser makes it (x * 2.0 reaches mul.Tensor so).
+      if (v.kind == TG_V_INT) return tg::wrapped_scalar(tg_scalar{1, 0, v.i});
+      if (v.kind == TG_V_DOUBLE) return tg::wrapped_scalar(tg_scalar{0, v.f, 0});
+      if (v.kind == TG_V_BOOL) return tg::wrapped_scalar(tg_scalar{2, 0, v.i});
       break;
     case K::IntType:
       if (v.kind == TG_V_INT || v.kind == TG_V_BOOL) return v.i;

@@ -159,6 +159,13 @@ const char *tg_version(void);
 tg_error tg_set_requires_grad(tg_tensor t, int on);
 tg_error tg_backward(tg_tensor t, tg_tensor grad, int retain_graph, int create_graph);
 tg_error tg_grad(tg_tensor t, tg_tensor *out); /* *out NULL when no gradient */
+/* torch.autograd.grad: the gradients of n outputs (seeded with
+ * grad_outputs, NULL entries for implicit ones) with respect to m inputs,
+ * into out[m] (NULL for an unused input when allow_unused). retain_graph
+ * < 0 means create_graph's value, as in PyTorch. */
+tg_error tg_autograd_grad(const tg_tensor *outputs, const tg_tensor *grad_outputs, int64_t n,
+                          const tg_tensor *inputs, int64_t m, int retain_graph, int create_graph,
+                          int allow_unused, tg_tensor *out);
 tg_error tg_set_grad(tg_tensor t, tg_tensor grad); /* grad NULL clears it */
 tg_error tg_retain_grad(tg_tensor t);
 

@@ -6,6 +6,7 @@
 #include <malloc.h>
 #endif
 #include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/version.h>
 
@@ -207,12 +208,22 @@ tg_error tg_tensor_from_data(const void *data, size_t nbytes, const int64_t *sha
 
 tg_error tg_tensor_copy_out(tg_tensor h, void *dst, size_t nbytes, int dtype) {
   TG_TRY
-  at::Tensor t = tg::T(h).detach().to(at::kCPU, static_cast<at::ScalarType>(dtype)).contiguous();
+  // resolve_conj/resolve_neg: a lazily conjugated or negated view (conj()
+  // of a complex tensor) holds the values before the conjugation.
+  at::Tensor t = tg::T(h).detach().resolve_conj().resolve_neg().to(at::kCPU, static_cast<at::ScalarType>(dtype)).contiguous();
   size_t have = static_cast<size_t>(t.numel()) * t.element_size();
   if (have != nbytes)
     throw std::invalid_argument("destination holds " + std::to_string(nbytes) +
                                 " bytes, tensor has " + std::to_string(have));
-  if (have > 0) std::memcpy(dst, t.data_ptr(), have);
+  if (have == 0) return nullptr;
+  // Some backward formulas return an efficient zero tensor: zeros with no
+  // memory behind them (data_ptr NULL).
+  if (t._is_zerotensor()) {
+    std::memset(dst, 0, have);
+    return nullptr;
+  }
+  if (t.data_ptr() == nullptr) throw std::invalid_argument("tensor has no data");
+  std::memcpy(dst, t.data_ptr(), have);
   TG_CATCH
 }
 
@@ -544,6 +555,21 @@ tg_error tg_backward(tg_tensor h, tg_tensor grad, int retain_graph, int create_g
 }
 
 tg_error tg_grad(tg_tensor h, tg_tensor *out) { TG_RETURN(tg::T(h).grad()) }
+
+tg_error tg_autograd_grad(const tg_tensor *outputs, const tg_tensor *grad_outputs, int64_t n,
+                          const tg_tensor *inputs, int64_t m, int retain_graph, int create_graph,
+                          int allow_unused, tg_tensor *out) {
+  TG_TRY
+  std::vector<at::Tensor> outs, gouts, ins;
+  for (int64_t i = 0; i < n; i++) {
+    outs.push_back(tg::T(outputs[i]));
+    gouts.push_back(grad_outputs[i] == nullptr ? at::Tensor() : tg::T(grad_outputs[i]));
+  }
+  for (int64_t i = 0; i < m; i++) ins.push_back(tg::T(inputs[i]));
+  auto gs = torch::autograd::grad(outs, ins, gouts, retain_graph != 0, create_graph != 0, allow_unused != 0);
+  for (int64_t i = 0; i < m; i++) out[i] = gs[i].defined() ? tg::wrap(gs[i]) : nullptr;
+  TG_CATCH
+}
 
 tg_error tg_set_grad(tg_tensor h, tg_tensor grad) {
   TG_TRY
