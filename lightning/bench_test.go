@@ -23,7 +23,7 @@ type mlp struct {
 func newMLP() *mlp { return &mlp{Net: models.NewNet()} }
 
 func (m *mlp) loss(b []*torch.Tensor) *torch.Tensor {
-	return torch.CrossEntropy(m.Forward(b[0]), b[1], torch.CrossEntropyOptions{IgnoreIndex: torch.DefaultIgnoreIndex})
+	return torch.CrossEntropy(m.Forward(b[0]), b[1], torch.CrossEntropyOptions{})
 }
 
 func (m *mlp) TrainingStep(batch any, i int) *torch.Tensor {

@@ -36,7 +36,7 @@ func TestCUDAStepMatchesCPU(t *testing.T) {
 		cw := w.To(dev).SetRequiresGrad(true)
 		cfw := fw.To(dev).SetRequiresGrad(true)
 		h := MaxPool2d(Conv2d(x.To(dev), cw, nil, ConvOptions{Padding: []int64{1}}), PoolOptions{Kernel: []int64{2}})
-		loss := CrossEntropy(Linear(h.View(-1, 784), cfw, nil), y.To(dev), CrossEntropyOptions{IgnoreIndex: DefaultIgnoreIndex})
+		loss := CrossEntropy(Linear(h.View(-1, 784), cfw, nil), y.To(dev), CrossEntropyOptions{})
 		loss.Backward()
 		return loss.Item(), ToSlice[float32](cw.Grad().To(CPU)), ToSlice[float32](cfw.Grad().To(CPU))
 	}

@@ -63,7 +63,7 @@ func TestSeedModelLoopDoesNotLeak(t *testing.T) {
 		WithScope(func(s *Scope) {
 			h := MaxPool2d(Conv2d(x, convW, convB, conv), pool).View(-1, 784)
 			out := Linear(Linear(h, fc1W, fc1B).ReLU(), fc2W, fc2B)
-			l := CrossEntropy(out, y, CrossEntropyOptions{IgnoreIndex: DefaultIgnoreIndex})
+			l := CrossEntropy(out, y, CrossEntropyOptions{})
 			l.Backward()
 			NoGrad(func() {
 				for _, p := range params {

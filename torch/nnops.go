@@ -222,10 +222,12 @@ func (r Reduction) c() C.int64_t {
 }
 
 // CrossEntropyOptions configure CrossEntropy; the zero value is PyTorch's
-// default except IgnoreIndex, whose default is -100 (use DefaultIgnoreIndex).
+// default (no weight, ignore_index -100, no smoothing, mean).
 type CrossEntropyOptions struct {
-	Weight         *Tensor // per-class weight (C) or nil
-	IgnoreIndex    int64   // targets equal to it contribute nothing
+	Weight *Tensor // per-class weight (C) or nil
+	// IgnoreIndex is the target class that contributes nothing; nil means
+	// PyTorch's -100 (DefaultIgnoreIndex).
+	IgnoreIndex    *int64
 	LabelSmoothing float64 // in [0, 1]
 	Reduction      Reduction
 }
@@ -236,9 +238,13 @@ const DefaultIgnoreIndex = -100
 // CrossEntropy is F.cross_entropy of logits x (N, C) or (N, C, d…) and class
 // indices target (N) / (N, d…) or class probabilities shaped like x.
 func CrossEntropy(x, target *Tensor, o CrossEntropyOptions) *Tensor {
+	ignore := int64(DefaultIgnoreIndex)
+	if o.IgnoreIndex != nil {
+		ignore = *o.IgnoreIndex
+	}
 	var out C.tg_tensor
 	check("CrossEntropy", C.tg_cross_entropy(x.handle("CrossEntropy"), target.handle("CrossEntropy"),
-		o.Weight.optHandle("CrossEntropy"), o.Reduction.c(), C.int64_t(o.IgnoreIndex), C.double(o.LabelSmoothing), &out))
+		o.Weight.optHandle("CrossEntropy"), o.Reduction.c(), C.int64_t(ignore), C.double(o.LabelSmoothing), &out))
 	runtime.KeepAlive(x)
 	runtime.KeepAlive(target)
 	runtime.KeepAlive(o.Weight)

@@ -232,10 +232,10 @@ var opCases = []opCase{
 		return KLDiv(LogSoftmax(in["a"], 1), Softmax(in["b"], 1), ReduceSum, false)
 	}},
 	{"CrossEntropy", "torch.nn.functional.cross_entropy(a, torch.tensor([0, 3, 1]))", func(in map[string]*Tensor) *Tensor {
-		return CrossEntropy(in["a"], FromSlice([]int64{0, 3, 1}, nil), CrossEntropyOptions{IgnoreIndex: DefaultIgnoreIndex})
+		return CrossEntropy(in["a"], FromSlice([]int64{0, 3, 1}, nil), CrossEntropyOptions{})
 	}},
 	{"CrossEntropyFull", "torch.nn.functional.cross_entropy(a, torch.tensor([0, 3, 1]), weight=p[1], ignore_index=3, label_smoothing=0.1, reduction='sum')", func(in map[string]*Tensor) *Tensor {
-		return CrossEntropy(in["a"], FromSlice([]int64{0, 3, 1}, nil), CrossEntropyOptions{Weight: in["p"].Select(0, 1), IgnoreIndex: 3, LabelSmoothing: 0.1, Reduction: ReduceSum})
+		return CrossEntropy(in["a"], FromSlice([]int64{0, 3, 1}, nil), CrossEntropyOptions{Weight: in["p"].Select(0, 1), IgnoreIndex: ptr[int64](3), LabelSmoothing: 0.1, Reduction: ReduceSum})
 	}},
 	{"NLLLoss", "torch.nn.functional.nll_loss(a.log_softmax(1), torch.tensor([1, 1, 2]), reduction='none')", func(in map[string]*Tensor) *Tensor {
 		return NLLLoss(LogSoftmax(in["a"], 1), FromSlice([]int64{1, 1, 2}, nil), nil, DefaultIgnoreIndex, ReduceNone)

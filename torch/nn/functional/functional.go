@@ -50,7 +50,7 @@ func OneHot(x *torch.Tensor, numClasses int64) *torch.Tensor { return torch.OneH
 // CrossEntropy is F.cross_entropy(logits, target) with PyTorch's defaults
 // (mean reduction, ignore_index -100, no weight, no label smoothing).
 func CrossEntropy(logits, target *torch.Tensor) *torch.Tensor {
-	return torch.CrossEntropy(logits, target, torch.CrossEntropyOptions{IgnoreIndex: torch.DefaultIgnoreIndex})
+	return torch.CrossEntropy(logits, target, torch.CrossEntropyOptions{})
 }
 
 // CrossEntropyWith is F.cross_entropy with weight, ignore_index, label_smoothing and reduction.
