@@ -93,7 +93,8 @@ def lower_camel(s):
 
 
 def squash(name):
-    return name.replace("_", "").lower()
+    """name without case and underscores, keeping an in-place form's "_"."""
+    return name.replace("_", "").lower() + ("_" if name.endswith("_") else "")
 
 
 def handwritten(torch_dir):
@@ -191,7 +192,7 @@ def wrapper(f, name, taken, used):
             fields.append((fn, g, a.default))
             call.append(("unsetPtr(o.%s)" if g.startswith("*") and g not in ("*Tensor", "*Generator")
                          else "unsetNil(o.%s)" if nilable(g) else "unset(o.%s)") % fn)
-    opts = name.replace("_", "") + "Opts"
+    opts = name + "Opts"  # Addbmm_Opts for the in-place Addbmm_
     if fields:
         params.append("opts ...%s" % opts)
 

@@ -11,6 +11,15 @@ func (t *Tensor) Absolute() *Tensor {
 
 var opAbsolute = &lazyOp{name: "aten::absolute", overload: ""}
 
+// Absolute_ is aten::absolute_ (x.absolute_).
+//
+//	absolute_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Absolute_() *Tensor {
+	return opAbsoluteI.call(t)[0].(*Tensor)
+}
+
+var opAbsoluteI = &lazyOp{name: "aten::absolute_", overload: ""}
+
 // Acos is aten::acos (x.acos).
 //
 //	acos(Tensor self) -> Tensor
@@ -20,6 +29,15 @@ func (t *Tensor) Acos() *Tensor {
 
 var opAcos = &lazyOp{name: "aten::acos", overload: ""}
 
+// Acos_ is aten::acos_ (x.acos_).
+//
+//	acos_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Acos_() *Tensor {
+	return opAcosI.call(t)[0].(*Tensor)
+}
+
+var opAcosI = &lazyOp{name: "aten::acos_", overload: ""}
+
 // Acosh is aten::acosh (x.acosh).
 //
 //	acosh(Tensor self) -> Tensor
@@ -28,6 +46,15 @@ func (t *Tensor) Acosh() *Tensor {
 }
 
 var opAcosh = &lazyOp{name: "aten::acosh", overload: ""}
+
+// Acosh_ is aten::acosh_ (x.acosh_).
+//
+//	acosh_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Acosh_() *Tensor {
+	return opAcoshI.call(t)[0].(*Tensor)
+}
+
+var opAcoshI = &lazyOp{name: "aten::acosh_", overload: ""}
 
 // AdaptiveAvgPool1d is aten::adaptive_avg_pool1d (torch.adaptive_avg_pool1d).
 //
@@ -116,6 +143,67 @@ type AddbmmOpts struct {
 	Alpha any // default 1
 }
 
+// Addbmm_ is aten::addbmm_ (x.addbmm_).
+//
+//	addbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of Addbmm_Opts.
+func (t *Tensor) Addbmm_(batch1 *Tensor, batch2 *Tensor, opts ...Addbmm_Opts) *Tensor {
+	var o Addbmm_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opAddbmmI.call(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opAddbmmI = &lazyOp{name: "aten::addbmm_", overload: ""}
+
+// Addbmm_Opts are Addbmm_'s optional arguments; a zero field takes the schema's default.
+type Addbmm_Opts struct {
+	Beta  any // default 1
+	Alpha any // default 1
+}
+
+// Addcdiv is aten::addcdiv (x.addcdiv).
+//
+//	addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor
+//
+// Optional arguments are the fields of AddcdivOpts.
+func (t *Tensor) Addcdiv(tensor1 *Tensor, tensor2 *Tensor, opts ...AddcdivOpts) *Tensor {
+	var o AddcdivOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opAddcdiv.call(t, tensor1, tensor2, unsetNil(o.Value))[0].(*Tensor)
+}
+
+var opAddcdiv = &lazyOp{name: "aten::addcdiv", overload: ""}
+
+// AddcdivOpts are Addcdiv's optional arguments; a zero field takes the schema's default.
+type AddcdivOpts struct {
+	Value any // default 1
+}
+
+// Addcmul is aten::addcmul (x.addcmul).
+//
+//	addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor
+//
+// Optional arguments are the fields of AddcmulOpts.
+func (t *Tensor) Addcmul(tensor1 *Tensor, tensor2 *Tensor, opts ...AddcmulOpts) *Tensor {
+	var o AddcmulOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opAddcmul.call(t, tensor1, tensor2, unsetNil(o.Value))[0].(*Tensor)
+}
+
+var opAddcmul = &lazyOp{name: "aten::addcmul", overload: ""}
+
+// AddcmulOpts are Addcmul's optional arguments; a zero field takes the schema's default.
+type AddcmulOpts struct {
+	Value any // default 1
+}
+
 // Addmm is aten::addmm (x.addmm).
 //
 //	addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor
@@ -133,6 +221,27 @@ var opAddmm = &lazyOp{name: "aten::addmm", overload: ""}
 
 // AddmmOpts are Addmm's optional arguments; a zero field takes the schema's default.
 type AddmmOpts struct {
+	Beta  any // default 1
+	Alpha any // default 1
+}
+
+// Addmm_ is aten::addmm_ (x.addmm_).
+//
+//	addmm_(Tensor(a!) self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of Addmm_Opts.
+func (t *Tensor) Addmm_(mat1 *Tensor, mat2 *Tensor, opts ...Addmm_Opts) *Tensor {
+	var o Addmm_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opAddmmI.call(t, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opAddmmI = &lazyOp{name: "aten::addmm_", overload: ""}
+
+// Addmm_Opts are Addmm_'s optional arguments; a zero field takes the schema's default.
+type Addmm_Opts struct {
 	Beta  any // default 1
 	Alpha any // default 1
 }
@@ -158,6 +267,27 @@ type AddmvOpts struct {
 	Alpha any // default 1
 }
 
+// Addmv_ is aten::addmv_ (x.addmv_).
+//
+//	addmv_(Tensor(a!) self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of Addmv_Opts.
+func (t *Tensor) Addmv_(mat *Tensor, vec *Tensor, opts ...Addmv_Opts) *Tensor {
+	var o Addmv_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opAddmvI.call(t, mat, vec, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opAddmvI = &lazyOp{name: "aten::addmv_", overload: ""}
+
+// Addmv_Opts are Addmv_'s optional arguments; a zero field takes the schema's default.
+type Addmv_Opts struct {
+	Beta  any // default 1
+	Alpha any // default 1
+}
+
 // Addr is aten::addr (x.addr).
 //
 //	addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor
@@ -175,6 +305,27 @@ var opAddr = &lazyOp{name: "aten::addr", overload: ""}
 
 // AddrOpts are Addr's optional arguments; a zero field takes the schema's default.
 type AddrOpts struct {
+	Beta  any // default 1
+	Alpha any // default 1
+}
+
+// Addr_ is aten::addr_ (x.addr_).
+//
+//	addr_(Tensor(a!) self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of Addr_Opts.
+func (t *Tensor) Addr_(vec1 *Tensor, vec2 *Tensor, opts ...Addr_Opts) *Tensor {
+	var o Addr_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opAddrI.call(t, vec1, vec2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opAddrI = &lazyOp{name: "aten::addr_", overload: ""}
+
+// Addr_Opts are Addr_'s optional arguments; a zero field takes the schema's default.
+type Addr_Opts struct {
 	Beta  any // default 1
 	Alpha any // default 1
 }
@@ -270,6 +421,15 @@ func AlphaDropout(input *Tensor, p float64, train bool) *Tensor {
 }
 
 var opAlphaDropout = &lazyOp{name: "aten::alpha_dropout", overload: ""}
+
+// AlphaDropout_ is aten::alpha_dropout_ (torch.alpha_dropout_).
+//
+//	alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
+func AlphaDropout_(self *Tensor, p float64, train bool) *Tensor {
+	return opAlphaDropoutI.call(self, p, train)[0].(*Tensor)
+}
+
+var opAlphaDropoutI = &lazyOp{name: "aten::alpha_dropout_", overload: ""}
 
 // Aminmax is aten::aminmax (x.aminmax).
 //
@@ -378,6 +538,15 @@ func (t *Tensor) Arccos() *Tensor {
 
 var opArccos = &lazyOp{name: "aten::arccos", overload: ""}
 
+// Arccos_ is aten::arccos_ (x.arccos_).
+//
+//	arccos_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Arccos_() *Tensor {
+	return opArccosI.call(t)[0].(*Tensor)
+}
+
+var opArccosI = &lazyOp{name: "aten::arccos_", overload: ""}
+
 // Arccosh is aten::arccosh (x.arccosh).
 //
 //	arccosh(Tensor self) -> Tensor
@@ -386,6 +555,15 @@ func (t *Tensor) Arccosh() *Tensor {
 }
 
 var opArccosh = &lazyOp{name: "aten::arccosh", overload: ""}
+
+// Arccosh_ is aten::arccosh_ (x.arccosh_).
+//
+//	arccosh_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Arccosh_() *Tensor {
+	return opArccoshI.call(t)[0].(*Tensor)
+}
+
+var opArccoshI = &lazyOp{name: "aten::arccosh_", overload: ""}
 
 // Arcsin is aten::arcsin (x.arcsin).
 //
@@ -396,6 +574,15 @@ func (t *Tensor) Arcsin() *Tensor {
 
 var opArcsin = &lazyOp{name: "aten::arcsin", overload: ""}
 
+// Arcsin_ is aten::arcsin_ (x.arcsin_).
+//
+//	arcsin_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Arcsin_() *Tensor {
+	return opArcsinI.call(t)[0].(*Tensor)
+}
+
+var opArcsinI = &lazyOp{name: "aten::arcsin_", overload: ""}
+
 // Arcsinh is aten::arcsinh (x.arcsinh).
 //
 //	arcsinh(Tensor self) -> Tensor
@@ -404,6 +591,15 @@ func (t *Tensor) Arcsinh() *Tensor {
 }
 
 var opArcsinh = &lazyOp{name: "aten::arcsinh", overload: ""}
+
+// Arcsinh_ is aten::arcsinh_ (x.arcsinh_).
+//
+//	arcsinh_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Arcsinh_() *Tensor {
+	return opArcsinhI.call(t)[0].(*Tensor)
+}
+
+var opArcsinhI = &lazyOp{name: "aten::arcsinh_", overload: ""}
 
 // Arctan is aten::arctan (x.arctan).
 //
@@ -414,6 +610,15 @@ func (t *Tensor) Arctan() *Tensor {
 
 var opArctan = &lazyOp{name: "aten::arctan", overload: ""}
 
+// Arctan_ is aten::arctan_ (x.arctan_).
+//
+//	arctan_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Arctan_() *Tensor {
+	return opArctanI.call(t)[0].(*Tensor)
+}
+
+var opArctanI = &lazyOp{name: "aten::arctan_", overload: ""}
+
 // Arctan2 is aten::arctan2 (x.arctan2).
 //
 //	arctan2(Tensor self, Tensor other) -> Tensor
@@ -423,6 +628,15 @@ func (t *Tensor) Arctan2(other *Tensor) *Tensor {
 
 var opArctan2 = &lazyOp{name: "aten::arctan2", overload: ""}
 
+// Arctan2_ is aten::arctan2_ (x.arctan2_).
+//
+//	arctan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Arctan2_(other *Tensor) *Tensor {
+	return opArctan2I.call(t, other)[0].(*Tensor)
+}
+
+var opArctan2I = &lazyOp{name: "aten::arctan2_", overload: ""}
+
 // Arctanh is aten::arctanh (x.arctanh).
 //
 //	arctanh(Tensor self) -> Tensor
@@ -431,6 +645,15 @@ func (t *Tensor) Arctanh() *Tensor {
 }
 
 var opArctanh = &lazyOp{name: "aten::arctanh", overload: ""}
+
+// Arctanh_ is aten::arctanh_ (x.arctanh_).
+//
+//	arctanh_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Arctanh_() *Tensor {
+	return opArctanhI.call(t)[0].(*Tensor)
+}
+
+var opArctanhI = &lazyOp{name: "aten::arctanh_", overload: ""}
 
 // Argsort is aten::argsort (x.argsort).
 //
@@ -483,6 +706,26 @@ func (t *Tensor) Argwhere() *Tensor {
 
 var opArgwhere = &lazyOp{name: "aten::argwhere", overload: ""}
 
+// AsStrided_ is aten::as_strided_ (x.as_strided_).
+//
+//	as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of AsStrided_Opts.
+func (t *Tensor) AsStrided_(size []int64, stride []int64, opts ...AsStrided_Opts) *Tensor {
+	var o AsStrided_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opAsStridedI.call(t, size, stride, unsetPtr(o.StorageOffset))[0].(*Tensor)
+}
+
+var opAsStridedI = &lazyOp{name: "aten::as_strided_", overload: ""}
+
+// AsStrided_Opts are AsStrided_'s optional arguments; a zero field takes the schema's default.
+type AsStrided_Opts struct {
+	StorageOffset *int64 // default None
+}
+
 // AsStridedCopy is aten::as_strided_copy (torch.as_strided_copy).
 //
 //	as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor
@@ -532,6 +775,15 @@ func (t *Tensor) Asin() *Tensor {
 
 var opAsin = &lazyOp{name: "aten::asin", overload: ""}
 
+// Asin_ is aten::asin_ (x.asin_).
+//
+//	asin_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Asin_() *Tensor {
+	return opAsinI.call(t)[0].(*Tensor)
+}
+
+var opAsinI = &lazyOp{name: "aten::asin_", overload: ""}
+
 // Asinh is aten::asinh (x.asinh).
 //
 //	asinh(Tensor self) -> Tensor
@@ -540,6 +792,15 @@ func (t *Tensor) Asinh() *Tensor {
 }
 
 var opAsinh = &lazyOp{name: "aten::asinh", overload: ""}
+
+// Asinh_ is aten::asinh_ (x.asinh_).
+//
+//	asinh_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Asinh_() *Tensor {
+	return opAsinhI.call(t)[0].(*Tensor)
+}
+
+var opAsinhI = &lazyOp{name: "aten::asinh_", overload: ""}
 
 // Atan is aten::atan (x.atan).
 //
@@ -550,6 +811,24 @@ func (t *Tensor) Atan() *Tensor {
 
 var opAtan = &lazyOp{name: "aten::atan", overload: ""}
 
+// Atan_ is aten::atan_ (x.atan_).
+//
+//	atan_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Atan_() *Tensor {
+	return opAtanI.call(t)[0].(*Tensor)
+}
+
+var opAtanI = &lazyOp{name: "aten::atan_", overload: ""}
+
+// Atan2_ is aten::atan2_ (x.atan2_).
+//
+//	atan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Atan2_(other *Tensor) *Tensor {
+	return opAtan2I.call(t, other)[0].(*Tensor)
+}
+
+var opAtan2I = &lazyOp{name: "aten::atan2_", overload: ""}
+
 // Atanh is aten::atanh (x.atanh).
 //
 //	atanh(Tensor self) -> Tensor
@@ -558,6 +837,15 @@ func (t *Tensor) Atanh() *Tensor {
 }
 
 var opAtanh = &lazyOp{name: "aten::atanh", overload: ""}
+
+// Atanh_ is aten::atanh_ (x.atanh_).
+//
+//	atanh_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Atanh_() *Tensor {
+	return opAtanhI.call(t)[0].(*Tensor)
+}
+
+var opAtanhI = &lazyOp{name: "aten::atanh_", overload: ""}
 
 // Atleast1d is aten::atleast_1d (torch.atleast_1d).
 //
@@ -699,6 +987,27 @@ type BaddbmmOpts struct {
 	Alpha any // default 1
 }
 
+// Baddbmm_ is aten::baddbmm_ (x.baddbmm_).
+//
+//	baddbmm_(Tensor(a!) self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of Baddbmm_Opts.
+func (t *Tensor) Baddbmm_(batch1 *Tensor, batch2 *Tensor, opts ...Baddbmm_Opts) *Tensor {
+	var o Baddbmm_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opBaddbmmI.call(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opBaddbmmI = &lazyOp{name: "aten::baddbmm_", overload: ""}
+
+// Baddbmm_Opts are Baddbmm_'s optional arguments; a zero field takes the schema's default.
+type Baddbmm_Opts struct {
+	Beta  any // default 1
+	Alpha any // default 1
+}
+
 // BartlettWindow is aten::bartlett_window (torch.bartlett_window).
 //
 //	bartlett_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
@@ -813,6 +1122,26 @@ func BatchNormUpdateStats(input *Tensor, runningMean *Tensor, runningVar *Tensor
 
 var opBatchNormUpdateStats = &lazyOp{name: "aten::batch_norm_update_stats", overload: ""}
 
+// Bernoulli is aten::bernoulli (x.bernoulli).
+//
+//	bernoulli(Tensor self, *, Generator? generator=None) -> Tensor
+//
+// Optional arguments are the fields of BernoulliOpts.
+func (t *Tensor) Bernoulli(opts ...BernoulliOpts) *Tensor {
+	var o BernoulliOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opBernoulli.call(t, unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opBernoulli = &lazyOp{name: "aten::bernoulli", overload: ""}
+
+// BernoulliOpts are Bernoulli's optional arguments; a zero field takes the schema's default.
+type BernoulliOpts struct {
+	Generator *Generator // default None
+}
+
 // BernoulliP is aten::bernoulli.p (x.bernoulli).
 //
 //	bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor
@@ -857,9 +1186,9 @@ type BernoulliTensorOpts struct {
 //
 //	bernoulli_.float(Tensor(a!) self, float p=0.5, *, Generator? generator=None) -> Tensor(a!)
 //
-// Optional arguments are the fields of BernoulliFloatOpts.
-func (t *Tensor) BernoulliFloat_(opts ...BernoulliFloatOpts) *Tensor {
-	var o BernoulliFloatOpts
+// Optional arguments are the fields of BernoulliFloat_Opts.
+func (t *Tensor) BernoulliFloat_(opts ...BernoulliFloat_Opts) *Tensor {
+	var o BernoulliFloat_Opts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -868,8 +1197,8 @@ func (t *Tensor) BernoulliFloat_(opts ...BernoulliFloatOpts) *Tensor {
 
 var opBernoulliFloatI = &lazyOp{name: "aten::bernoulli_", overload: "float"}
 
-// BernoulliFloatOpts are BernoulliFloat_'s optional arguments; a zero field takes the schema's default.
-type BernoulliFloatOpts struct {
+// BernoulliFloat_Opts are BernoulliFloat_'s optional arguments; a zero field takes the schema's default.
+type BernoulliFloat_Opts struct {
 	P         *float64   // default 0.5
 	Generator *Generator // default None
 }
@@ -983,6 +1312,24 @@ func (t *Tensor) BitwiseAndTensor(other *Tensor) *Tensor {
 
 var opBitwiseAndTensor = &lazyOp{name: "aten::bitwise_and", overload: "Tensor"}
 
+// BitwiseAnd_ is aten::bitwise_and_.Scalar (x.bitwise_and_).
+//
+//	bitwise_and_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) BitwiseAnd_(other any) *Tensor {
+	return opBitwiseAndI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseAndI = &lazyOp{name: "aten::bitwise_and_", overload: "Scalar"}
+
+// BitwiseAndTensor_ is aten::bitwise_and_.Tensor (x.bitwise_and_).
+//
+//	bitwise_and_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) BitwiseAndTensor_(other *Tensor) *Tensor {
+	return opBitwiseAndTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseAndTensorI = &lazyOp{name: "aten::bitwise_and_", overload: "Tensor"}
+
 // BitwiseLeftShift is aten::bitwise_left_shift.Tensor (x.bitwise_left_shift).
 //
 //	bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor
@@ -1010,6 +1357,24 @@ func BitwiseLeftShiftScalarTensor(self any, other *Tensor) *Tensor {
 
 var opBitwiseLeftShiftScalarTensor = &lazyOp{name: "aten::bitwise_left_shift", overload: "Scalar_Tensor"}
 
+// BitwiseLeftShift_ is aten::bitwise_left_shift_.Tensor (x.bitwise_left_shift_).
+//
+//	bitwise_left_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) BitwiseLeftShift_(other *Tensor) *Tensor {
+	return opBitwiseLeftShiftI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseLeftShiftI = &lazyOp{name: "aten::bitwise_left_shift_", overload: "Tensor"}
+
+// BitwiseLeftShiftTensorScalar_ is aten::bitwise_left_shift_.Tensor_Scalar (x.bitwise_left_shift_).
+//
+//	bitwise_left_shift_.Tensor_Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) BitwiseLeftShiftTensorScalar_(other any) *Tensor {
+	return opBitwiseLeftShiftTensorScalarI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseLeftShiftTensorScalarI = &lazyOp{name: "aten::bitwise_left_shift_", overload: "Tensor_Scalar"}
+
 // BitwiseNot is aten::bitwise_not (x.bitwise_not).
 //
 //	bitwise_not(Tensor self) -> Tensor
@@ -1018,6 +1383,15 @@ func (t *Tensor) BitwiseNot() *Tensor {
 }
 
 var opBitwiseNot = &lazyOp{name: "aten::bitwise_not", overload: ""}
+
+// BitwiseNot_ is aten::bitwise_not_ (x.bitwise_not_).
+//
+//	bitwise_not_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) BitwiseNot_() *Tensor {
+	return opBitwiseNotI.call(t)[0].(*Tensor)
+}
+
+var opBitwiseNotI = &lazyOp{name: "aten::bitwise_not_", overload: ""}
 
 // BitwiseOr is aten::bitwise_or.Scalar (x.bitwise_or).
 //
@@ -1046,6 +1420,24 @@ func (t *Tensor) BitwiseOrTensor(other *Tensor) *Tensor {
 
 var opBitwiseOrTensor = &lazyOp{name: "aten::bitwise_or", overload: "Tensor"}
 
+// BitwiseOr_ is aten::bitwise_or_.Scalar (x.bitwise_or_).
+//
+//	bitwise_or_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) BitwiseOr_(other any) *Tensor {
+	return opBitwiseOrI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseOrI = &lazyOp{name: "aten::bitwise_or_", overload: "Scalar"}
+
+// BitwiseOrTensor_ is aten::bitwise_or_.Tensor (x.bitwise_or_).
+//
+//	bitwise_or_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) BitwiseOrTensor_(other *Tensor) *Tensor {
+	return opBitwiseOrTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseOrTensorI = &lazyOp{name: "aten::bitwise_or_", overload: "Tensor"}
+
 // BitwiseRightShift is aten::bitwise_right_shift.Tensor (x.bitwise_right_shift).
 //
 //	bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor
@@ -1073,6 +1465,24 @@ func BitwiseRightShiftScalarTensor(self any, other *Tensor) *Tensor {
 
 var opBitwiseRightShiftScalarTensor = &lazyOp{name: "aten::bitwise_right_shift", overload: "Scalar_Tensor"}
 
+// BitwiseRightShift_ is aten::bitwise_right_shift_.Tensor (x.bitwise_right_shift_).
+//
+//	bitwise_right_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) BitwiseRightShift_(other *Tensor) *Tensor {
+	return opBitwiseRightShiftI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseRightShiftI = &lazyOp{name: "aten::bitwise_right_shift_", overload: "Tensor"}
+
+// BitwiseRightShiftTensorScalar_ is aten::bitwise_right_shift_.Tensor_Scalar (x.bitwise_right_shift_).
+//
+//	bitwise_right_shift_.Tensor_Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) BitwiseRightShiftTensorScalar_(other any) *Tensor {
+	return opBitwiseRightShiftTensorScalarI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseRightShiftTensorScalarI = &lazyOp{name: "aten::bitwise_right_shift_", overload: "Tensor_Scalar"}
+
 // BitwiseXor is aten::bitwise_xor.Scalar (x.bitwise_xor).
 //
 //	bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor
@@ -1099,6 +1509,24 @@ func (t *Tensor) BitwiseXorTensor(other *Tensor) *Tensor {
 }
 
 var opBitwiseXorTensor = &lazyOp{name: "aten::bitwise_xor", overload: "Tensor"}
+
+// BitwiseXor_ is aten::bitwise_xor_.Scalar (x.bitwise_xor_).
+//
+//	bitwise_xor_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) BitwiseXor_(other any) *Tensor {
+	return opBitwiseXorI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseXorI = &lazyOp{name: "aten::bitwise_xor_", overload: "Scalar"}
+
+// BitwiseXorTensor_ is aten::bitwise_xor_.Tensor (x.bitwise_xor_).
+//
+//	bitwise_xor_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) BitwiseXorTensor_(other *Tensor) *Tensor {
+	return opBitwiseXorTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opBitwiseXorTensorI = &lazyOp{name: "aten::bitwise_xor_", overload: "Tensor"}
 
 // BlackmanWindow is aten::blackman_window (torch.blackman_window).
 //
@@ -1264,6 +1692,28 @@ type CauchyOpts struct {
 	Generator *Generator // default None
 }
 
+// Cauchy_ is aten::cauchy_ (x.cauchy_).
+//
+//	cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of Cauchy_Opts.
+func (t *Tensor) Cauchy_(opts ...Cauchy_Opts) *Tensor {
+	var o Cauchy_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opCauchyI.call(t, unset(o.Median), unsetPtr(o.Sigma), unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opCauchyI = &lazyOp{name: "aten::cauchy_", overload: ""}
+
+// Cauchy_Opts are Cauchy_'s optional arguments; a zero field takes the schema's default.
+type Cauchy_Opts struct {
+	Median    float64    // default 0
+	Sigma     *float64   // default 1
+	Generator *Generator // default None
+}
+
 // CcolIndices is aten::ccol_indices (x.ccol_indices).
 //
 //	ccol_indices(Tensor(a) self) -> Tensor(a)
@@ -1303,6 +1753,15 @@ type CdistOpts struct {
 	ComputeMode *int64   // default None
 }
 
+// Ceil_ is aten::ceil_ (x.ceil_).
+//
+//	ceil_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Ceil_() *Tensor {
+	return opCeilI.call(t)[0].(*Tensor)
+}
+
+var opCeilI = &lazyOp{name: "aten::ceil_", overload: ""}
+
 // CELU is aten::celu (torch.celu).
 //
 //	celu(Tensor self, Scalar alpha=1.0) -> Tensor
@@ -1320,6 +1779,26 @@ var opCELU = &lazyOp{name: "aten::celu", overload: ""}
 
 // CELUOpts are CELU's optional arguments; a zero field takes the schema's default.
 type CELUOpts struct {
+	Alpha any // default 1.0
+}
+
+// CELU_ is aten::celu_ (torch.celu_).
+//
+//	celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)
+//
+// Optional arguments are the fields of CELU_Opts.
+func CELU_(self *Tensor, opts ...CELU_Opts) *Tensor {
+	var o CELU_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opCELUI.call(self, unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opCELUI = &lazyOp{name: "aten::celu_", overload: ""}
+
+// CELU_Opts are CELU_'s optional arguments; a zero field takes the schema's default.
+type CELU_Opts struct {
 	Alpha any // default 1.0
 }
 
@@ -1452,6 +1931,27 @@ type ClampTensorOpts struct {
 	Max *Tensor // default None
 }
 
+// ClampTensor_ is aten::clamp_.Tensor (x.clamp_).
+//
+//	clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of ClampTensor_Opts.
+func (t *Tensor) ClampTensor_(opts ...ClampTensor_Opts) *Tensor {
+	var o ClampTensor_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opClampTensorI.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+}
+
+var opClampTensorI = &lazyOp{name: "aten::clamp_", overload: "Tensor"}
+
+// ClampTensor_Opts are ClampTensor_'s optional arguments; a zero field takes the schema's default.
+type ClampTensor_Opts struct {
+	Min *Tensor // default None
+	Max *Tensor // default None
+}
+
 // ClampMax is aten::clamp_max (x.clamp_max).
 //
 //	clamp_max(Tensor self, Scalar max) -> Tensor
@@ -1470,6 +1970,24 @@ func (t *Tensor) ClampMaxTensor(max *Tensor) *Tensor {
 
 var opClampMaxTensor = &lazyOp{name: "aten::clamp_max", overload: "Tensor"}
 
+// ClampMax_ is aten::clamp_max_ (x.clamp_max_).
+//
+//	clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)
+func (t *Tensor) ClampMax_(max any) *Tensor {
+	return opClampMaxI.call(t, max)[0].(*Tensor)
+}
+
+var opClampMaxI = &lazyOp{name: "aten::clamp_max_", overload: ""}
+
+// ClampMaxTensor_ is aten::clamp_max_.Tensor (x.clamp_max_).
+//
+//	clamp_max_.Tensor(Tensor(a!) self, Tensor max) -> Tensor(a!)
+func (t *Tensor) ClampMaxTensor_(max *Tensor) *Tensor {
+	return opClampMaxTensorI.call(t, max)[0].(*Tensor)
+}
+
+var opClampMaxTensorI = &lazyOp{name: "aten::clamp_max_", overload: "Tensor"}
+
 // ClampMin is aten::clamp_min (x.clamp_min).
 //
 //	clamp_min(Tensor self, Scalar min) -> Tensor
@@ -1487,6 +2005,24 @@ func (t *Tensor) ClampMinTensor(min *Tensor) *Tensor {
 }
 
 var opClampMinTensor = &lazyOp{name: "aten::clamp_min", overload: "Tensor"}
+
+// ClampMin_ is aten::clamp_min_ (x.clamp_min_).
+//
+//	clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)
+func (t *Tensor) ClampMin_(min any) *Tensor {
+	return opClampMinI.call(t, min)[0].(*Tensor)
+}
+
+var opClampMinI = &lazyOp{name: "aten::clamp_min_", overload: ""}
+
+// ClampMinTensor_ is aten::clamp_min_.Tensor (x.clamp_min_).
+//
+//	clamp_min_.Tensor(Tensor(a!) self, Tensor min) -> Tensor(a!)
+func (t *Tensor) ClampMinTensor_(min *Tensor) *Tensor {
+	return opClampMinTensorI.call(t, min)[0].(*Tensor)
+}
+
+var opClampMinTensorI = &lazyOp{name: "aten::clamp_min_", overload: "Tensor"}
 
 // Clip is aten::clip (x.clip).
 //
@@ -1526,6 +2062,48 @@ var opClipTensor = &lazyOp{name: "aten::clip", overload: "Tensor"}
 
 // ClipTensorOpts are ClipTensor's optional arguments; a zero field takes the schema's default.
 type ClipTensorOpts struct {
+	Min *Tensor // default None
+	Max *Tensor // default None
+}
+
+// Clip_ is aten::clip_ (x.clip_).
+//
+//	clip_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of Clip_Opts.
+func (t *Tensor) Clip_(opts ...Clip_Opts) *Tensor {
+	var o Clip_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opClipI.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+}
+
+var opClipI = &lazyOp{name: "aten::clip_", overload: ""}
+
+// Clip_Opts are Clip_'s optional arguments; a zero field takes the schema's default.
+type Clip_Opts struct {
+	Min any // default None
+	Max any // default None
+}
+
+// ClipTensor_ is aten::clip_.Tensor (x.clip_).
+//
+//	clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of ClipTensor_Opts.
+func (t *Tensor) ClipTensor_(opts ...ClipTensor_Opts) *Tensor {
+	var o ClipTensor_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opClipTensorI.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+}
+
+var opClipTensorI = &lazyOp{name: "aten::clip_", overload: "Tensor"}
+
+// ClipTensor_Opts are ClipTensor_'s optional arguments; a zero field takes the schema's default.
+type ClipTensor_Opts struct {
 	Min *Tensor // default None
 	Max *Tensor // default None
 }
@@ -1662,6 +2240,15 @@ func (t *Tensor) ConjPhysical() *Tensor {
 }
 
 var opConjPhysical = &lazyOp{name: "aten::conj_physical", overload: ""}
+
+// ConjPhysical_ is aten::conj_physical_ (x.conj_physical_).
+//
+//	conj_physical_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) ConjPhysical_() *Tensor {
+	return opConjPhysicalI.call(t)[0].(*Tensor)
+}
+
+var opConjPhysicalI = &lazyOp{name: "aten::conj_physical_", overload: ""}
 
 // ConstantPadNd is aten::constant_pad_nd (torch.constant_pad_nd).
 //
@@ -1906,6 +2493,26 @@ func ConvolutionOverrideable(input *Tensor, weight *Tensor, bias *Tensor, stride
 
 var opConvolutionOverrideable = &lazyOp{name: "aten::convolution_overrideable", overload: ""}
 
+// Copy is aten::copy (torch.copy).
+//
+//	copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor
+//
+// Optional arguments are the fields of CopyOpts.
+func Copy(self *Tensor, src *Tensor, opts ...CopyOpts) *Tensor {
+	var o CopyOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opCopy.call(self, src, unset(o.NonBlocking))[0].(*Tensor)
+}
+
+var opCopy = &lazyOp{name: "aten::copy", overload: ""}
+
+// CopyOpts are Copy's optional arguments; a zero field takes the schema's default.
+type CopyOpts struct {
+	NonBlocking bool // default False
+}
+
 // CopySparseToSparse is aten::copy_sparse_to_sparse (torch.copy_sparse_to_sparse).
 //
 //	copy_sparse_to_sparse(Tensor self, Tensor src, bool non_blocking=False) -> Tensor
@@ -1923,6 +2530,26 @@ var opCopySparseToSparse = &lazyOp{name: "aten::copy_sparse_to_sparse", overload
 
 // CopySparseToSparseOpts are CopySparseToSparse's optional arguments; a zero field takes the schema's default.
 type CopySparseToSparseOpts struct {
+	NonBlocking bool // default False
+}
+
+// CopySparseToSparse_ is aten::copy_sparse_to_sparse_ (torch.copy_sparse_to_sparse_).
+//
+//	copy_sparse_to_sparse_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)
+//
+// Optional arguments are the fields of CopySparseToSparse_Opts.
+func CopySparseToSparse_(self *Tensor, src *Tensor, opts ...CopySparseToSparse_Opts) *Tensor {
+	var o CopySparseToSparse_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opCopySparseToSparseI.call(self, src, unset(o.NonBlocking))[0].(*Tensor)
+}
+
+var opCopySparseToSparseI = &lazyOp{name: "aten::copy_sparse_to_sparse_", overload: ""}
+
+// CopySparseToSparse_Opts are CopySparseToSparse_'s optional arguments; a zero field takes the schema's default.
+type CopySparseToSparse_Opts struct {
 	NonBlocking bool // default False
 }
 
@@ -1944,6 +2571,24 @@ func (t *Tensor) CopysignScalar(other any) *Tensor {
 
 var opCopysignScalar = &lazyOp{name: "aten::copysign", overload: "Scalar"}
 
+// Copysign_ is aten::copysign_.Tensor (x.copysign_).
+//
+//	copysign_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Copysign_(other *Tensor) *Tensor {
+	return opCopysignI.call(t, other)[0].(*Tensor)
+}
+
+var opCopysignI = &lazyOp{name: "aten::copysign_", overload: "Tensor"}
+
+// CopysignScalar_ is aten::copysign_.Scalar (x.copysign_).
+//
+//	copysign_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) CopysignScalar_(other any) *Tensor {
+	return opCopysignScalarI.call(t, other)[0].(*Tensor)
+}
+
+var opCopysignScalarI = &lazyOp{name: "aten::copysign_", overload: "Scalar"}
+
 // Corrcoef is aten::corrcoef (x.corrcoef).
 //
 //	corrcoef(Tensor self) -> Tensor
@@ -1953,6 +2598,15 @@ func (t *Tensor) Corrcoef() *Tensor {
 
 var opCorrcoef = &lazyOp{name: "aten::corrcoef", overload: ""}
 
+// Cos_ is aten::cos_ (x.cos_).
+//
+//	cos_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Cos_() *Tensor {
+	return opCosI.call(t)[0].(*Tensor)
+}
+
+var opCosI = &lazyOp{name: "aten::cos_", overload: ""}
+
 // Cosh is aten::cosh (x.cosh).
 //
 //	cosh(Tensor self) -> Tensor
@@ -1961,6 +2615,15 @@ func (t *Tensor) Cosh() *Tensor {
 }
 
 var opCosh = &lazyOp{name: "aten::cosh", overload: ""}
+
+// Cosh_ is aten::cosh_ (x.cosh_).
+//
+//	cosh_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Cosh_() *Tensor {
+	return opCoshI.call(t)[0].(*Tensor)
+}
+
+var opCoshI = &lazyOp{name: "aten::cosh_", overload: ""}
 
 // CosineEmbeddingLoss is aten::cosine_embedding_loss (torch.cosine_embedding_loss).
 //
@@ -2311,6 +2974,26 @@ type CumprodOpts struct {
 	Dtype *DType // default None
 }
 
+// Cumprod_ is aten::cumprod_ (x.cumprod_).
+//
+//	cumprod_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of Cumprod_Opts.
+func (t *Tensor) Cumprod_(dim int64, opts ...Cumprod_Opts) *Tensor {
+	var o Cumprod_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opCumprodI.call(t, dim, unsetPtr(o.Dtype))[0].(*Tensor)
+}
+
+var opCumprodI = &lazyOp{name: "aten::cumprod_", overload: ""}
+
+// Cumprod_Opts are Cumprod_'s optional arguments; a zero field takes the schema's default.
+type Cumprod_Opts struct {
+	Dtype *DType // default None
+}
+
 // CumprodBackward is aten::cumprod_backward (torch.cumprod_backward).
 //
 //	cumprod_backward(Tensor grad, Tensor input, int dim, Tensor output) -> Tensor
@@ -2319,6 +3002,26 @@ func CumprodBackward(grad *Tensor, input *Tensor, dim int64, output *Tensor) *Te
 }
 
 var opCumprodBackward = &lazyOp{name: "aten::cumprod_backward", overload: ""}
+
+// Cumsum_ is aten::cumsum_ (x.cumsum_).
+//
+//	cumsum_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of Cumsum_Opts.
+func (t *Tensor) Cumsum_(dim int64, opts ...Cumsum_Opts) *Tensor {
+	var o Cumsum_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opCumsumI.call(t, dim, unsetPtr(o.Dtype))[0].(*Tensor)
+}
+
+var opCumsumI = &lazyOp{name: "aten::cumsum_", overload: ""}
+
+// Cumsum_Opts are Cumsum_'s optional arguments; a zero field takes the schema's default.
+type Cumsum_Opts struct {
+	Dtype *DType // default None
+}
 
 // CumulativeTrapezoid is aten::cumulative_trapezoid.x (torch.cumulative_trapezoid).
 //
@@ -2379,6 +3082,15 @@ func (t *Tensor) Deg2rad() *Tensor {
 
 var opDeg2rad = &lazyOp{name: "aten::deg2rad", overload: ""}
 
+// Deg2rad_ is aten::deg2rad_ (x.deg2rad_).
+//
+//	deg2rad_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Deg2rad_() *Tensor {
+	return opDeg2radI.call(t)[0].(*Tensor)
+}
+
+var opDeg2radI = &lazyOp{name: "aten::deg2rad_", overload: ""}
+
 // DenseDim is aten::dense_dim (x.dense_dim).
 //
 //	dense_dim(Tensor self) -> int
@@ -2414,6 +3126,15 @@ func (t *Tensor) Det() *Tensor {
 }
 
 var opDet = &lazyOp{name: "aten::det", overload: ""}
+
+// Detach_ is aten::detach_ (x.detach_).
+//
+//	detach_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Detach_() *Tensor {
+	return opDetachI.call(t)[0].(*Tensor)
+}
+
+var opDetachI = &lazyOp{name: "aten::detach_", overload: ""}
 
 // DetachCopy is aten::detach_copy (torch.detach_copy).
 //
@@ -2602,6 +3323,15 @@ func (t *Tensor) Digamma() *Tensor {
 
 var opDigamma = &lazyOp{name: "aten::digamma", overload: ""}
 
+// Digamma_ is aten::digamma_ (x.digamma_).
+//
+//	digamma_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Digamma_() *Tensor {
+	return opDigammaI.call(t)[0].(*Tensor)
+}
+
+var opDigammaI = &lazyOp{name: "aten::digamma_", overload: ""}
+
 // Dist is aten::dist (x.dist).
 //
 //	dist(Tensor self, Tensor other, Scalar p=2) -> Tensor
@@ -2640,6 +3370,24 @@ func (t *Tensor) DivScalarMode(other any, roundingMode *string) *Tensor {
 
 var opDivScalarMode = &lazyOp{name: "aten::div", overload: "Scalar_mode"}
 
+// DivTensorMode_ is aten::div_.Tensor_mode (x.div_).
+//
+//	div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)
+func (t *Tensor) DivTensorMode_(other *Tensor, roundingMode *string) *Tensor {
+	return opDivTensorModeI.call(t, other, deref(roundingMode))[0].(*Tensor)
+}
+
+var opDivTensorModeI = &lazyOp{name: "aten::div_", overload: "Tensor_mode"}
+
+// DivScalarMode_ is aten::div_.Scalar_mode (x.div_).
+//
+//	div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)
+func (t *Tensor) DivScalarMode_(other any, roundingMode *string) *Tensor {
+	return opDivScalarModeI.call(t, other, deref(roundingMode))[0].(*Tensor)
+}
+
+var opDivScalarModeI = &lazyOp{name: "aten::div_", overload: "Scalar_mode"}
+
 // Divide is aten::divide.Tensor (x.divide).
 //
 //	divide.Tensor(Tensor self, Tensor other) -> Tensor
@@ -2676,6 +3424,42 @@ func (t *Tensor) DivideScalarMode(other any, roundingMode *string) *Tensor {
 
 var opDivideScalarMode = &lazyOp{name: "aten::divide", overload: "Scalar_mode"}
 
+// Divide_ is aten::divide_.Tensor (x.divide_).
+//
+//	divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Divide_(other *Tensor) *Tensor {
+	return opDivideI.call(t, other)[0].(*Tensor)
+}
+
+var opDivideI = &lazyOp{name: "aten::divide_", overload: "Tensor"}
+
+// DivideScalar_ is aten::divide_.Scalar (x.divide_).
+//
+//	divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) DivideScalar_(other any) *Tensor {
+	return opDivideScalarI.call(t, other)[0].(*Tensor)
+}
+
+var opDivideScalarI = &lazyOp{name: "aten::divide_", overload: "Scalar"}
+
+// DivideTensorMode_ is aten::divide_.Tensor_mode (x.divide_).
+//
+//	divide_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)
+func (t *Tensor) DivideTensorMode_(other *Tensor, roundingMode *string) *Tensor {
+	return opDivideTensorModeI.call(t, other, deref(roundingMode))[0].(*Tensor)
+}
+
+var opDivideTensorModeI = &lazyOp{name: "aten::divide_", overload: "Tensor_mode"}
+
+// DivideScalarMode_ is aten::divide_.Scalar_mode (x.divide_).
+//
+//	divide_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)
+func (t *Tensor) DivideScalarMode_(other any, roundingMode *string) *Tensor {
+	return opDivideScalarModeI.call(t, other, deref(roundingMode))[0].(*Tensor)
+}
+
+var opDivideScalarModeI = &lazyOp{name: "aten::divide_", overload: "Scalar_mode"}
+
 // Dot is aten::dot (x.dot).
 //
 //	dot(Tensor self, Tensor tensor) -> Tensor
@@ -2684,6 +3468,15 @@ func (t *Tensor) Dot(tensor *Tensor) *Tensor {
 }
 
 var opDot = &lazyOp{name: "aten::dot", overload: ""}
+
+// Dropout_ is aten::dropout_ (torch.dropout_).
+//
+//	dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
+func Dropout_(self *Tensor, p float64, train bool) *Tensor {
+	return opDropoutI.call(self, p, train)[0].(*Tensor)
+}
+
+var opDropoutI = &lazyOp{name: "aten::dropout_", overload: ""}
 
 // Dsplit is aten::dsplit.int (x.dsplit).
 //
@@ -2749,6 +3542,28 @@ var opELU = &lazyOp{name: "aten::elu", overload: ""}
 
 // ELUOpts are ELU's optional arguments; a zero field takes the schema's default.
 type ELUOpts struct {
+	Alpha      any // default 1
+	Scale      any // default 1
+	InputScale any // default 1
+}
+
+// ELU_ is aten::elu_ (torch.elu_).
+//
+//	elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of ELU_Opts.
+func ELU_(self *Tensor, opts ...ELU_Opts) *Tensor {
+	var o ELU_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opELUI.call(self, unsetNil(o.Alpha), unsetNil(o.Scale), unsetNil(o.InputScale))[0].(*Tensor)
+}
+
+var opELUI = &lazyOp{name: "aten::elu_", overload: ""}
+
+// ELU_Opts are ELU_'s optional arguments; a zero field takes the schema's default.
+type ELU_Opts struct {
 	Alpha      any // default 1
 	Scale      any // default 1
 	InputScale any // default 1
@@ -2824,6 +3639,15 @@ func EmbeddingRenorm(self *Tensor, indices *Tensor, maxNorm float64, normType fl
 }
 
 var opEmbeddingRenorm = &lazyOp{name: "aten::embedding_renorm", overload: ""}
+
+// EmbeddingRenorm_ is aten::embedding_renorm_ (torch.embedding_renorm_).
+//
+//	embedding_renorm_(Tensor(a!) self, Tensor indices, float max_norm, float norm_type) -> Tensor(a!)
+func EmbeddingRenorm_(self *Tensor, indices *Tensor, maxNorm float64, normType float64) *Tensor {
+	return opEmbeddingRenormI.call(self, indices, maxNorm, normType)[0].(*Tensor)
+}
+
+var opEmbeddingRenormI = &lazyOp{name: "aten::embedding_renorm_", overload: ""}
 
 // EmbeddingSparseBackward is aten::embedding_sparse_backward (torch.embedding_sparse_backward).
 //
@@ -2914,6 +3738,33 @@ func (t *Tensor) EqTensor(other *Tensor) *Tensor {
 
 var opEqTensor = &lazyOp{name: "aten::eq", overload: "Tensor"}
 
+// Eq_ is aten::eq_.Scalar (x.eq_).
+//
+//	eq_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Eq_(other any) *Tensor {
+	return opEqI.call(t, other)[0].(*Tensor)
+}
+
+var opEqI = &lazyOp{name: "aten::eq_", overload: "Scalar"}
+
+// EqTensor_ is aten::eq_.Tensor (x.eq_).
+//
+//	eq_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) EqTensor_(other *Tensor) *Tensor {
+	return opEqTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opEqTensorI = &lazyOp{name: "aten::eq_", overload: "Tensor"}
+
+// Erf_ is aten::erf_ (x.erf_).
+//
+//	erf_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Erf_() *Tensor {
+	return opErfI.call(t)[0].(*Tensor)
+}
+
+var opErfI = &lazyOp{name: "aten::erf_", overload: ""}
+
 // Erfc is aten::erfc (x.erfc).
 //
 //	erfc(Tensor self) -> Tensor
@@ -2923,6 +3774,15 @@ func (t *Tensor) Erfc() *Tensor {
 
 var opErfc = &lazyOp{name: "aten::erfc", overload: ""}
 
+// Erfc_ is aten::erfc_ (x.erfc_).
+//
+//	erfc_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Erfc_() *Tensor {
+	return opErfcI.call(t)[0].(*Tensor)
+}
+
+var opErfcI = &lazyOp{name: "aten::erfc_", overload: ""}
+
 // Exp2 is aten::exp2 (x.exp2).
 //
 //	exp2(Tensor self) -> Tensor
@@ -2931,6 +3791,15 @@ func (t *Tensor) Exp2() *Tensor {
 }
 
 var opExp2 = &lazyOp{name: "aten::exp2", overload: ""}
+
+// Exp2_ is aten::exp2_ (x.exp2_).
+//
+//	exp2_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Exp2_() *Tensor {
+	return opExp2I.call(t)[0].(*Tensor)
+}
+
+var opExp2I = &lazyOp{name: "aten::exp2_", overload: ""}
 
 // ExpandAs is aten::expand_as (x.expand_as).
 //
@@ -2961,6 +3830,15 @@ type ExpandCopyOpts struct {
 	Implicit bool // default False
 }
 
+// Expm1_ is aten::expm1_ (x.expm1_).
+//
+//	expm1_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Expm1_() *Tensor {
+	return opExpm1I.call(t)[0].(*Tensor)
+}
+
+var opExpm1I = &lazyOp{name: "aten::expm1_", overload: ""}
+
 // Exponential is aten::exponential (torch.exponential).
 //
 //	exponential(Tensor self, float lambd=1, *, Generator? generator=None) -> Tensor
@@ -2978,6 +3856,27 @@ var opExponential = &lazyOp{name: "aten::exponential", overload: ""}
 
 // ExponentialOpts are Exponential's optional arguments; a zero field takes the schema's default.
 type ExponentialOpts struct {
+	Lambd     *float64   // default 1
+	Generator *Generator // default None
+}
+
+// Exponential_ is aten::exponential_ (x.exponential_).
+//
+//	exponential_(Tensor(a!) self, float lambd=1, *, Generator? generator=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of Exponential_Opts.
+func (t *Tensor) Exponential_(opts ...Exponential_Opts) *Tensor {
+	var o Exponential_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opExponentialI.call(t, unsetPtr(o.Lambd), unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opExponentialI = &lazyOp{name: "aten::exponential_", overload: ""}
+
+// Exponential_Opts are Exponential_'s optional arguments; a zero field takes the schema's default.
+type Exponential_Opts struct {
 	Lambd     *float64   // default 1
 	Generator *Generator // default None
 }
@@ -3142,6 +4041,15 @@ func FeatureAlphaDropout(input *Tensor, p float64, train bool) *Tensor {
 
 var opFeatureAlphaDropout = &lazyOp{name: "aten::feature_alpha_dropout", overload: ""}
 
+// FeatureAlphaDropout_ is aten::feature_alpha_dropout_ (torch.feature_alpha_dropout_).
+//
+//	feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
+func FeatureAlphaDropout_(self *Tensor, p float64, train bool) *Tensor {
+	return opFeatureAlphaDropoutI.call(self, p, train)[0].(*Tensor)
+}
+
+var opFeatureAlphaDropoutI = &lazyOp{name: "aten::feature_alpha_dropout_", overload: ""}
+
 // FeatureDropout is aten::feature_dropout (torch.feature_dropout).
 //
 //	feature_dropout(Tensor input, float p, bool train) -> Tensor
@@ -3150,6 +4058,15 @@ func FeatureDropout(input *Tensor, p float64, train bool) *Tensor {
 }
 
 var opFeatureDropout = &lazyOp{name: "aten::feature_dropout", overload: ""}
+
+// FeatureDropout_ is aten::feature_dropout_ (torch.feature_dropout_).
+//
+//	feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
+func FeatureDropout_(self *Tensor, p float64, train bool) *Tensor {
+	return opFeatureDropoutI.call(self, p, train)[0].(*Tensor)
+}
+
+var opFeatureDropoutI = &lazyOp{name: "aten::feature_dropout_", overload: ""}
 
 // FFTFFT is aten::fft_fft (torch.fft_fft).
 //
@@ -3635,6 +4552,15 @@ type FFTRfftnOpts struct {
 	Norm *string // default None
 }
 
+// Fill is aten::fill.Scalar (torch.fill).
+//
+//	fill.Scalar(Tensor self, Scalar value) -> Tensor
+func Fill(self *Tensor, value any) *Tensor {
+	return opFill.call(self, value)[0].(*Tensor)
+}
+
+var opFill = &lazyOp{name: "aten::fill", overload: "Scalar"}
+
 // FillTensor is aten::fill.Tensor (torch.fill).
 //
 //	fill.Tensor(Tensor self, Tensor value) -> Tensor
@@ -3644,13 +4570,22 @@ func FillTensor(self *Tensor, value *Tensor) *Tensor {
 
 var opFillTensor = &lazyOp{name: "aten::fill", overload: "Tensor"}
 
+// FillTensor_ is aten::fill_.Tensor (x.fill_).
+//
+//	fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)
+func (t *Tensor) FillTensor_(value *Tensor) *Tensor {
+	return opFillTensorI.call(t, value)[0].(*Tensor)
+}
+
+var opFillTensorI = &lazyOp{name: "aten::fill_", overload: "Tensor"}
+
 // FillDiagonal_ is aten::fill_diagonal_ (x.fill_diagonal_).
 //
 //	fill_diagonal_(Tensor(a!) self, Scalar fill_value, bool wrap=False) -> Tensor(a!)
 //
-// Optional arguments are the fields of FillDiagonalOpts.
-func (t *Tensor) FillDiagonal_(fillValue any, opts ...FillDiagonalOpts) *Tensor {
-	var o FillDiagonalOpts
+// Optional arguments are the fields of FillDiagonal_Opts.
+func (t *Tensor) FillDiagonal_(fillValue any, opts ...FillDiagonal_Opts) *Tensor {
+	var o FillDiagonal_Opts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -3659,8 +4594,8 @@ func (t *Tensor) FillDiagonal_(fillValue any, opts ...FillDiagonalOpts) *Tensor 
 
 var opFillDiagonalI = &lazyOp{name: "aten::fill_diagonal_", overload: ""}
 
-// FillDiagonalOpts are FillDiagonal_'s optional arguments; a zero field takes the schema's default.
-type FillDiagonalOpts struct {
+// FillDiagonal_Opts are FillDiagonal_'s optional arguments; a zero field takes the schema's default.
+type FillDiagonal_Opts struct {
 	Wrap bool // default False
 }
 
@@ -3672,6 +4607,15 @@ func (t *Tensor) Fix() *Tensor {
 }
 
 var opFix = &lazyOp{name: "aten::fix", overload: ""}
+
+// Fix_ is aten::fix_ (x.fix_).
+//
+//	fix_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Fix_() *Tensor {
+	return opFixI.call(t)[0].(*Tensor)
+}
+
+var opFixI = &lazyOp{name: "aten::fix_", overload: ""}
 
 // FlattenDenseTensors is aten::flatten_dense_tensors (torch.flatten_dense_tensors).
 //
@@ -3736,6 +4680,15 @@ func (t *Tensor) FloatPowerTensorScalar(exponent any) *Tensor {
 
 var opFloatPowerTensorScalar = &lazyOp{name: "aten::float_power", overload: "Tensor_Scalar"}
 
+// FloatPower_ is aten::float_power_.Scalar (x.float_power_).
+//
+//	float_power_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)
+func (t *Tensor) FloatPower_(exponent any) *Tensor {
+	return opFloatPowerI.call(t, exponent)[0].(*Tensor)
+}
+
+var opFloatPowerI = &lazyOp{name: "aten::float_power_", overload: "Scalar"}
+
 // FloatPowerTensor_ is aten::float_power_.Tensor (x.float_power_).
 //
 //	float_power_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)
@@ -3753,6 +4706,15 @@ func (t *Tensor) FloorDivideScalar(other any) *Tensor {
 }
 
 var opFloorDivideScalar = &lazyOp{name: "aten::floor_divide", overload: "Scalar"}
+
+// FloorDivideScalar_ is aten::floor_divide_.Scalar (x.floor_divide_).
+//
+//	floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) FloorDivideScalar_(other any) *Tensor {
+	return opFloorDivideScalarI.call(t, other)[0].(*Tensor)
+}
+
+var opFloorDivideScalarI = &lazyOp{name: "aten::floor_divide_", overload: "Scalar"}
 
 // Fmax is aten::fmax (x.fmax).
 //
@@ -3790,6 +4752,24 @@ func (t *Tensor) FmodTensor(other *Tensor) *Tensor {
 
 var opFmodTensor = &lazyOp{name: "aten::fmod", overload: "Tensor"}
 
+// Fmod_ is aten::fmod_.Scalar (x.fmod_).
+//
+//	fmod_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Fmod_(other any) *Tensor {
+	return opFmodI.call(t, other)[0].(*Tensor)
+}
+
+var opFmodI = &lazyOp{name: "aten::fmod_", overload: "Scalar"}
+
+// FmodTensor_ is aten::fmod_.Tensor (x.fmod_).
+//
+//	fmod_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) FmodTensor_(other *Tensor) *Tensor {
+	return opFmodTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opFmodTensorI = &lazyOp{name: "aten::fmod_", overload: "Tensor"}
+
 // Frac is aten::frac (x.frac).
 //
 //	frac(Tensor self) -> Tensor
@@ -3798,6 +4778,15 @@ func (t *Tensor) Frac() *Tensor {
 }
 
 var opFrac = &lazyOp{name: "aten::frac", overload: ""}
+
+// Frac_ is aten::frac_ (x.frac_).
+//
+//	frac_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Frac_() *Tensor {
+	return opFracI.call(t)[0].(*Tensor)
+}
+
+var opFracI = &lazyOp{name: "aten::frac_", overload: ""}
 
 // FractionalMaxPool2d is aten::fractional_max_pool2d (torch.fractional_max_pool2d).
 //
@@ -3964,6 +4953,15 @@ func (t *Tensor) Gcd(other *Tensor) *Tensor {
 
 var opGcd = &lazyOp{name: "aten::gcd", overload: ""}
 
+// Gcd_ is aten::gcd_ (x.gcd_).
+//
+//	gcd_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Gcd_(other *Tensor) *Tensor {
+	return opGcdI.call(t, other)[0].(*Tensor)
+}
+
+var opGcdI = &lazyOp{name: "aten::gcd_", overload: ""}
+
 // GeTensor is aten::ge.Tensor (x.ge).
 //
 //	ge.Tensor(Tensor self, Tensor other) -> Tensor
@@ -3972,6 +4970,44 @@ func (t *Tensor) GeTensor(other *Tensor) *Tensor {
 }
 
 var opGeTensor = &lazyOp{name: "aten::ge", overload: "Tensor"}
+
+// Ge_ is aten::ge_.Scalar (x.ge_).
+//
+//	ge_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Ge_(other any) *Tensor {
+	return opGeI.call(t, other)[0].(*Tensor)
+}
+
+var opGeI = &lazyOp{name: "aten::ge_", overload: "Scalar"}
+
+// GeTensor_ is aten::ge_.Tensor (x.ge_).
+//
+//	ge_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) GeTensor_(other *Tensor) *Tensor {
+	return opGeTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opGeTensorI = &lazyOp{name: "aten::ge_", overload: "Tensor"}
+
+// GELU_ is aten::gelu_ (torch.gelu_).
+//
+//	gelu_(Tensor(a!) self, *, str approximate='none') -> Tensor(a!)
+//
+// Optional arguments are the fields of GELU_Opts.
+func GELU_(self *Tensor, opts ...GELU_Opts) *Tensor {
+	var o GELU_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opGELUI.call(self, unsetPtr(o.Approximate))[0].(*Tensor)
+}
+
+var opGELUI = &lazyOp{name: "aten::gelu_", overload: ""}
+
+// GELU_Opts are GELU_'s optional arguments; a zero field takes the schema's default.
+type GELU_Opts struct {
+	Approximate *string // default 'none'
+}
 
 // GELUBackward is aten::gelu_backward (torch.gelu_backward).
 //
@@ -4010,6 +5046,26 @@ var opGeometric = &lazyOp{name: "aten::geometric", overload: ""}
 
 // GeometricOpts are Geometric's optional arguments; a zero field takes the schema's default.
 type GeometricOpts struct {
+	Generator *Generator // default None
+}
+
+// Geometric_ is aten::geometric_ (x.geometric_).
+//
+//	geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of Geometric_Opts.
+func (t *Tensor) Geometric_(p float64, opts ...Geometric_Opts) *Tensor {
+	var o Geometric_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opGeometricI.call(t, p, unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opGeometricI = &lazyOp{name: "aten::geometric_", overload: ""}
+
+// Geometric_Opts are Geometric_'s optional arguments; a zero field takes the schema's default.
+type Geometric_Opts struct {
 	Generator *Generator // default None
 }
 
@@ -4200,6 +5256,24 @@ func (t *Tensor) GreaterTensor(other *Tensor) *Tensor {
 
 var opGreaterTensor = &lazyOp{name: "aten::greater", overload: "Tensor"}
 
+// Greater_ is aten::greater_.Scalar (x.greater_).
+//
+//	greater_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Greater_(other any) *Tensor {
+	return opGreaterI.call(t, other)[0].(*Tensor)
+}
+
+var opGreaterI = &lazyOp{name: "aten::greater_", overload: "Scalar"}
+
+// GreaterTensor_ is aten::greater_.Tensor (x.greater_).
+//
+//	greater_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) GreaterTensor_(other *Tensor) *Tensor {
+	return opGreaterTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opGreaterTensorI = &lazyOp{name: "aten::greater_", overload: "Tensor"}
+
 // GreaterEqual is aten::greater_equal.Scalar (x.greater_equal).
 //
 //	greater_equal.Scalar(Tensor self, Scalar other) -> Tensor
@@ -4217,6 +5291,24 @@ func (t *Tensor) GreaterEqualTensor(other *Tensor) *Tensor {
 }
 
 var opGreaterEqualTensor = &lazyOp{name: "aten::greater_equal", overload: "Tensor"}
+
+// GreaterEqual_ is aten::greater_equal_.Scalar (x.greater_equal_).
+//
+//	greater_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) GreaterEqual_(other any) *Tensor {
+	return opGreaterEqualI.call(t, other)[0].(*Tensor)
+}
+
+var opGreaterEqualI = &lazyOp{name: "aten::greater_equal_", overload: "Scalar"}
+
+// GreaterEqualTensor_ is aten::greater_equal_.Tensor (x.greater_equal_).
+//
+//	greater_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) GreaterEqualTensor_(other *Tensor) *Tensor {
+	return opGreaterEqualTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opGreaterEqualTensorI = &lazyOp{name: "aten::greater_equal_", overload: "Tensor"}
 
 // GridSampler is aten::grid_sampler (torch.grid_sampler).
 //
@@ -4314,6 +5406,24 @@ func (t *Tensor) GtTensor(other *Tensor) *Tensor {
 }
 
 var opGtTensor = &lazyOp{name: "aten::gt", overload: "Tensor"}
+
+// Gt_ is aten::gt_.Scalar (x.gt_).
+//
+//	gt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Gt_(other any) *Tensor {
+	return opGtI.call(t, other)[0].(*Tensor)
+}
+
+var opGtI = &lazyOp{name: "aten::gt_", overload: "Scalar"}
+
+// GtTensor_ is aten::gt_.Tensor (x.gt_).
+//
+//	gt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) GtTensor_(other *Tensor) *Tensor {
+	return opGtTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opGtTensorI = &lazyOp{name: "aten::gt_", overload: "Tensor"}
 
 // HammingWindow is aten::hamming_window (torch.hamming_window).
 //
@@ -4491,6 +5601,15 @@ func Hardsigmoid(self *Tensor) *Tensor {
 
 var opHardsigmoid = &lazyOp{name: "aten::hardsigmoid", overload: ""}
 
+// Hardsigmoid_ is aten::hardsigmoid_ (torch.hardsigmoid_).
+//
+//	hardsigmoid_(Tensor(a!) self) -> Tensor(a!)
+func Hardsigmoid_(self *Tensor) *Tensor {
+	return opHardsigmoidI.call(self)[0].(*Tensor)
+}
+
+var opHardsigmoidI = &lazyOp{name: "aten::hardsigmoid_", overload: ""}
+
 // HardsigmoidBackward is aten::hardsigmoid_backward (torch.hardsigmoid_backward).
 //
 //	hardsigmoid_backward(Tensor grad_output, Tensor self) -> Tensor
@@ -4508,6 +5627,15 @@ func Hardswish(self *Tensor) *Tensor {
 }
 
 var opHardswish = &lazyOp{name: "aten::hardswish", overload: ""}
+
+// Hardswish_ is aten::hardswish_ (torch.hardswish_).
+//
+//	hardswish_(Tensor(a!) self) -> Tensor(a!)
+func Hardswish_(self *Tensor) *Tensor {
+	return opHardswishI.call(self)[0].(*Tensor)
+}
+
+var opHardswishI = &lazyOp{name: "aten::hardswish_", overload: ""}
 
 // HardswishBackward is aten::hardswish_backward (torch.hardswish_backward).
 //
@@ -4539,6 +5667,27 @@ type HardtanhOpts struct {
 	MaxVal any // default 1
 }
 
+// Hardtanh_ is aten::hardtanh_ (torch.hardtanh_).
+//
+//	hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of Hardtanh_Opts.
+func Hardtanh_(self *Tensor, opts ...Hardtanh_Opts) *Tensor {
+	var o Hardtanh_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opHardtanhI.call(self, unsetNil(o.MinVal), unsetNil(o.MaxVal))[0].(*Tensor)
+}
+
+var opHardtanhI = &lazyOp{name: "aten::hardtanh_", overload: ""}
+
+// Hardtanh_Opts are Hardtanh_'s optional arguments; a zero field takes the schema's default.
+type Hardtanh_Opts struct {
+	MinVal any // default -1
+	MaxVal any // default 1
+}
+
 // HardtanhBackward is aten::hardtanh_backward (torch.hardtanh_backward).
 //
 //	hardtanh_backward(Tensor grad_output, Tensor self, Scalar min_val, Scalar max_val) -> Tensor
@@ -4556,6 +5705,15 @@ func (t *Tensor) Heaviside(values *Tensor) *Tensor {
 }
 
 var opHeaviside = &lazyOp{name: "aten::heaviside", overload: ""}
+
+// Heaviside_ is aten::heaviside_ (x.heaviside_).
+//
+//	heaviside_(Tensor(a!) self, Tensor values) -> Tensor(a!)
+func (t *Tensor) Heaviside_(values *Tensor) *Tensor {
+	return opHeavisideI.call(t, values)[0].(*Tensor)
+}
+
+var opHeavisideI = &lazyOp{name: "aten::heaviside_", overload: ""}
 
 // HingeEmbeddingLoss is aten::hinge_embedding_loss (torch.hinge_embedding_loss).
 //
@@ -4721,6 +5879,15 @@ func (t *Tensor) Hypot(other *Tensor) *Tensor {
 
 var opHypot = &lazyOp{name: "aten::hypot", overload: ""}
 
+// Hypot_ is aten::hypot_ (x.hypot_).
+//
+//	hypot_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Hypot_(other *Tensor) *Tensor {
+	return opHypotI.call(t, other)[0].(*Tensor)
+}
+
+var opHypotI = &lazyOp{name: "aten::hypot_", overload: ""}
+
 // I0 is aten::i0 (x.i0).
 //
 //	i0(Tensor self) -> Tensor
@@ -4729,6 +5896,15 @@ func (t *Tensor) I0() *Tensor {
 }
 
 var opI0 = &lazyOp{name: "aten::i0", overload: ""}
+
+// I0_ is aten::i0_ (x.i0_).
+//
+//	i0_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) I0_() *Tensor {
+	return opI0I.call(t)[0].(*Tensor)
+}
+
+var opI0I = &lazyOp{name: "aten::i0_", overload: ""}
 
 // Igamma is aten::igamma (x.igamma).
 //
@@ -4739,6 +5915,15 @@ func (t *Tensor) Igamma(other *Tensor) *Tensor {
 
 var opIgamma = &lazyOp{name: "aten::igamma", overload: ""}
 
+// Igamma_ is aten::igamma_ (x.igamma_).
+//
+//	igamma_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Igamma_(other *Tensor) *Tensor {
+	return opIgammaI.call(t, other)[0].(*Tensor)
+}
+
+var opIgammaI = &lazyOp{name: "aten::igamma_", overload: ""}
+
 // Igammac is aten::igammac (x.igammac).
 //
 //	igammac(Tensor self, Tensor other) -> Tensor
@@ -4747,6 +5932,15 @@ func (t *Tensor) Igammac(other *Tensor) *Tensor {
 }
 
 var opIgammac = &lazyOp{name: "aten::igammac", overload: ""}
+
+// Igammac_ is aten::igammac_ (x.igammac_).
+//
+//	igammac_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Igammac_(other *Tensor) *Tensor {
+	return opIgammacI.call(t, other)[0].(*Tensor)
+}
+
+var opIgammacI = &lazyOp{name: "aten::igammac_", overload: ""}
 
 // Im2col is aten::im2col (torch.im2col).
 //
@@ -4786,6 +5980,26 @@ type IndexAddOpts struct {
 	Alpha any // default 1
 }
 
+// IndexAdd_ is aten::index_add_ (x.index_add_).
+//
+//	index_add_(Tensor(a!) self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of IndexAdd_Opts.
+func (t *Tensor) IndexAdd_(dim int64, index *Tensor, source *Tensor, opts ...IndexAdd_Opts) *Tensor {
+	var o IndexAdd_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opIndexAddI.call(t, dim, index, source, unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opIndexAddI = &lazyOp{name: "aten::index_add_", overload: ""}
+
+// IndexAdd_Opts are IndexAdd_'s optional arguments; a zero field takes the schema's default.
+type IndexAdd_Opts struct {
+	Alpha any // default 1
+}
+
 // IndexCopy is aten::index_copy (x.index_copy).
 //
 //	index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor
@@ -4794,6 +6008,15 @@ func (t *Tensor) IndexCopy(dim int64, index *Tensor, source *Tensor) *Tensor {
 }
 
 var opIndexCopy = &lazyOp{name: "aten::index_copy", overload: ""}
+
+// IndexCopy_ is aten::index_copy_ (x.index_copy_).
+//
+//	index_copy_(Tensor(a!) self, int dim, Tensor index, Tensor source) -> Tensor(a!)
+func (t *Tensor) IndexCopy_(dim int64, index *Tensor, source *Tensor) *Tensor {
+	return opIndexCopyI.call(t, dim, index, source)[0].(*Tensor)
+}
+
+var opIndexCopyI = &lazyOp{name: "aten::index_copy_", overload: ""}
 
 // IndexFill is aten::index_fill.int_Scalar (x.index_fill).
 //
@@ -4813,6 +6036,44 @@ func (t *Tensor) IndexFillIntTensor(dim int64, index *Tensor, value *Tensor) *Te
 
 var opIndexFillIntTensor = &lazyOp{name: "aten::index_fill", overload: "int_Tensor"}
 
+// IndexFill_ is aten::index_fill_.int_Scalar (x.index_fill_).
+//
+//	index_fill_.int_Scalar(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)
+func (t *Tensor) IndexFill_(dim int64, index *Tensor, value any) *Tensor {
+	return opIndexFillI.call(t, dim, index, value)[0].(*Tensor)
+}
+
+var opIndexFillI = &lazyOp{name: "aten::index_fill_", overload: "int_Scalar"}
+
+// IndexFillIntTensor_ is aten::index_fill_.int_Tensor (x.index_fill_).
+//
+//	index_fill_.int_Tensor(Tensor(a!) self, int dim, Tensor index, Tensor value) -> Tensor(a!)
+func (t *Tensor) IndexFillIntTensor_(dim int64, index *Tensor, value *Tensor) *Tensor {
+	return opIndexFillIntTensorI.call(t, dim, index, value)[0].(*Tensor)
+}
+
+var opIndexFillIntTensorI = &lazyOp{name: "aten::index_fill_", overload: "int_Tensor"}
+
+// IndexPut is aten::index_put (x.index_put).
+//
+//	index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor
+//
+// Optional arguments are the fields of IndexPutOpts.
+func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, opts ...IndexPutOpts) *Tensor {
+	var o IndexPutOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opIndexPut.call(t, indices, values, unset(o.Accumulate))[0].(*Tensor)
+}
+
+var opIndexPut = &lazyOp{name: "aten::index_put", overload: ""}
+
+// IndexPutOpts are IndexPut's optional arguments; a zero field takes the schema's default.
+type IndexPutOpts struct {
+	Accumulate bool // default False
+}
+
 // IndexReduce is aten::index_reduce (x.index_reduce).
 //
 //	index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor
@@ -4830,6 +6091,26 @@ var opIndexReduce = &lazyOp{name: "aten::index_reduce", overload: ""}
 
 // IndexReduceOpts are IndexReduce's optional arguments; a zero field takes the schema's default.
 type IndexReduceOpts struct {
+	IncludeSelf *bool // default True
+}
+
+// IndexReduce_ is aten::index_reduce_ (x.index_reduce_).
+//
+//	index_reduce_(Tensor(a!) self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor(a!)
+//
+// Optional arguments are the fields of IndexReduce_Opts.
+func (t *Tensor) IndexReduce_(dim int64, index *Tensor, source *Tensor, reduce string, opts ...IndexReduce_Opts) *Tensor {
+	var o IndexReduce_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opIndexReduceI.call(t, dim, index, source, reduce, unsetPtr(o.IncludeSelf))[0].(*Tensor)
+}
+
+var opIndexReduceI = &lazyOp{name: "aten::index_reduce_", overload: ""}
+
+// IndexReduce_Opts are IndexReduce_'s optional arguments; a zero field takes the schema's default.
+type IndexReduce_Opts struct {
 	IncludeSelf *bool // default True
 }
 
@@ -5252,6 +6533,15 @@ func (t *Tensor) Lcm(other *Tensor) *Tensor {
 
 var opLcm = &lazyOp{name: "aten::lcm", overload: ""}
 
+// Lcm_ is aten::lcm_ (x.lcm_).
+//
+//	lcm_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Lcm_(other *Tensor) *Tensor {
+	return opLcmI.call(t, other)[0].(*Tensor)
+}
+
+var opLcmI = &lazyOp{name: "aten::lcm_", overload: ""}
+
 // Ldexp is aten::ldexp.Tensor (x.ldexp).
 //
 //	ldexp.Tensor(Tensor self, Tensor other) -> Tensor
@@ -5260,6 +6550,15 @@ func (t *Tensor) Ldexp(other *Tensor) *Tensor {
 }
 
 var opLdexp = &lazyOp{name: "aten::ldexp", overload: "Tensor"}
+
+// Ldexp_ is aten::ldexp_ (x.ldexp_).
+//
+//	ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Ldexp_(other *Tensor) *Tensor {
+	return opLdexpI.call(t, other)[0].(*Tensor)
+}
+
+var opLdexpI = &lazyOp{name: "aten::ldexp_", overload: ""}
 
 // LeTensor is aten::le.Tensor (x.le).
 //
@@ -5270,6 +6569,44 @@ func (t *Tensor) LeTensor(other *Tensor) *Tensor {
 
 var opLeTensor = &lazyOp{name: "aten::le", overload: "Tensor"}
 
+// Le_ is aten::le_.Scalar (x.le_).
+//
+//	le_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Le_(other any) *Tensor {
+	return opLeI.call(t, other)[0].(*Tensor)
+}
+
+var opLeI = &lazyOp{name: "aten::le_", overload: "Scalar"}
+
+// LeTensor_ is aten::le_.Tensor (x.le_).
+//
+//	le_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) LeTensor_(other *Tensor) *Tensor {
+	return opLeTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opLeTensorI = &lazyOp{name: "aten::le_", overload: "Tensor"}
+
+// LeakyReLU_ is aten::leaky_relu_ (torch.leaky_relu_).
+//
+//	leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)
+//
+// Optional arguments are the fields of LeakyReLU_Opts.
+func LeakyReLU_(self *Tensor, opts ...LeakyReLU_Opts) *Tensor {
+	var o LeakyReLU_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opLeakyReLUI.call(self, unsetNil(o.NegativeSlope))[0].(*Tensor)
+}
+
+var opLeakyReLUI = &lazyOp{name: "aten::leaky_relu_", overload: ""}
+
+// LeakyReLU_Opts are LeakyReLU_'s optional arguments; a zero field takes the schema's default.
+type LeakyReLU_Opts struct {
+	NegativeSlope any // default 0.01
+}
+
 // LeakyReLUBackward is aten::leaky_relu_backward (torch.leaky_relu_backward).
 //
 //	leaky_relu_backward(Tensor grad_output, Tensor self, Scalar negative_slope, bool self_is_result) -> Tensor
@@ -5279,6 +6616,15 @@ func LeakyReLUBackward(gradOutput *Tensor, self *Tensor, negativeSlope any, self
 
 var opLeakyReLUBackward = &lazyOp{name: "aten::leaky_relu_backward", overload: ""}
 
+// Lerp is aten::lerp.Scalar (x.lerp).
+//
+//	lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor
+func (t *Tensor) Lerp(end *Tensor, weight any) *Tensor {
+	return opLerp.call(t, end, weight)[0].(*Tensor)
+}
+
+var opLerp = &lazyOp{name: "aten::lerp", overload: "Scalar"}
+
 // LerpTensor is aten::lerp.Tensor (x.lerp).
 //
 //	lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor
@@ -5287,6 +6633,15 @@ func (t *Tensor) LerpTensor(end *Tensor, weight *Tensor) *Tensor {
 }
 
 var opLerpTensor = &lazyOp{name: "aten::lerp", overload: "Tensor"}
+
+// LerpTensor_ is aten::lerp_.Tensor (x.lerp_).
+//
+//	lerp_.Tensor(Tensor(a!) self, Tensor end, Tensor weight) -> Tensor(a!)
+func (t *Tensor) LerpTensor_(end *Tensor, weight *Tensor) *Tensor {
+	return opLerpTensorI.call(t, end, weight)[0].(*Tensor)
+}
+
+var opLerpTensorI = &lazyOp{name: "aten::lerp_", overload: "Tensor"}
 
 // Less is aten::less.Scalar (x.less).
 //
@@ -5306,6 +6661,24 @@ func (t *Tensor) LessTensor(other *Tensor) *Tensor {
 
 var opLessTensor = &lazyOp{name: "aten::less", overload: "Tensor"}
 
+// Less_ is aten::less_.Scalar (x.less_).
+//
+//	less_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Less_(other any) *Tensor {
+	return opLessI.call(t, other)[0].(*Tensor)
+}
+
+var opLessI = &lazyOp{name: "aten::less_", overload: "Scalar"}
+
+// LessTensor_ is aten::less_.Tensor (x.less_).
+//
+//	less_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) LessTensor_(other *Tensor) *Tensor {
+	return opLessTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opLessTensorI = &lazyOp{name: "aten::less_", overload: "Tensor"}
+
 // LessEqual is aten::less_equal.Scalar (x.less_equal).
 //
 //	less_equal.Scalar(Tensor self, Scalar other) -> Tensor
@@ -5324,6 +6697,24 @@ func (t *Tensor) LessEqualTensor(other *Tensor) *Tensor {
 
 var opLessEqualTensor = &lazyOp{name: "aten::less_equal", overload: "Tensor"}
 
+// LessEqual_ is aten::less_equal_.Scalar (x.less_equal_).
+//
+//	less_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) LessEqual_(other any) *Tensor {
+	return opLessEqualI.call(t, other)[0].(*Tensor)
+}
+
+var opLessEqualI = &lazyOp{name: "aten::less_equal_", overload: "Scalar"}
+
+// LessEqualTensor_ is aten::less_equal_.Tensor (x.less_equal_).
+//
+//	less_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) LessEqualTensor_(other *Tensor) *Tensor {
+	return opLessEqualTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opLessEqualTensorI = &lazyOp{name: "aten::less_equal_", overload: "Tensor"}
+
 // Lgamma is aten::lgamma (x.lgamma).
 //
 //	lgamma(Tensor self) -> Tensor
@@ -5332,6 +6723,15 @@ func (t *Tensor) Lgamma() *Tensor {
 }
 
 var opLgamma = &lazyOp{name: "aten::lgamma", overload: ""}
+
+// Lgamma_ is aten::lgamma_ (x.lgamma_).
+//
+//	lgamma_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Lgamma_() *Tensor {
+	return opLgammaI.call(t)[0].(*Tensor)
+}
+
+var opLgammaI = &lazyOp{name: "aten::lgamma_", overload: ""}
 
 // Lift is aten::lift (torch.lift).
 //
@@ -6294,6 +7694,33 @@ func LinearBackward(self *Tensor, gradOutput *Tensor, weight *Tensor, outputMask
 
 var opLinearBackward = &lazyOp{name: "aten::linear_backward", overload: ""}
 
+// Log10_ is aten::log10_ (x.log10_).
+//
+//	log10_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Log10_() *Tensor {
+	return opLog10I.call(t)[0].(*Tensor)
+}
+
+var opLog10I = &lazyOp{name: "aten::log10_", overload: ""}
+
+// Log1p_ is aten::log1p_ (x.log1p_).
+//
+//	log1p_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Log1p_() *Tensor {
+	return opLog1pI.call(t)[0].(*Tensor)
+}
+
+var opLog1pI = &lazyOp{name: "aten::log1p_", overload: ""}
+
+// Log2_ is aten::log2_ (x.log2_).
+//
+//	log2_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Log2_() *Tensor {
+	return opLog2I.call(t)[0].(*Tensor)
+}
+
+var opLog2I = &lazyOp{name: "aten::log2_", overload: ""}
+
 // LogNormal is aten::log_normal (torch.log_normal).
 //
 //	log_normal(Tensor self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor
@@ -6311,6 +7738,28 @@ var opLogNormal = &lazyOp{name: "aten::log_normal", overload: ""}
 
 // LogNormalOpts are LogNormal's optional arguments; a zero field takes the schema's default.
 type LogNormalOpts struct {
+	Mean      *float64   // default 1
+	Std       *float64   // default 2
+	Generator *Generator // default None
+}
+
+// LogNormal_ is aten::log_normal_ (x.log_normal_).
+//
+//	log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of LogNormal_Opts.
+func (t *Tensor) LogNormal_(opts ...LogNormal_Opts) *Tensor {
+	var o LogNormal_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opLogNormalI.call(t, unsetPtr(o.Mean), unsetPtr(o.Std), unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opLogNormalI = &lazyOp{name: "aten::log_normal_", overload: ""}
+
+// LogNormal_Opts are LogNormal_'s optional arguments; a zero field takes the schema's default.
+type LogNormal_Opts struct {
 	Mean      *float64   // default 1
 	Std       *float64   // default 2
 	Generator *Generator // default None
@@ -6380,6 +7829,42 @@ func (t *Tensor) Logdet() *Tensor {
 
 var opLogdet = &lazyOp{name: "aten::logdet", overload: ""}
 
+// LogicalAnd_ is aten::logical_and_ (x.logical_and_).
+//
+//	logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) LogicalAnd_(other *Tensor) *Tensor {
+	return opLogicalAndI.call(t, other)[0].(*Tensor)
+}
+
+var opLogicalAndI = &lazyOp{name: "aten::logical_and_", overload: ""}
+
+// LogicalNot_ is aten::logical_not_ (x.logical_not_).
+//
+//	logical_not_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) LogicalNot_() *Tensor {
+	return opLogicalNotI.call(t)[0].(*Tensor)
+}
+
+var opLogicalNotI = &lazyOp{name: "aten::logical_not_", overload: ""}
+
+// LogicalOr_ is aten::logical_or_ (x.logical_or_).
+//
+//	logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) LogicalOr_(other *Tensor) *Tensor {
+	return opLogicalOrI.call(t, other)[0].(*Tensor)
+}
+
+var opLogicalOrI = &lazyOp{name: "aten::logical_or_", overload: ""}
+
+// LogicalXor_ is aten::logical_xor_ (x.logical_xor_).
+//
+//	logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) LogicalXor_(other *Tensor) *Tensor {
+	return opLogicalXorI.call(t, other)[0].(*Tensor)
+}
+
+var opLogicalXorI = &lazyOp{name: "aten::logical_xor_", overload: ""}
+
 // Logit is aten::logit (x.logit).
 //
 //	logit(Tensor self, float? eps=None) -> Tensor
@@ -6397,6 +7882,26 @@ var opLogit = &lazyOp{name: "aten::logit", overload: ""}
 
 // LogitOpts are Logit's optional arguments; a zero field takes the schema's default.
 type LogitOpts struct {
+	Eps *float64 // default None
+}
+
+// Logit_ is aten::logit_ (x.logit_).
+//
+//	logit_(Tensor(a!) self, float? eps=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of Logit_Opts.
+func (t *Tensor) Logit_(opts ...Logit_Opts) *Tensor {
+	var o Logit_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opLogitI.call(t, unsetPtr(o.Eps))[0].(*Tensor)
+}
+
+var opLogitI = &lazyOp{name: "aten::logit_", overload: ""}
+
+// Logit_Opts are Logit_'s optional arguments; a zero field takes the schema's default.
+type Logit_Opts struct {
 	Eps *float64 // default None
 }
 
@@ -6495,6 +8000,24 @@ func (t *Tensor) LtTensor(other *Tensor) *Tensor {
 
 var opLtTensor = &lazyOp{name: "aten::lt", overload: "Tensor"}
 
+// Lt_ is aten::lt_.Scalar (x.lt_).
+//
+//	lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Lt_(other any) *Tensor {
+	return opLtI.call(t, other)[0].(*Tensor)
+}
+
+var opLtI = &lazyOp{name: "aten::lt_", overload: "Scalar"}
+
+// LtTensor_ is aten::lt_.Tensor (x.lt_).
+//
+//	lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) LtTensor_(other *Tensor) *Tensor {
+	return opLtTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opLtTensorI = &lazyOp{name: "aten::lt_", overload: "Tensor"}
+
 // LUSolve is aten::lu_solve (x.lu_solve).
 //
 //	lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor
@@ -6574,6 +8097,24 @@ func (t *Tensor) MaskedFillTensor(mask *Tensor, value *Tensor) *Tensor {
 
 var opMaskedFillTensor = &lazyOp{name: "aten::masked_fill", overload: "Tensor"}
 
+// MaskedFill_ is aten::masked_fill_.Scalar (x.masked_fill_).
+//
+//	masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)
+func (t *Tensor) MaskedFill_(mask *Tensor, value any) *Tensor {
+	return opMaskedFillI.call(t, mask, value)[0].(*Tensor)
+}
+
+var opMaskedFillI = &lazyOp{name: "aten::masked_fill_", overload: "Scalar"}
+
+// MaskedFillTensor_ is aten::masked_fill_.Tensor (x.masked_fill_).
+//
+//	masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)
+func (t *Tensor) MaskedFillTensor_(mask *Tensor, value *Tensor) *Tensor {
+	return opMaskedFillTensorI.call(t, mask, value)[0].(*Tensor)
+}
+
+var opMaskedFillTensorI = &lazyOp{name: "aten::masked_fill_", overload: "Tensor"}
+
 // MaskedScatter is aten::masked_scatter (x.masked_scatter).
 //
 //	masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor
@@ -6582,6 +8123,15 @@ func (t *Tensor) MaskedScatter(mask *Tensor, source *Tensor) *Tensor {
 }
 
 var opMaskedScatter = &lazyOp{name: "aten::masked_scatter", overload: ""}
+
+// MaskedScatter_ is aten::masked_scatter_ (x.masked_scatter_).
+//
+//	masked_scatter_(Tensor(a!) self, Tensor mask, Tensor source) -> Tensor(a!)
+func (t *Tensor) MaskedScatter_(mask *Tensor, source *Tensor) *Tensor {
+	return opMaskedScatterI.call(t, mask, source)[0].(*Tensor)
+}
+
+var opMaskedScatterI = &lazyOp{name: "aten::masked_scatter_", overload: ""}
 
 // MaskedSelect is aten::masked_select (x.masked_select).
 //
@@ -6927,6 +8477,15 @@ func Mish(self *Tensor) *Tensor {
 }
 
 var opMish = &lazyOp{name: "aten::mish", overload: ""}
+
+// Mish_ is aten::mish_ (torch.mish_).
+//
+//	mish_(Tensor(a!) self) -> Tensor(a!)
+func Mish_(self *Tensor) *Tensor {
+	return opMishI.call(self)[0].(*Tensor)
+}
+
+var opMishI = &lazyOp{name: "aten::mish_", overload: ""}
 
 // MishBackward is aten::mish_backward (torch.mish_backward).
 //
@@ -7401,6 +8960,24 @@ func (t *Tensor) MultiplyScalar(other any) *Tensor {
 
 var opMultiplyScalar = &lazyOp{name: "aten::multiply", overload: "Scalar"}
 
+// Multiply_ is aten::multiply_.Tensor (x.multiply_).
+//
+//	multiply_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Multiply_(other *Tensor) *Tensor {
+	return opMultiplyI.call(t, other)[0].(*Tensor)
+}
+
+var opMultiplyI = &lazyOp{name: "aten::multiply_", overload: "Tensor"}
+
+// MultiplyScalar_ is aten::multiply_.Scalar (x.multiply_).
+//
+//	multiply_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) MultiplyScalar_(other any) *Tensor {
+	return opMultiplyScalarI.call(t, other)[0].(*Tensor)
+}
+
+var opMultiplyScalarI = &lazyOp{name: "aten::multiply_", overload: "Scalar"}
+
 // Mv is aten::mv (x.mv).
 //
 //	mv(Tensor self, Tensor vec) -> Tensor
@@ -7419,6 +8996,15 @@ func (t *Tensor) Mvlgamma(p int64) *Tensor {
 
 var opMvlgamma = &lazyOp{name: "aten::mvlgamma", overload: ""}
 
+// Mvlgamma_ is aten::mvlgamma_ (x.mvlgamma_).
+//
+//	mvlgamma_(Tensor(a!) self, int p) -> Tensor(a!)
+func (t *Tensor) Mvlgamma_(p int64) *Tensor {
+	return opMvlgammaI.call(t, p)[0].(*Tensor)
+}
+
+var opMvlgammaI = &lazyOp{name: "aten::mvlgamma_", overload: ""}
+
 // NaNToNum is aten::nan_to_num (x.nan_to_num).
 //
 //	nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor
@@ -7436,6 +9022,28 @@ var opNaNToNum = &lazyOp{name: "aten::nan_to_num", overload: ""}
 
 // NaNToNumOpts are NaNToNum's optional arguments; a zero field takes the schema's default.
 type NaNToNumOpts struct {
+	NaN    *float64 // default None
+	Posinf *float64 // default None
+	Neginf *float64 // default None
+}
+
+// NaNToNum_ is aten::nan_to_num_ (x.nan_to_num_).
+//
+//	nan_to_num_(Tensor(a!) self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of NaNToNum_Opts.
+func (t *Tensor) NaNToNum_(opts ...NaNToNum_Opts) *Tensor {
+	var o NaNToNum_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opNaNToNumI.call(t, unsetPtr(o.NaN), unsetPtr(o.Posinf), unsetPtr(o.Neginf))[0].(*Tensor)
+}
+
+var opNaNToNumI = &lazyOp{name: "aten::nan_to_num_", overload: ""}
+
+// NaNToNum_Opts are NaNToNum_'s optional arguments; a zero field takes the schema's default.
+type NaNToNum_Opts struct {
 	NaN    *float64 // default None
 	Posinf *float64 // default None
 	Neginf *float64 // default None
@@ -7703,6 +9311,24 @@ func (t *Tensor) NeTensor(other *Tensor) *Tensor {
 
 var opNeTensor = &lazyOp{name: "aten::ne", overload: "Tensor"}
 
+// Ne_ is aten::ne_.Scalar (x.ne_).
+//
+//	ne_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) Ne_(other any) *Tensor {
+	return opNeI.call(t, other)[0].(*Tensor)
+}
+
+var opNeI = &lazyOp{name: "aten::ne_", overload: "Scalar"}
+
+// NeTensor_ is aten::ne_.Tensor (x.ne_).
+//
+//	ne_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) NeTensor_(other *Tensor) *Tensor {
+	return opNeTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opNeTensorI = &lazyOp{name: "aten::ne_", overload: "Tensor"}
+
 // Negative is aten::negative (x.negative).
 //
 //	negative(Tensor self) -> Tensor
@@ -7711,6 +9337,15 @@ func (t *Tensor) Negative() *Tensor {
 }
 
 var opNegative = &lazyOp{name: "aten::negative", overload: ""}
+
+// Negative_ is aten::negative_ (x.negative_).
+//
+//	negative_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Negative_() *Tensor {
+	return opNegativeI.call(t)[0].(*Tensor)
+}
+
+var opNegativeI = &lazyOp{name: "aten::negative_", overload: ""}
 
 // NestedToPaddedTensor is aten::nested_to_padded_tensor (torch.nested_to_padded_tensor).
 //
@@ -7855,6 +9490,15 @@ func (t *Tensor) Nextafter(other *Tensor) *Tensor {
 }
 
 var opNextafter = &lazyOp{name: "aten::nextafter", overload: ""}
+
+// Nextafter_ is aten::nextafter_ (x.nextafter_).
+//
+//	nextafter_(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Nextafter_(other *Tensor) *Tensor {
+	return opNextafterI.call(t, other)[0].(*Tensor)
+}
+
+var opNextafterI = &lazyOp{name: "aten::nextafter_", overload: ""}
 
 // NLLLoss2d is aten::nll_loss2d (torch.nll_loss2d).
 //
@@ -8026,6 +9670,28 @@ type NormExceptDimOpts struct {
 	Dim int64  // default 0
 }
 
+// Normal is aten::normal_functional (torch.normal_functional).
+//
+//	normal_functional(Tensor self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor
+//
+// Optional arguments are the fields of NormalOpts.
+func Normal(self *Tensor, opts ...NormalOpts) *Tensor {
+	var o NormalOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opNormal.call(self, unset(o.Mean), unsetPtr(o.Std), unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opNormal = &lazyOp{name: "aten::normal_functional", overload: ""}
+
+// NormalOpts are Normal's optional arguments; a zero field takes the schema's default.
+type NormalOpts struct {
+	Mean      float64    // default 0
+	Std       *float64   // default 1
+	Generator *Generator // default None
+}
+
 // NormalTensorFloat is aten::normal.Tensor_float (torch.normal).
 //
 //	normal.Tensor_float(Tensor mean, float std=1, *, Generator? generator=None) -> Tensor
@@ -8128,6 +9794,24 @@ func (t *Tensor) NotEqualTensor(other *Tensor) *Tensor {
 }
 
 var opNotEqualTensor = &lazyOp{name: "aten::not_equal", overload: "Tensor"}
+
+// NotEqual_ is aten::not_equal_.Scalar (x.not_equal_).
+//
+//	not_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) NotEqual_(other any) *Tensor {
+	return opNotEqualI.call(t, other)[0].(*Tensor)
+}
+
+var opNotEqualI = &lazyOp{name: "aten::not_equal_", overload: "Scalar"}
+
+// NotEqualTensor_ is aten::not_equal_.Tensor (x.not_equal_).
+//
+//	not_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) NotEqualTensor_(other *Tensor) *Tensor {
+	return opNotEqualTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opNotEqualTensorI = &lazyOp{name: "aten::not_equal_", overload: "Tensor"}
 
 // NuclearNorm is aten::nuclear_norm (torch.nuclear_norm).
 //
@@ -8383,6 +10067,15 @@ func Polygamma(n int64, self *Tensor) *Tensor {
 
 var opPolygamma = &lazyOp{name: "aten::polygamma", overload: ""}
 
+// Polygamma_ is aten::polygamma_ (x.polygamma_).
+//
+//	polygamma_(Tensor(a!) self, int n) -> Tensor(a!)
+func (t *Tensor) Polygamma_(n int64) *Tensor {
+	return opPolygammaI.call(t, n)[0].(*Tensor)
+}
+
+var opPolygammaI = &lazyOp{name: "aten::polygamma_", overload: ""}
+
 // Positive is aten::positive (x.positive).
 //
 //	positive(Tensor(a) self) -> Tensor(a)
@@ -8400,6 +10093,15 @@ func (t *Tensor) PowTensorScalar(exponent any) *Tensor {
 }
 
 var opPowTensorScalar = &lazyOp{name: "aten::pow", overload: "Tensor_Scalar"}
+
+// Pow_ is aten::pow_.Scalar (x.pow_).
+//
+//	pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)
+func (t *Tensor) Pow_(exponent any) *Tensor {
+	return opPowI.call(t, exponent)[0].(*Tensor)
+}
+
+var opPowI = &lazyOp{name: "aten::pow_", overload: "Scalar"}
 
 // PowTensor_ is aten::pow_.Tensor (x.pow_).
 //
@@ -8467,6 +10169,26 @@ var opPut = &lazyOp{name: "aten::put", overload: ""}
 
 // PutOpts are Put's optional arguments; a zero field takes the schema's default.
 type PutOpts struct {
+	Accumulate bool // default False
+}
+
+// Put_ is aten::put_ (x.put_).
+//
+//	put_(Tensor(a!) self, Tensor index, Tensor source, bool accumulate=False) -> Tensor(a!)
+//
+// Optional arguments are the fields of Put_Opts.
+func (t *Tensor) Put_(index *Tensor, source *Tensor, opts ...Put_Opts) *Tensor {
+	var o Put_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opPutI.call(t, index, source, unset(o.Accumulate))[0].(*Tensor)
+}
+
+var opPutI = &lazyOp{name: "aten::put_", overload: ""}
+
+// Put_Opts are Put_'s optional arguments; a zero field takes the schema's default.
+type Put_Opts struct {
 	Accumulate bool // default False
 }
 
@@ -8726,6 +10448,15 @@ func (t *Tensor) Rad2deg() *Tensor {
 
 var opRad2deg = &lazyOp{name: "aten::rad2deg", overload: ""}
 
+// Rad2deg_ is aten::rad2deg_ (x.rad2deg_).
+//
+//	rad2deg_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Rad2deg_() *Tensor {
+	return opRad2degI.call(t)[0].(*Tensor)
+}
+
+var opRad2degI = &lazyOp{name: "aten::rad2deg_", overload: ""}
+
 // RandGenerator is aten::rand.generator (torch.rand).
 //
 //	rand.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
@@ -8929,6 +10660,66 @@ type RandomToOpts struct {
 	Generator *Generator // default None
 }
 
+// Random is aten::random (torch.random).
+//
+//	random(Tensor self, *, Generator? generator=None) -> Tensor
+//
+// Optional arguments are the fields of RandomOpts.
+func Random(self *Tensor, opts ...RandomOpts) *Tensor {
+	var o RandomOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opRandom.call(self, unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opRandom = &lazyOp{name: "aten::random", overload: ""}
+
+// RandomOpts are Random's optional arguments; a zero field takes the schema's default.
+type RandomOpts struct {
+	Generator *Generator // default None
+}
+
+// RandomFrom_ is aten::random_.from (x.random_).
+//
+//	random_.from(Tensor(a!) self, int from, int? to, *, Generator? generator=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of RandomFrom_Opts.
+func (t *Tensor) RandomFrom_(from_ int64, to *int64, opts ...RandomFrom_Opts) *Tensor {
+	var o RandomFrom_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opRandomFromI.call(t, from_, deref(to), unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opRandomFromI = &lazyOp{name: "aten::random_", overload: "from"}
+
+// RandomFrom_Opts are RandomFrom_'s optional arguments; a zero field takes the schema's default.
+type RandomFrom_Opts struct {
+	Generator *Generator // default None
+}
+
+// RandomTo_ is aten::random_.to (x.random_).
+//
+//	random_.to(Tensor(a!) self, int to, *, Generator? generator=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of RandomTo_Opts.
+func (t *Tensor) RandomTo_(to int64, opts ...RandomTo_Opts) *Tensor {
+	var o RandomTo_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opRandomToI.call(t, to, unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opRandomToI = &lazyOp{name: "aten::random_", overload: "to"}
+
+// RandomTo_Opts are RandomTo_'s optional arguments; a zero field takes the schema's default.
+type RandomTo_Opts struct {
+	Generator *Generator // default None
+}
+
 // RandpermGenerator is aten::randperm.generator (torch.randperm).
 //
 //	randperm.generator(int n, *, Generator? generator, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
@@ -9017,6 +10808,15 @@ func Real(self *Tensor) *Tensor {
 
 var opReal = &lazyOp{name: "aten::real", overload: ""}
 
+// Reciprocal_ is aten::reciprocal_ (x.reciprocal_).
+//
+//	reciprocal_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Reciprocal_() *Tensor {
+	return opReciprocalI.call(t)[0].(*Tensor)
+}
+
+var opReciprocalI = &lazyOp{name: "aten::reciprocal_", overload: ""}
+
 // ReflectionPad1d is aten::reflection_pad1d (torch.reflection_pad1d).
 //
 //	reflection_pad1d(Tensor self, int[2] padding) -> Tensor
@@ -9080,6 +10880,15 @@ func ReLU6(self *Tensor) *Tensor {
 
 var opReLU6 = &lazyOp{name: "aten::relu6", overload: ""}
 
+// ReLU6_ is aten::relu6_ (torch.relu6_).
+//
+//	relu6_(Tensor(a!) self) -> Tensor(a!)
+func ReLU6_(self *Tensor) *Tensor {
+	return opReLU6I.call(self)[0].(*Tensor)
+}
+
+var opReLU6I = &lazyOp{name: "aten::relu6_", overload: ""}
+
 // RemainderTensor is aten::remainder.Tensor (x.remainder).
 //
 //	remainder.Tensor(Tensor self, Tensor other) -> Tensor
@@ -9098,6 +10907,15 @@ func RemainderScalarTensor(self any, other *Tensor) *Tensor {
 
 var opRemainderScalarTensor = &lazyOp{name: "aten::remainder", overload: "Scalar_Tensor"}
 
+// RemainderTensor_ is aten::remainder_.Tensor (x.remainder_).
+//
+//	remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) RemainderTensor_(other *Tensor) *Tensor {
+	return opRemainderTensorI.call(t, other)[0].(*Tensor)
+}
+
+var opRemainderTensorI = &lazyOp{name: "aten::remainder_", overload: "Tensor"}
+
 // Renorm is aten::renorm (x.renorm).
 //
 //	renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor
@@ -9106,6 +10924,15 @@ func (t *Tensor) Renorm(p any, dim int64, maxnorm any) *Tensor {
 }
 
 var opRenorm = &lazyOp{name: "aten::renorm", overload: ""}
+
+// Renorm_ is aten::renorm_ (x.renorm_).
+//
+//	renorm_(Tensor(a!) self, Scalar p, int dim, Scalar maxnorm) -> Tensor(a!)
+func (t *Tensor) Renorm_(p any, dim int64, maxnorm any) *Tensor {
+	return opRenormI.call(t, p, dim, maxnorm)[0].(*Tensor)
+}
+
+var opRenormI = &lazyOp{name: "aten::renorm_", overload: ""}
 
 // RepeatInterleave is aten::repeat_interleave.Tensor (torch.repeat_interleave).
 //
@@ -9223,6 +11050,26 @@ func ReplicationPad3dBackward(gradOutput *Tensor, self *Tensor, padding []int64)
 
 var opReplicationPad3dBackward = &lazyOp{name: "aten::replication_pad3d_backward", overload: ""}
 
+// RequiresGrad_ is aten::requires_grad_ (x.requires_grad_).
+//
+//	requires_grad_(Tensor(a!) self, bool requires_grad=True) -> Tensor(a!)
+//
+// Optional arguments are the fields of RequiresGrad_Opts.
+func (t *Tensor) RequiresGrad_(opts ...RequiresGrad_Opts) *Tensor {
+	var o RequiresGrad_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opRequiresGradI.call(t, unsetPtr(o.RequiresGrad))[0].(*Tensor)
+}
+
+var opRequiresGradI = &lazyOp{name: "aten::requires_grad_", overload: ""}
+
+// RequiresGrad_Opts are RequiresGrad_'s optional arguments; a zero field takes the schema's default.
+type RequiresGrad_Opts struct {
+	RequiresGrad *bool // default True
+}
+
 // ReshapeAs is aten::reshape_as (x.reshape_as).
 //
 //	reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)
@@ -9252,6 +11099,26 @@ type ResizeOpts struct {
 	MemoryFormat *MemoryFormat // default None
 }
 
+// Resize_ is aten::resize_ (x.resize_).
+//
+//	resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of Resize_Opts.
+func (t *Tensor) Resize_(size []int64, opts ...Resize_Opts) *Tensor {
+	var o Resize_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opResizeI.call(t, size, unsetPtr(o.MemoryFormat))[0].(*Tensor)
+}
+
+var opResizeI = &lazyOp{name: "aten::resize_", overload: ""}
+
+// Resize_Opts are Resize_'s optional arguments; a zero field takes the schema's default.
+type Resize_Opts struct {
+	MemoryFormat *MemoryFormat // default None
+}
+
 // ResizeAs is aten::resize_as (torch.resize_as).
 //
 //	resize_as(Tensor self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor
@@ -9272,6 +11139,26 @@ type ResizeAsOpts struct {
 	MemoryFormat *MemoryFormat // default None
 }
 
+// ResizeAs_ is aten::resize_as_ (x.resize_as_).
+//
+//	resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of ResizeAs_Opts.
+func (t *Tensor) ResizeAs_(theTemplate *Tensor, opts ...ResizeAs_Opts) *Tensor {
+	var o ResizeAs_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opResizeAsI.call(t, theTemplate, unsetPtr(o.MemoryFormat))[0].(*Tensor)
+}
+
+var opResizeAsI = &lazyOp{name: "aten::resize_as_", overload: ""}
+
+// ResizeAs_Opts are ResizeAs_'s optional arguments; a zero field takes the schema's default.
+type ResizeAs_Opts struct {
+	MemoryFormat *MemoryFormat // default None
+}
+
 // ResizeAsSparse is aten::resize_as_sparse (torch.resize_as_sparse).
 //
 //	resize_as_sparse(Tensor self, Tensor the_template) -> Tensor
@@ -9280,6 +11167,15 @@ func ResizeAsSparse(self *Tensor, theTemplate *Tensor) *Tensor {
 }
 
 var opResizeAsSparse = &lazyOp{name: "aten::resize_as_sparse", overload: ""}
+
+// ResizeAsSparse_ is aten::resize_as_sparse_ (x.resize_as_sparse_).
+//
+//	resize_as_sparse_(Tensor(a!) self, Tensor the_template) -> Tensor(a!)
+func (t *Tensor) ResizeAsSparse_(theTemplate *Tensor) *Tensor {
+	return opResizeAsSparseI.call(t, theTemplate)[0].(*Tensor)
+}
+
+var opResizeAsSparseI = &lazyOp{name: "aten::resize_as_sparse_", overload: ""}
 
 // ResolveConj is aten::resolve_conj (x.resolve_conj).
 //
@@ -9440,6 +11336,15 @@ func (t *Tensor) RoundDecimals(decimals int64) *Tensor {
 
 var opRoundDecimals = &lazyOp{name: "aten::round", overload: "decimals"}
 
+// RoundDecimals_ is aten::round_.decimals (x.round_).
+//
+//	round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)
+func (t *Tensor) RoundDecimals_(decimals int64) *Tensor {
+	return opRoundDecimalsI.call(t, decimals)[0].(*Tensor)
+}
+
+var opRoundDecimalsI = &lazyOp{name: "aten::round_", overload: "decimals"}
+
 // RowIndices is aten::row_indices (x.row_indices).
 //
 //	row_indices(Tensor(a) self) -> Tensor(a)
@@ -9490,6 +11395,29 @@ type RReLUOpts struct {
 	Generator *Generator // default None
 }
 
+// RReLU_ is aten::rrelu_ (torch.rrelu_).
+//
+//	rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of RReLU_Opts.
+func RReLU_(self *Tensor, opts ...RReLU_Opts) *Tensor {
+	var o RReLU_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opRReLUI.call(self, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opRReLUI = &lazyOp{name: "aten::rrelu_", overload: ""}
+
+// RReLU_Opts are RReLU_'s optional arguments; a zero field takes the schema's default.
+type RReLU_Opts struct {
+	Lower     any        // default 0.125
+	Upper     any        // default 0.3333333333333333
+	Training  bool       // default False
+	Generator *Generator // default None
+}
+
 // RReLUWithNoise is aten::rrelu_with_noise (torch.rrelu_with_noise).
 //
 //	rrelu_with_noise(Tensor self, Tensor noise, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor
@@ -9513,6 +11441,29 @@ type RReLUWithNoiseOpts struct {
 	Generator *Generator // default None
 }
 
+// RReLUWithNoise_ is aten::rrelu_with_noise_ (torch.rrelu_with_noise_).
+//
+//	rrelu_with_noise_(Tensor(a!) self, Tensor noise, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)
+//
+// Optional arguments are the fields of RReLUWithNoise_Opts.
+func RReLUWithNoise_(self *Tensor, noise *Tensor, opts ...RReLUWithNoise_Opts) *Tensor {
+	var o RReLUWithNoise_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opRReLUWithNoiseI.call(self, noise, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opRReLUWithNoiseI = &lazyOp{name: "aten::rrelu_with_noise_", overload: ""}
+
+// RReLUWithNoise_Opts are RReLUWithNoise_'s optional arguments; a zero field takes the schema's default.
+type RReLUWithNoise_Opts struct {
+	Lower     any        // default 0.125
+	Upper     any        // default 0.3333333333333333
+	Training  bool       // default False
+	Generator *Generator // default None
+}
+
 // RReLUWithNoiseBackward is aten::rrelu_with_noise_backward (torch.rrelu_with_noise_backward).
 //
 //	rrelu_with_noise_backward(Tensor grad_output, Tensor self, Tensor noise, Scalar lower, Scalar upper, bool training, bool self_is_result) -> Tensor
@@ -9521,6 +11472,15 @@ func RReLUWithNoiseBackward(gradOutput *Tensor, self *Tensor, noise *Tensor, low
 }
 
 var opRReLUWithNoiseBackward = &lazyOp{name: "aten::rrelu_with_noise_backward", overload: ""}
+
+// Rsqrt_ is aten::rsqrt_ (x.rsqrt_).
+//
+//	rsqrt_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Rsqrt_() *Tensor {
+	return opRsqrtI.call(t)[0].(*Tensor)
+}
+
+var opRsqrtI = &lazyOp{name: "aten::rsqrt_", overload: ""}
 
 // Rsub is aten::rsub.Tensor (torch.rsub).
 //
@@ -9621,6 +11581,42 @@ func (t *Tensor) ScatterValueReduce(dim int64, index *Tensor, value any, reduce 
 
 var opScatterValueReduce = &lazyOp{name: "aten::scatter", overload: "value_reduce"}
 
+// Scatter_ is aten::scatter_.src (x.scatter_).
+//
+//	scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)
+func (t *Tensor) Scatter_(dim int64, index *Tensor, src *Tensor) *Tensor {
+	return opScatterI.call(t, dim, index, src)[0].(*Tensor)
+}
+
+var opScatterI = &lazyOp{name: "aten::scatter_", overload: "src"}
+
+// ScatterValue_ is aten::scatter_.value (x.scatter_).
+//
+//	scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)
+func (t *Tensor) ScatterValue_(dim int64, index *Tensor, value any) *Tensor {
+	return opScatterValueI.call(t, dim, index, value)[0].(*Tensor)
+}
+
+var opScatterValueI = &lazyOp{name: "aten::scatter_", overload: "value"}
+
+// ScatterReduce_ is aten::scatter_.reduce (x.scatter_).
+//
+//	scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)
+func (t *Tensor) ScatterReduce_(dim int64, index *Tensor, src *Tensor, reduce string) *Tensor {
+	return opScatterReduceI.call(t, dim, index, src, reduce)[0].(*Tensor)
+}
+
+var opScatterReduceI = &lazyOp{name: "aten::scatter_", overload: "reduce"}
+
+// ScatterValueReduce_ is aten::scatter_.value_reduce (x.scatter_).
+//
+//	scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)
+func (t *Tensor) ScatterValueReduce_(dim int64, index *Tensor, value any, reduce string) *Tensor {
+	return opScatterValueReduceI.call(t, dim, index, value, reduce)[0].(*Tensor)
+}
+
+var opScatterValueReduceI = &lazyOp{name: "aten::scatter_", overload: "value_reduce"}
+
 // ScatterAdd is aten::scatter_add (x.scatter_add).
 //
 //	scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor
@@ -9629,6 +11625,15 @@ func (t *Tensor) ScatterAdd(dim int64, index *Tensor, src *Tensor) *Tensor {
 }
 
 var opScatterAdd = &lazyOp{name: "aten::scatter_add", overload: ""}
+
+// ScatterAdd_ is aten::scatter_add_ (x.scatter_add_).
+//
+//	scatter_add_(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)
+func (t *Tensor) ScatterAdd_(dim int64, index *Tensor, src *Tensor) *Tensor {
+	return opScatterAddI.call(t, dim, index, src)[0].(*Tensor)
+}
+
+var opScatterAddI = &lazyOp{name: "aten::scatter_add_", overload: ""}
 
 // Searchsorted is aten::searchsorted.Tensor (torch.searchsorted).
 //
@@ -9746,6 +11751,15 @@ func SELU(self *Tensor) *Tensor {
 
 var opSELU = &lazyOp{name: "aten::selu", overload: ""}
 
+// SELU_ is aten::selu_ (torch.selu_).
+//
+//	selu_(Tensor(a!) self) -> Tensor(a!)
+func SELU_(self *Tensor) *Tensor {
+	return opSELUI.call(self)[0].(*Tensor)
+}
+
+var opSELUI = &lazyOp{name: "aten::selu_", overload: ""}
+
 // SetSourceTensor is aten::set.source_Tensor (torch.set).
 //
 //	set.source_Tensor(Tensor self, Tensor source) -> Tensor
@@ -9768,9 +11782,9 @@ var opSet = &lazyOp{name: "aten::set", overload: ""}
 //
 //	set_.source_Tensor_storage_offset(Tensor(a!) self, Tensor source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!)
 //
-// Optional arguments are the fields of SetSourceTensorStorageOffsetOpts.
-func (t *Tensor) SetSourceTensorStorageOffset_(source *Tensor, storageOffset int64, size []int64, opts ...SetSourceTensorStorageOffsetOpts) *Tensor {
-	var o SetSourceTensorStorageOffsetOpts
+// Optional arguments are the fields of SetSourceTensorStorageOffset_Opts.
+func (t *Tensor) SetSourceTensorStorageOffset_(source *Tensor, storageOffset int64, size []int64, opts ...SetSourceTensorStorageOffset_Opts) *Tensor {
+	var o SetSourceTensorStorageOffset_Opts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -9779,10 +11793,28 @@ func (t *Tensor) SetSourceTensorStorageOffset_(source *Tensor, storageOffset int
 
 var opSetSourceTensorStorageOffsetI = &lazyOp{name: "aten::set_", overload: "source_Tensor_storage_offset"}
 
-// SetSourceTensorStorageOffsetOpts are SetSourceTensorStorageOffset_'s optional arguments; a zero field takes the schema's default.
-type SetSourceTensorStorageOffsetOpts struct {
+// SetSourceTensorStorageOffset_Opts are SetSourceTensorStorageOffset_'s optional arguments; a zero field takes the schema's default.
+type SetSourceTensorStorageOffset_Opts struct {
 	Stride []int64 // default []
 }
+
+// SetSourceTensor_ is aten::set_.source_Tensor (x.set_).
+//
+//	set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!)
+func (t *Tensor) SetSourceTensor_(source *Tensor) *Tensor {
+	return opSetSourceTensorI.call(t, source)[0].(*Tensor)
+}
+
+var opSetSourceTensorI = &lazyOp{name: "aten::set_", overload: "source_Tensor"}
+
+// Set_ is aten::set_ (x.set_).
+//
+//	set_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Set_() *Tensor {
+	return opSetI.call(t)[0].(*Tensor)
+}
+
+var opSetI = &lazyOp{name: "aten::set_", overload: ""}
 
 // Sgn is aten::sgn (x.sgn).
 //
@@ -9793,6 +11825,15 @@ func (t *Tensor) Sgn() *Tensor {
 
 var opSgn = &lazyOp{name: "aten::sgn", overload: ""}
 
+// Sgn_ is aten::sgn_ (x.sgn_).
+//
+//	sgn_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Sgn_() *Tensor {
+	return opSgnI.call(t)[0].(*Tensor)
+}
+
+var opSgnI = &lazyOp{name: "aten::sgn_", overload: ""}
+
 // SigmoidBackward is aten::sigmoid_backward (torch.sigmoid_backward).
 //
 //	sigmoid_backward(Tensor grad_output, Tensor output) -> Tensor
@@ -9801,6 +11842,15 @@ func SigmoidBackward(gradOutput *Tensor, output *Tensor) *Tensor {
 }
 
 var opSigmoidBackward = &lazyOp{name: "aten::sigmoid_backward", overload: ""}
+
+// Sign_ is aten::sign_ (x.sign_).
+//
+//	sign_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Sign_() *Tensor {
+	return opSignI.call(t)[0].(*Tensor)
+}
+
+var opSignI = &lazyOp{name: "aten::sign_", overload: ""}
 
 // Signbit is aten::signbit (x.signbit).
 //
@@ -9811,6 +11861,15 @@ func (t *Tensor) Signbit() *Tensor {
 
 var opSignbit = &lazyOp{name: "aten::signbit", overload: ""}
 
+// SiLU_ is aten::silu_ (torch.silu_).
+//
+//	silu_(Tensor(a!) self) -> Tensor(a!)
+func SiLU_(self *Tensor) *Tensor {
+	return opSiLUI.call(self)[0].(*Tensor)
+}
+
+var opSiLUI = &lazyOp{name: "aten::silu_", overload: ""}
+
 // SiLUBackward is aten::silu_backward (torch.silu_backward).
 //
 //	silu_backward(Tensor grad_output, Tensor self) -> Tensor
@@ -9819,6 +11878,15 @@ func SiLUBackward(gradOutput *Tensor, self *Tensor) *Tensor {
 }
 
 var opSiLUBackward = &lazyOp{name: "aten::silu_backward", overload: ""}
+
+// Sin_ is aten::sin_ (x.sin_).
+//
+//	sin_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Sin_() *Tensor {
+	return opSinI.call(t)[0].(*Tensor)
+}
+
+var opSinI = &lazyOp{name: "aten::sin_", overload: ""}
 
 // Sinc is aten::sinc (x.sinc).
 //
@@ -9829,6 +11897,15 @@ func (t *Tensor) Sinc() *Tensor {
 
 var opSinc = &lazyOp{name: "aten::sinc", overload: ""}
 
+// Sinc_ is aten::sinc_ (x.sinc_).
+//
+//	sinc_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Sinc_() *Tensor {
+	return opSincI.call(t)[0].(*Tensor)
+}
+
+var opSincI = &lazyOp{name: "aten::sinc_", overload: ""}
+
 // Sinh is aten::sinh (x.sinh).
 //
 //	sinh(Tensor self) -> Tensor
@@ -9837,6 +11914,15 @@ func (t *Tensor) Sinh() *Tensor {
 }
 
 var opSinh = &lazyOp{name: "aten::sinh", overload: ""}
+
+// Sinh_ is aten::sinh_ (x.sinh_).
+//
+//	sinh_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Sinh_() *Tensor {
+	return opSinhI.call(t)[0].(*Tensor)
+}
+
+var opSinhI = &lazyOp{name: "aten::sinh_", overload: ""}
 
 // SliceBackward is aten::slice_backward (torch.slice_backward).
 //
@@ -10482,6 +12568,15 @@ func SparseResize(self *Tensor, size []int64, sparseDim int64, denseDim int64) *
 
 var opSparseResize = &lazyOp{name: "aten::sparse_resize", overload: ""}
 
+// SparseResize_ is aten::sparse_resize_ (x.sparse_resize_).
+//
+//	sparse_resize_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!)
+func (t *Tensor) SparseResize_(size []int64, sparseDim int64, denseDim int64) *Tensor {
+	return opSparseResizeI.call(t, size, sparseDim, denseDim)[0].(*Tensor)
+}
+
+var opSparseResizeI = &lazyOp{name: "aten::sparse_resize_", overload: ""}
+
 // SparseResizeAndClear is aten::sparse_resize_and_clear (torch.sparse_resize_and_clear).
 //
 //	sparse_resize_and_clear(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor
@@ -10490,6 +12585,15 @@ func SparseResizeAndClear(self *Tensor, size []int64, sparseDim int64, denseDim 
 }
 
 var opSparseResizeAndClear = &lazyOp{name: "aten::sparse_resize_and_clear", overload: ""}
+
+// SparseResizeAndClear_ is aten::sparse_resize_and_clear_ (x.sparse_resize_and_clear_).
+//
+//	sparse_resize_and_clear_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!)
+func (t *Tensor) SparseResizeAndClear_(size []int64, sparseDim int64, denseDim int64) *Tensor {
+	return opSparseResizeAndClearI.call(t, size, sparseDim, denseDim)[0].(*Tensor)
+}
+
+var opSparseResizeAndClearI = &lazyOp{name: "aten::sparse_resize_and_clear_", overload: ""}
 
 // SparseSampledAddmm is aten::sparse_sampled_addmm (torch.sparse_sampled_addmm).
 //
@@ -11401,6 +13505,33 @@ type SplitWithSizesCopyOpts struct {
 	Dim int64 // default 0
 }
 
+// Square_ is aten::square_ (x.square_).
+//
+//	square_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Square_() *Tensor {
+	return opSquareI.call(t)[0].(*Tensor)
+}
+
+var opSquareI = &lazyOp{name: "aten::square_", overload: ""}
+
+// Squeeze_ is aten::squeeze_ (x.squeeze_).
+//
+//	squeeze_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Squeeze_() *Tensor {
+	return opSqueezeI.call(t)[0].(*Tensor)
+}
+
+var opSqueezeI = &lazyOp{name: "aten::squeeze_", overload: ""}
+
+// SqueezeDim_ is aten::squeeze_.dim (x.squeeze_).
+//
+//	squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)
+func (t *Tensor) SqueezeDim_(dim int64) *Tensor {
+	return opSqueezeDimI.call(t, dim)[0].(*Tensor)
+}
+
+var opSqueezeDimI = &lazyOp{name: "aten::squeeze_", overload: "dim"}
+
 // SqueezeCopy is aten::squeeze_copy (torch.squeeze_copy).
 //
 //	squeeze_copy(Tensor self) -> Tensor
@@ -11625,6 +13756,46 @@ type SubtractScalarOpts struct {
 	Alpha any // default 1
 }
 
+// Subtract_ is aten::subtract_.Tensor (x.subtract_).
+//
+//	subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of Subtract_Opts.
+func (t *Tensor) Subtract_(other *Tensor, opts ...Subtract_Opts) *Tensor {
+	var o Subtract_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opSubtractI.call(t, other, unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opSubtractI = &lazyOp{name: "aten::subtract_", overload: "Tensor"}
+
+// Subtract_Opts are Subtract_'s optional arguments; a zero field takes the schema's default.
+type Subtract_Opts struct {
+	Alpha any // default 1
+}
+
+// SubtractScalar_ is aten::subtract_.Scalar (x.subtract_).
+//
+//	subtract_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)
+//
+// Optional arguments are the fields of SubtractScalar_Opts.
+func (t *Tensor) SubtractScalar_(other any, opts ...SubtractScalar_Opts) *Tensor {
+	var o SubtractScalar_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opSubtractScalarI.call(t, other, unsetNil(o.Alpha))[0].(*Tensor)
+}
+
+var opSubtractScalarI = &lazyOp{name: "aten::subtract_", overload: "Scalar"}
+
+// SubtractScalar_Opts are SubtractScalar_'s optional arguments; a zero field takes the schema's default.
+type SubtractScalar_Opts struct {
+	Alpha any // default 1
+}
+
 // SumDimIntList is aten::sum.dim_IntList (x.sum).
 //
 //	sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
@@ -11686,6 +13857,15 @@ func (t *Tensor) Swapaxes(axis0 int64, axis1 int64) *Tensor {
 
 var opSwapaxes = &lazyOp{name: "aten::swapaxes", overload: ""}
 
+// Swapaxes_ is aten::swapaxes_ (x.swapaxes_).
+//
+//	swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)
+func (t *Tensor) Swapaxes_(axis0 int64, axis1 int64) *Tensor {
+	return opSwapaxesI.call(t, axis0, axis1)[0].(*Tensor)
+}
+
+var opSwapaxesI = &lazyOp{name: "aten::swapaxes_", overload: ""}
+
 // Swapdims is aten::swapdims (x.swapdims).
 //
 //	swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)
@@ -11694,6 +13874,15 @@ func (t *Tensor) Swapdims(dim0 int64, dim1 int64) *Tensor {
 }
 
 var opSwapdims = &lazyOp{name: "aten::swapdims", overload: ""}
+
+// Swapdims_ is aten::swapdims_ (x.swapdims_).
+//
+//	swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)
+func (t *Tensor) Swapdims_(dim0 int64, dim1 int64) *Tensor {
+	return opSwapdimsI.call(t, dim0, dim1)[0].(*Tensor)
+}
+
+var opSwapdimsI = &lazyOp{name: "aten::swapdims_", overload: ""}
 
 // Symeig is aten::symeig (x.symeig).
 //
@@ -11725,6 +13914,15 @@ func (t *Tensor) T() *Tensor {
 }
 
 var opT = &lazyOp{name: "aten::t", overload: ""}
+
+// T_ is aten::t_ (x.t_).
+//
+//	t_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) T_() *Tensor {
+	return opTI.call(t)[0].(*Tensor)
+}
+
+var opTI = &lazyOp{name: "aten::t_", overload: ""}
 
 // TCopy is aten::t_copy (torch.t_copy).
 //
@@ -11772,6 +13970,15 @@ func (t *Tensor) Tan() *Tensor {
 }
 
 var opTan = &lazyOp{name: "aten::tan", overload: ""}
+
+// Tan_ is aten::tan_ (x.tan_).
+//
+//	tan_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Tan_() *Tensor {
+	return opTanI.call(t)[0].(*Tensor)
+}
+
+var opTanI = &lazyOp{name: "aten::tan_", overload: ""}
 
 // TanhBackward is aten::tanh_backward (torch.tanh_backward).
 //
@@ -11881,6 +14088,15 @@ func Threshold(self *Tensor, threshold any, value any) *Tensor {
 }
 
 var opThreshold = &lazyOp{name: "aten::threshold", overload: ""}
+
+// Threshold_ is aten::threshold_ (torch.threshold_).
+//
+//	threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)
+func Threshold_(self *Tensor, threshold any, value any) *Tensor {
+	return opThresholdI.call(self, threshold, value)[0].(*Tensor)
+}
+
+var opThresholdI = &lazyOp{name: "aten::threshold_", overload: ""}
 
 // ThresholdBackward is aten::threshold_backward (torch.threshold_backward).
 //
@@ -12116,6 +14332,15 @@ func TraceBackward(grad *Tensor, sizes []int64) *Tensor {
 
 var opTraceBackward = &lazyOp{name: "aten::trace_backward", overload: ""}
 
+// Transpose_ is aten::transpose_ (x.transpose_).
+//
+//	transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)
+func (t *Tensor) Transpose_(dim0 int64, dim1 int64) *Tensor {
+	return opTransposeI.call(t, dim0, dim1)[0].(*Tensor)
+}
+
+var opTransposeI = &lazyOp{name: "aten::transpose_", overload: ""}
+
 // TransposeCopy is aten::transpose_copy.int (torch.transpose_copy).
 //
 //	transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor
@@ -12250,6 +14475,26 @@ type TrilOpts struct {
 	Diagonal int64 // default 0
 }
 
+// Tril_ is aten::tril_ (x.tril_).
+//
+//	tril_(Tensor(a!) self, int diagonal=0) -> Tensor(a!)
+//
+// Optional arguments are the fields of Tril_Opts.
+func (t *Tensor) Tril_(opts ...Tril_Opts) *Tensor {
+	var o Tril_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opTrilI.call(t, unset(o.Diagonal))[0].(*Tensor)
+}
+
+var opTrilI = &lazyOp{name: "aten::tril_", overload: ""}
+
+// Tril_Opts are Tril_'s optional arguments; a zero field takes the schema's default.
+type Tril_Opts struct {
+	Diagonal int64 // default 0
+}
+
 // TrilIndices is aten::tril_indices (torch.tril_indices).
 //
 //	tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
@@ -12318,6 +14563,26 @@ type TriuOpts struct {
 	Diagonal int64 // default 0
 }
 
+// Triu_ is aten::triu_ (x.triu_).
+//
+//	triu_(Tensor(a!) self, int diagonal=0) -> Tensor(a!)
+//
+// Optional arguments are the fields of Triu_Opts.
+func (t *Tensor) Triu_(opts ...Triu_Opts) *Tensor {
+	var o Triu_Opts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opTriuI.call(t, unset(o.Diagonal))[0].(*Tensor)
+}
+
+var opTriuI = &lazyOp{name: "aten::triu_", overload: ""}
+
+// Triu_Opts are Triu_'s optional arguments; a zero field takes the schema's default.
+type Triu_Opts struct {
+	Diagonal int64 // default 0
+}
+
 // TriuIndices is aten::triu_indices (torch.triu_indices).
 //
 //	triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
@@ -12359,6 +14624,33 @@ func (t *Tensor) TrueDivideScalar(other any) *Tensor {
 }
 
 var opTrueDivideScalar = &lazyOp{name: "aten::true_divide", overload: "Scalar"}
+
+// TrueDivide_ is aten::true_divide_.Tensor (x.true_divide_).
+//
+//	true_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) TrueDivide_(other *Tensor) *Tensor {
+	return opTrueDivideI.call(t, other)[0].(*Tensor)
+}
+
+var opTrueDivideI = &lazyOp{name: "aten::true_divide_", overload: "Tensor"}
+
+// TrueDivideScalar_ is aten::true_divide_.Scalar (x.true_divide_).
+//
+//	true_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) TrueDivideScalar_(other any) *Tensor {
+	return opTrueDivideScalarI.call(t, other)[0].(*Tensor)
+}
+
+var opTrueDivideScalarI = &lazyOp{name: "aten::true_divide_", overload: "Scalar"}
+
+// Trunc_ is aten::trunc_ (x.trunc_).
+//
+//	trunc_(Tensor(a!) self) -> Tensor(a!)
+func (t *Tensor) Trunc_() *Tensor {
+	return opTruncI.call(t)[0].(*Tensor)
+}
+
+var opTruncI = &lazyOp{name: "aten::trunc_", overload: ""}
 
 // TypeAs is aten::type_as (x.type_as).
 //
@@ -12453,6 +14745,28 @@ func UnfoldCopy(self *Tensor, dimension int64, size int64, step int64) *Tensor {
 }
 
 var opUnfoldCopy = &lazyOp{name: "aten::unfold_copy", overload: ""}
+
+// Uniform is aten::uniform (torch.uniform).
+//
+//	uniform(Tensor self, float from=0, float to=1, *, Generator? generator=None) -> Tensor
+//
+// Optional arguments are the fields of UniformOpts.
+func Uniform(self *Tensor, opts ...UniformOpts) *Tensor {
+	var o UniformOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return opUniform.call(self, unset(o.From), unsetPtr(o.To), unsetNil(o.Generator))[0].(*Tensor)
+}
+
+var opUniform = &lazyOp{name: "aten::uniform", overload: ""}
+
+// UniformOpts are Uniform's optional arguments; a zero field takes the schema's default.
+type UniformOpts struct {
+	From      float64    // default 0
+	To        *float64   // default 1
+	Generator *Generator // default None
+}
 
 // UniqueConsecutive is aten::unique_consecutive (torch.unique_consecutive).
 //
@@ -12581,6 +14895,15 @@ var opUnsafeSplitWithSizes = &lazyOp{name: "aten::unsafe_split_with_sizes", over
 type UnsafeSplitWithSizesOpts struct {
 	Dim int64 // default 0
 }
+
+// Unsqueeze_ is aten::unsqueeze_ (x.unsqueeze_).
+//
+//	unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)
+func (t *Tensor) Unsqueeze_(dim int64) *Tensor {
+	return opUnsqueezeI.call(t, dim)[0].(*Tensor)
+}
+
+var opUnsqueezeI = &lazyOp{name: "aten::unsqueeze_", overload: ""}
 
 // UnsqueezeCopy is aten::unsqueeze_copy (torch.unsqueeze_copy).
 //
@@ -13313,3 +15636,30 @@ func (t *Tensor) XlogyScalarOther(other any) *Tensor {
 }
 
 var opXlogyScalarOther = &lazyOp{name: "aten::xlogy", overload: "Scalar_Other"}
+
+// Xlogy_ is aten::xlogy_.Tensor (x.xlogy_).
+//
+//	xlogy_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+func (t *Tensor) Xlogy_(other *Tensor) *Tensor {
+	return opXlogyI.call(t, other)[0].(*Tensor)
+}
+
+var opXlogyI = &lazyOp{name: "aten::xlogy_", overload: "Tensor"}
+
+// XlogyScalarOther_ is aten::xlogy_.Scalar_Other (x.xlogy_).
+//
+//	xlogy_.Scalar_Other(Tensor(a!) self, Scalar other) -> Tensor(a!)
+func (t *Tensor) XlogyScalarOther_(other any) *Tensor {
+	return opXlogyScalarOtherI.call(t, other)[0].(*Tensor)
+}
+
+var opXlogyScalarOtherI = &lazyOp{name: "aten::xlogy_", overload: "Scalar_Other"}
+
+// Zero is aten::zero (torch.zero).
+//
+//	zero(Tensor self) -> Tensor
+func Zero(self *Tensor) *Tensor {
+	return opZero.call(self)[0].(*Tensor)
+}
+
+var opZero = &lazyOp{name: "aten::zero", overload: ""}

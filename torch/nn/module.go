@@ -65,6 +65,7 @@ type child struct {
 // The zero value is an empty module in training mode.
 type Module struct {
 	typeName string
+	self     Layer // the layer embedding this Module, once known (Add)
 	params   []Named
 	buffers  []buffer
 	children []child
@@ -89,10 +90,12 @@ func Add[T Layer](parent Layer, name string, c T) T {
 	if pm.typeName == "" {
 		pm.typeName = typeName(parent)
 	}
+	pm.self = parent
 	cm := c.module()
 	if cm.typeName == "" {
 		cm.typeName = typeName(c)
 	}
+	cm.self = c
 	pm.checkName(name)
 	pm.children = append(pm.children, child{name, c})
 	return c
@@ -147,16 +150,98 @@ func (m *Module) walk(prefix string, f func(prefix string, m *Module)) {
 	}
 }
 
+// SetParameter makes the parameter registered under name be t instead
+// (PyTorch's `decoder.weight = encoder.weight`): registering a tensor that
+// another module already holds ties the two, and the layer's field should
+// be set to the result. Returns t.
+func (m *Module) SetParameter(name string, t *torch.Tensor) *torch.Tensor {
+	for i, p := range m.params {
+		if p.Name == name {
+			t.Persist()
+			m.params[i].Tensor = t
+			return t
+		}
+	}
+	panic(&torch.Error{Op: "nn.Module", Msg: `no parameter "` + name + `" to replace`})
+}
+
 // NamedParameters lists every parameter with its dotted name, in PyTorch's
-// order (a module's own parameters, then its children's).
+// order (a module's own parameters, then its children's). A parameter
+// registered under several names (tied weights) is listed once, under the
+// first, as named_parameters() does.
 func (m *Module) NamedParameters() []Named {
 	var out []Named
+	seen := map[*torch.Tensor]bool{}
 	m.walk("", func(prefix string, mm *Module) {
 		for _, p := range mm.params {
-			out = append(out, Named{prefix + p.Name, p.Tensor})
+			if !seen[p.Tensor] {
+				seen[p.Tensor] = true
+				out = append(out, Named{prefix + p.Name, p.Tensor})
+			}
 		}
 	})
 	return out
+}
+
+// RequiresGrad_ sets requires_grad on every parameter (requires_grad_):
+// false freezes the module. Returns m.
+func (m *Module) RequiresGrad_(on bool) *Module {
+	for _, p := range m.Parameters() {
+		p.SetRequiresGrad(on)
+	}
+	return m
+}
+
+// NamedLayer is a layer under its dotted name ("" for the root).
+type NamedLayer struct {
+	Name  string
+	Layer Layer
+}
+
+// NamedChildren lists m's direct children with their names
+// (named_children()).
+func (m *Module) NamedChildren() []NamedLayer {
+	var out []NamedLayer
+	for _, c := range m.children {
+		out = append(out, NamedLayer{c.name, c.layer})
+	}
+	return out
+}
+
+// NamedModules lists the descendants of m, depth-first in registration
+// order, each once, with their dotted names (named_modules()); m itself
+// comes first, named "", when the layer embedding it is known (it has been
+// added to a parent or given children).
+func (m *Module) NamedModules() []NamedLayer {
+	var out []NamedLayer
+	seen := map[*Module]bool{}
+	var visit func(prefix string, l Layer, mm *Module)
+	visit = func(prefix string, l Layer, mm *Module) {
+		if seen[mm] {
+			return
+		}
+		seen[mm] = true
+		if l != nil {
+			out = append(out, NamedLayer{strings.TrimSuffix(prefix, "."), l})
+		}
+		for _, c := range mm.children {
+			visit(prefix+c.name+".", c.layer, c.layer.module())
+		}
+	}
+	visit("", m.self, m)
+	return out
+}
+
+// Apply calls fn on every child layer recursively, then on the layer
+// embedding m (module.apply(fn)); the package function Apply(l, fn) is the
+// same, and also reaches a layer that was never added to a parent.
+func (m *Module) Apply(fn func(Layer)) {
+	for _, c := range m.children {
+		Apply(c.layer, fn)
+	}
+	if m.self != nil {
+		fn(m.self)
+	}
 }
 
 // Parameters lists every parameter in NamedParameters' order.
@@ -280,4 +365,23 @@ func (m *Module) TypeName() string {
 		return "Module"
 	}
 	return m.typeName
+}
+
+// Apply calls fn on every layer of the tree rooted at l, children first and
+// l last, as module.apply(fn) does (to initialise weights, say).
+func Apply(l Layer, fn func(Layer)) {
+	for _, c := range l.module().children {
+		Apply(c.layer, fn)
+	}
+	fn(l)
+}
+
+// NamedModules lists l and its descendants, each once, depth-first in
+// registration order, with dotted names ("" for l), as named_modules().
+func NamedModules(l Layer) []NamedLayer {
+	m := l.module()
+	if m.self == nil {
+		m.self = l
+	}
+	return m.NamedModules()
 }
