@@ -13,6 +13,7 @@
 #   TORCHGO_CACHE        cache dir (default /var/cache/torchgo)
 #   TORCHGO_TRIXIE_MIRROR  Debian mirror for debootstrap (default: its own)
 #   TORCHGO_TEST_ARGS    extra arguments for go test (e.g. "-run Foo -v")
+#   TORCHGO_CHECK_OUTPUT a file to keep go test's whole output in
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,8 +21,10 @@ cache=${TORCHGO_CACHE:-/var/cache/torchgo}
 root=$cache/trixie
 marker=$root/.torchgo-setup-complete
 # Bump when the package list changes, so that old chroots are rebuilt.
-setup_version=2
-packages=(libtorch-dev libgloo-dev g++ python3-torch ca-certificates libopenblas0-pthread)
+setup_version=3
+# python3-setuptools: PyTorch's op_db (torch.testing._internal) imports
+# torch.utils.cpp_extension, which needs it.
+packages=(libtorch-dev libgloo-dev g++ python3-torch python3-setuptools ca-certificates libopenblas0-pthread)
 
 log() { echo "check-libtorch2: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -83,6 +86,18 @@ in_chroot() {
 # ---- 1. the chroot ----
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$setup_version" ]; then
   log "reusing $root"
+elif [ -f "$marker" ]; then
+  # A complete chroot of an older set-up: add what the list gained.
+  log "updating $root from set-up $(cat "$marker") to $setup_version"
+  cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  mount_in proc proc /proc
+  mount_in bind /dev /dev
+  in_chroot apt-get update -q
+  in_chroot apt-get install -y -q --no-install-recommends "${packages[@]}"
+  in_chroot apt-get clean
+  rm -rf "$root"/var/lib/apt/lists/*
+  cleanup
+  echo "$setup_version" >"$marker"
 else
   log "setting up Debian trixie in $root (first run: several minutes)"
   if ! command -v debootstrap >/dev/null 2>&1; then
@@ -151,7 +166,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 passenv=()
 while IFS='=' read -r name _; do
   case $name in
-    TORCHGO_CACHE | TORCHGO_PYTHON | TORCHGO_TEST_ARGS | TORCHGO_TRIXIE_MIRROR) ;;
+    TORCHGO_CACHE | TORCHGO_PYTHON | TORCHGO_TEST_ARGS | TORCHGO_TRIXIE_MIRROR | TORCHGO_CHECK_OUTPUT) ;;
     TORCHGO_* | OMP_NUM_THREADS | OPENBLAS_NUM_THREADS) passenv+=("$name=${!name}") ;;
   esac
 done < <(env)
@@ -172,6 +187,7 @@ if [ "$rc" = 0 ]; then
 else
   grep -vE '^(=== (RUN|PAUSE|CONT)|[[:space:]]*--- PASS)' "$outfile" || true
 fi
+[ -z "${TORCHGO_CHECK_OUTPUT:-}" ] || cp "$outfile" "$TORCHGO_CHECK_OUTPUT"
 npkg=$(grep -cE '^ok[[:space:]]' "$outfile" || true)
 nskip=$(grep -cE '^[[:space:]]*--- SKIP' "$outfile" || true)
 nfail=$(grep -cE '^(FAIL|[[:space:]]*---[[:space:]]FAIL)' "$outfile" || true)
