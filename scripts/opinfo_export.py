@@ -134,12 +134,12 @@ TENSORDATA:
      "data": base64}              # the elements' raw little-endian bytes in
                                   # row-major order (bool: one byte 0/1;
                                   # complex: real, imag pairs)
-    plus, on inputs and constants that are not "contiguous":
-     "storage": base64            # raw bytes of the storage span the tensor
-                                  # covers: elements offset .. offset +
-                                  # sum((size-1)*stride); re-create the tensor
-                                  # as a 1-D tensor of those elements viewed
-                                  # with as_strided(shape, stride, 0)
+    plus, on inputs and constants that are not "contiguous", or have a
+    storage offset, or a storage larger than their elements:
+     "storage": base64            # raw bytes of the tensor's whole storage;
+                                  # re-create the tensor as a 1-D tensor of
+                                  # those elements viewed with
+                                  # as_strided(shape, stride, offset)
 
 VALUE:
     tensor: {"ref": K}       int: {"i": 3}      bool: {"b": true}
@@ -298,6 +298,11 @@ def check_encodable(t):
         raise NA("tensor on %s" % t.device)
 
 
+def storage_numel(t):
+    return t.untyped_storage().nbytes() // t.element_size() if hasattr(t, "untyped_storage") \
+        else t.storage().size()
+
+
 def tensor_data(t, with_storage=False):
     check_encodable(t)
     shape = list(t.shape)
@@ -313,13 +318,14 @@ def tensor_data(t, with_storage=False):
         "leaf": bool(t.is_leaf),
         "data": b64(raw_bytes(t)),
     }
-    if with_storage and not contiguous:
-        if t.numel() == 0:
-            span = 0
-        else:
-            span = 1 + sum((s - 1) * st for s, st in zip(shape, stride))
+    if with_storage and (not contiguous or t.storage_offset() != 0 or storage_numel(t) != t.numel()):
+        # The whole storage, so that a replayed view (or an as_strided
+        # call with an absolute offset) addresses what Python's did.
+        n = storage_numel(t)
+        if n > 200000:
+            raise NA("input storage of %d elements" % n)
         with torch.no_grad():
-            flat = torch.as_strided(t.detach(), (span,), (1,), t.storage_offset())
+            flat = torch.as_strided(t.detach(), (n,), (1,), 0)
         d["storage"] = b64(raw_bytes(flat))
     return d
 
@@ -678,7 +684,7 @@ def export_sample(op, sample, dtype, index, stats):
 # Factories whose elements are whatever memory they got.
 UNINITIALIZED = frozenset(
     ["aten::empty", "aten::empty_like", "aten::new_empty", "aten::new_empty_strided",
-     "aten::empty_strided"]
+     "aten::empty_strided", "aten::empty_permuted"]
 )
 
 
@@ -766,13 +772,13 @@ for _n in dir(torch):
 
 def decode_tensor(d, as_input=False):
     dt = _DTYPES_BY_NAME[d["dtype"]]
-    if as_input and not d["contiguous"] and "storage" in d:
+    if as_input and "storage" in d:
         raw = base64.b64decode(d["storage"])
         n = len(raw) // torch.empty(0, dtype=dt).element_size()
         base = elements(raw, dt, n)
         if d["requires_grad"]:
             base.requires_grad_(True)
-        return torch.as_strided(base, d["shape"], d["stride"], 0)
+        return torch.as_strided(base, d["shape"], d["stride"], d["offset"])
     n = 1
     for x in d["shape"]:
         n *= x

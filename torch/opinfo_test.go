@@ -88,6 +88,7 @@ type oiTensor struct {
 	DType        string  `json:"dtype"`
 	Shape        []int64 `json:"shape"`
 	Stride       []int64 `json:"stride"`
+	Offset       int64   `json:"offset"`
 	Contiguous   bool    `json:"contiguous"`
 	RequiresGrad bool    `json:"requires_grad"`
 	Data         []byte  `json:"data"`
@@ -352,13 +353,13 @@ func flatten(res []any) []any {
 }
 
 // makeTensor re-creates an exported tensor: contiguous from its data, or a
-// view of its storage span; leaves get requires_grad as exported.
+// view of its whole storage; leaves get requires_grad as exported.
 func makeTensor(d oiTensor, grad bool) *Tensor {
 	dt, err := DTypeByName(d.DType)
 	if err != nil {
 		panic(errorf("opinfo", "dtype %s: %v", d.DType, err))
 	}
-	if d.Contiguous || d.Storage == nil {
+	if d.Storage == nil {
 		t := FromBytes(d.Data, dt, d.Shape)
 		if grad && d.RequiresGrad {
 			t.SetRequiresGrad(true)
@@ -370,7 +371,7 @@ func makeTensor(d oiTensor, grad bool) *Tensor {
 	if grad && d.RequiresGrad {
 		base.SetRequiresGrad(true)
 	}
-	return base.AsStrided(d.Shape, d.Stride, 0)
+	return base.AsStrided(d.Shape, d.Stride, d.Offset)
 }
 
 // decodeValue turns an exported VALUE into what Op.Call takes for arg.
