@@ -2,6 +2,7 @@ package lightning
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,7 +28,10 @@ type loopState struct {
 
 // SaveCheckpoint writes the trainer's state to path, atomically (Lightning's
 // trainer.save_checkpoint). weightsOnly leaves out optimizer, scheduler and
-// callback states.
+// callback states. The file is written through a temporary file in the
+// same directory, named after this process's ID, synced and renamed into
+// place; it gets mode 0666 less the umask, as Python's files. Temporary
+// files left there by a process that died while saving are removed first.
 //
 // Under DDP only rank 0 writes; other ranks return nil at once.
 func (t *Trainer) SaveCheckpoint(path string, weightsOnly bool) error {
@@ -45,12 +49,12 @@ func (t *Trainer) SaveCheckpoint(path string, weightsOnly bool) error {
 	if err != nil {
 		return err
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
-	return pt.Save(path, ck)
+	removeStaleTemps(dir)
+	return writeFileAtomic(path, true, func(w io.Writer) error { return pt.WriteTo(w, ck) })
 }
 
 // dumpCheckpoint builds the checkpoint dict with Lightning's keys, in
@@ -109,84 +113,20 @@ func (t *Trainer) dumpCheckpoint(weightsOnly bool) *pt.OrderedDict {
 	return ck
 }
 
-// loopsDict is the "loops" entry: Lightning 2's structure of loop
-// progress counters (fit, validate, test and predict loops), so that
-// Lightning can resume from it, and, under "torchgo", what exact
-// resumption needs.
+// loopsDict is the "loops" entry: Lightning 2.6's loop state dicts with
+// the counters Lightning holds at this point (loops.go), so that Lightning
+// resumes from it as from its own checkpoint, and, under "torchgo", what
+// Go's exact resumption needs.
 func (t *Trainer) loopsDict() *pt.OrderedDict {
 	bts := t.batchesThatStepped
-	batches := t.batchesDone
-	if t.inBatch {
-		bts++ // saved from on_train_batch_end, before the loop counts the batch
+	if t.stepPending {
+		// Saved after the batch (on_train_batch_end, the validation after
+		// it), before the loop counts its step: Go resumes after it.
+		bts++
 	}
-	// Lightning counts an epoch processed only after on_train_epoch_end,
-	// and runs that hook with _batches_that_stepped one lower.
-	started, lbts := t.currentEpoch, bts
-	if batches > 0 || t.epochProcessed {
-		started++
-	}
-	if t.epochProcessed {
-		lbts--
-	}
-	// progress is Lightning's _Progress: total and current counters with
-	// the given fields, all equal to n except completed.
-	progress := func(total, current, totalDone, currentDone int, fields ...string) *pt.OrderedDict {
-		tracker := func(n, done int) *pt.OrderedDict {
-			d := pt.NewDict()
-			for _, f := range fields {
-				v := n
-				if f == "completed" {
-					v = done
-				}
-				d.MustSet(f, int64(v))
-			}
-			return d
-		}
-		d := pt.NewDict()
-		d.MustSet("total", tracker(total, totalDone))
-		d.MustSet("current", tracker(current, currentDone))
-		return d
-	}
-	batchFields := []string{"ready", "started", "processed", "completed"}
-	batchProgress := func(total, current int, last bool, withLast bool) *pt.OrderedDict {
-		d := progress(total, current, total, current, batchFields...)
-		if withLast {
-			d.MustSet("is_last_batch", last)
-		}
-		return d
-	}
-	steps, epochSteps := t.globalStep, t.globalStep-t.epochFirstStep
-	optim := pt.NewDict()
-	optim.MustSet("step", progress(steps, epochSteps, steps, epochSteps, "ready", "completed"))
-	optim.MustSet("zero_grad", progress(steps, epochSteps, steps, epochSteps, "ready", "started", "completed"))
-	optimProgress := pt.NewDict()
-	optimProgress.MustSet("optimizer", optim)
-
-	es := pt.NewDict()
-	es.MustSet("_batches_that_stepped", int64(lbts))
-	fitLoop := pt.NewDict()
-	fitLoop.MustSet("state_dict", pt.NewDict())
-	fitLoop.MustSet("epoch_loop.state_dict", es)
-	fitLoop.MustSet("epoch_loop.batch_progress", batchProgress(t.totalBatches, batches,
-		t.numTrainingBatches >= 0 && batches >= t.numTrainingBatches, true))
-	fitLoop.MustSet("epoch_loop.scheduler_progress", progress(t.schedulerSteps, t.schedulerSteps-t.epochFirstSched,
-		t.schedulerSteps, t.schedulerSteps-t.epochFirstSched, "ready", "completed"))
-	fitLoop.MustSet("epoch_loop.manual_optimization.state_dict", pt.NewDict())
-	fitLoop.MustSet("epoch_loop.manual_optimization.optim_step_progress", progress(0, 0, 0, 0, "ready", "completed"))
-	fitLoop.MustSet("epoch_loop.automatic_optimization.state_dict", pt.NewDict())
-	fitLoop.MustSet("epoch_loop.automatic_optimization.optim_progress", optimProgress)
-	fitLoop.MustSet("epoch_loop.val_loop.state_dict", pt.NewDict())
-	fitLoop.MustSet("epoch_loop.val_loop.batch_progress", batchProgress(0, 0, false, true))
-	epochs := progress(started, started, t.currentEpoch, t.currentEpoch, batchFields...)
-	for _, k := range []string{"total", "current"} {
-		c, _ := get[*pt.OrderedDict](epochs, k)
-		c.MustSet("processed", int64(t.currentEpoch))
-	}
-	fitLoop.MustSet("epoch_progress", epochs)
-
 	ours := pt.NewDict()
 	ours.MustSet("epoch_processed", t.epochProcessed)
-	ours.MustSet("batches_in_epoch", int64(batches))
+	ours.MustSet("batches_in_epoch", int64(t.batchesDone))
 	ours.MustSet("batches_that_stepped", int64(bts))
 	if t.rngEpochStart != nil {
 		ours.MustSet("rng_epoch_start", bytesTensor(t.rngEpochStart))
@@ -196,13 +136,10 @@ func (t *Trainer) loopsDict() *pt.OrderedDict {
 	ours.MustSet("rng", bytesTensor(rng))
 
 	loops := pt.NewDict()
-	loops.MustSet("fit_loop", fitLoop)
-	for _, name := range []string{"validate_loop", "test_loop", "predict_loop"} {
-		l := pt.NewDict()
-		l.MustSet("state_dict", pt.NewDict())
-		l.MustSet("batch_progress", batchProgress(0, 0, false, name != "predict_loop"))
-		loops.MustSet(name, l)
-	}
+	loops.MustSet("fit_loop", t.fitLoopDict())
+	loops.MustSet("validate_loop", evalLoopDict(&t.lp.validate))
+	loops.MustSet("test_loop", evalLoopDict(&t.lp.test))
+	loops.MustSet("predict_loop", evalLoopDict(&t.lp.predict))
 	loops.MustSet("torchgo", ours)
 	return loops
 }
@@ -372,16 +309,9 @@ func (t *Trainer) restoreTrainingState(ck *checkpoint) {
 	ls := &loopState{}
 	loops, _ := get[*pt.OrderedDict](d, "loops")
 	fit, _ := get[*pt.OrderedDict](loops, "fit_loop")
+	t.loadFitProgress(ck.path, fit)
 	if es, ok := get[*pt.OrderedDict](fit, "epoch_loop.state_dict"); ok {
 		t.batchesThatStepped = int(asInt(es, "_batches_that_stepped"))
-	}
-	if bp, ok := get[*pt.OrderedDict](fit, "epoch_loop.batch_progress"); ok {
-		tot, _ := get[*pt.OrderedDict](bp, "total")
-		t.totalBatches = int(asInt(tot, "completed"))
-	}
-	if sp, ok := get[*pt.OrderedDict](fit, "epoch_loop.scheduler_progress"); ok {
-		tot, _ := get[*pt.OrderedDict](sp, "total")
-		t.schedulerSteps = int(asInt(tot, "completed"))
 	}
 	if od, ok := get[*pt.OrderedDict](loops, "torchgo"); ok {
 		ls.epochProcessed, _ = get[bool](od, "epoch_processed")
@@ -395,17 +325,80 @@ func (t *Trainer) restoreTrainingState(ck *checkpoint) {
 		// exact either): resume at the next epoch.
 		ls.epochProcessed = true
 	}
+	fp := &t.lp.fit
 	if ls.epochProcessed {
 		t.currentEpoch++
 		ls.batches = 0
 	}
 	if ls.batches == 0 {
+		// Epoch currentEpoch starts afresh: the epoch counters are those
+		// of a run that completed currentEpoch epochs (Lightning counts
+		// the saved epoch completed when it resumes at its end).
+		fp.epoch.setAll(t.currentEpoch)
 		if ls.rng != nil {
 			setGenState(torch.DefaultGenerator(torch.CPU), ls.rng)
 		}
 		return
 	}
+	// Inside an epoch, which has started. A checkpoint saved in
+	// on_train_batch_end counts that batch processed, not completed: it
+	// completes now, as the batch did in the run that saved it.
+	for _, tr := range []*tracker{&fp.batch.total, &fp.batch.current} {
+		if tr.completed < tr.processed {
+			tr.completed++
+		}
+	}
+	t.lp.midEpoch = true
 	t.resume = ls
+}
+
+// checkCounters refuses a checkpoint whose counters Fit cannot resume
+// from: negative, of the wrong type, or disagreeing with each other; the
+// error is one line naming the file and the key.
+func checkCounters(ck *checkpoint) {
+	d := ck.d
+	bad := func(format string, args ...any) {
+		failf("lightning: checkpoint %s: %s", ck.path, fmt.Sprintf(format, args...))
+	}
+	count := func(d *pt.OrderedDict, key, name string) (int64, bool) {
+		v, ok := d.Get(key)
+		if !ok {
+			return 0, false
+		}
+		n, ok := v.(int64)
+		if !ok {
+			bad("key %q is a %s, not an int", name, pyTypeName(v))
+		}
+		if n < 0 {
+			bad("key %q is %d; it must be 0 or more", name, n)
+		}
+		return n, true
+	}
+	epoch, hasEpoch := count(d, "epoch", "epoch")
+	step, hasStep := count(d, "global_step", "global_step")
+	loops, _ := get[*pt.OrderedDict](d, "loops")
+	fit, _ := get[*pt.OrderedDict](loops, "fit_loop")
+	if es, ok := get[*pt.OrderedDict](fit, "epoch_loop.state_dict"); ok {
+		count(es, "_batches_that_stepped", "loops.fit_loop.epoch_loop.state_dict._batches_that_stepped")
+	}
+	if od, ok := get[*pt.OrderedDict](loops, "torchgo"); ok {
+		count(od, "batches_in_epoch", "loops.torchgo.batches_in_epoch")
+		count(od, "batches_that_stepped", "loops.torchgo.batches_that_stepped")
+	}
+	if fit == nil {
+		return
+	}
+	var probe Trainer
+	probe.loadFitProgress(ck.path, fit) // fails on negative progress counters
+	fp := &probe.lp.fit
+	if _, ok := get[*pt.OrderedDict](fit, "epoch_progress"); ok && hasEpoch && int64(fp.epoch.current.completed) != epoch {
+		bad("key \"epoch\" is %d but loops.fit_loop.epoch_progress.current.completed is %d", epoch, fp.epoch.current.completed)
+	}
+	_, hasOpt := get[*pt.OrderedDict](fit, "epoch_loop.automatic_optimization.optim_progress")
+	if hasStep && hasOpt && int64(fp.optStep.total.completed) != step && int64(fp.manualStep.total.completed) != step {
+		bad("key \"global_step\" is %d but loops.fit_loop.epoch_loop.automatic_optimization.optim_progress.optimizer.step.total.completed is %d",
+			step, fp.optStep.total.completed)
+	}
 }
 
 // get returns d[key] as a T; false when d is nil, the key is missing or

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,8 +26,10 @@ type CSVLoggerConfig struct {
 // CSVLogger writes metrics to <save_dir>/<name>/<version>/metrics.csv and
 // hyper-parameters to hparams.yaml there (Lightning's CSVLogger): one row
 // per LogMetrics call, the columns being every key seen so far (with
-// "epoch" and "step") in sorted order; the file is rewritten when new
-// keys appear.
+// "epoch" and "step") in sorted order, lines ending in CRLF as Python's
+// csv module writes them; the file is rewritten when new keys appear.
+// hparams.yaml is written only once LogHyperparams is called (for a
+// module with hyper-parameters). Both files get mode 0666 less the umask.
 type CSVLogger struct {
 	saveDir string
 	cfg     CSVLoggerConfig
@@ -34,7 +37,8 @@ type CSVLogger struct {
 	keys    []string
 	rows    []map[string]float64
 	pending int
-	hparams map[string]any
+	hparams map[string]any // nil until LogHyperparams
+	cleaned bool           // stale temporary files removed from LogDir
 }
 
 // NewCSVLogger returns a CSVLogger rooted at saveDir ("" for the working
@@ -122,6 +126,9 @@ func (l *CSVLogger) Finalize(string) error {
 	if err := l.save(); err != nil {
 		return err
 	}
+	if l.hparams == nil {
+		return nil
+	}
 	return l.saveHparams()
 }
 
@@ -147,6 +154,7 @@ func (l *CSVLogger) save() error {
 	sort.Strings(l.keys)
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
 	w.Write(l.keys)
 	for _, r := range l.rows {
 		rec := make([]string, len(l.keys))
@@ -158,10 +166,23 @@ func (l *CSVLogger) save() error {
 		w.Write(rec)
 	}
 	w.Flush()
-	if err := os.MkdirAll(l.LogDir(), 0o755); err != nil {
+	if err := l.mkdir(); err != nil {
 		return err
 	}
 	return writeAtomic(l.MetricsPath(), buf.Bytes())
+}
+
+// mkdir creates LogDir and, the first time, removes the temporary files a
+// killed writer left there.
+func (l *CSVLogger) mkdir() error {
+	if err := os.MkdirAll(l.LogDir(), 0o755); err != nil {
+		return err
+	}
+	if !l.cleaned {
+		removeStaleTemps(l.LogDir())
+		l.cleaned = true
+	}
+	return nil
 }
 
 // csvValue writes integers (epoch, step) as ints and other values as
@@ -174,7 +195,7 @@ func csvValue(k string, v float64) string {
 }
 
 func (l *CSVLogger) saveHparams() error {
-	if err := os.MkdirAll(l.LogDir(), 0o755); err != nil {
+	if err := l.mkdir(); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -203,20 +224,11 @@ func yamlScalar(v any) string {
 	return fmt.Sprint(v)
 }
 
-// writeAtomic writes data to path through a temporary file and a rename.
+// writeAtomic writes data to path through a temporary file and a rename
+// (writeFileAtomic, without syncing).
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	return writeFileAtomic(path, false, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	})
 }

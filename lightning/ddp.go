@@ -168,6 +168,9 @@ func (t *Trainer) syncResults(rs *results) {
 		}
 		if op == distributed.Sum {
 			r.sum, r.weight, r.n = vals[0], vals[1], int(vals[2])
+			if !r.sum64 {
+				r.sum = float64(float32(r.sum)) // a float32 all-reduce, as Lightning's
+			}
 		} else {
 			r.ext = vals[0]
 		}

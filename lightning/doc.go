@@ -65,13 +65,31 @@
 //
 // # Checkpoints
 //
-// .ckpt files are PyTorch zip pickles (written with pt.Save, atomically)
-// holding Lightning's keys (epoch, global_step, pytorch-lightning_version,
-// state_dict, loops, callbacks, optimizer_states, lr_schedulers,
-// hyper_parameters): Python's torch.load(..., weights_only=False) reads
-// them and their "state_dict" loads into the equivalent Python module.
+// .ckpt files are PyTorch zip pickles (written atomically through a
+// temporary file named after the writing process, which a later save
+// removes if that process died mid-save) holding Lightning 2.6.5's keys,
+// in its order and with its types (epoch, global_step,
+// pytorch-lightning_version, state_dict, loops, callbacks,
+// optimizer_states, lr_schedulers, hyper_parameters): Python's
+// torch.load(..., weights_only=False) reads them and their "state_dict"
+// loads into the equivalent Python module. "loops" holds the loop counters
+// Lightning holds at the same point (the end of an epoch, inside
+// on_train_batch_end, after a validation, on an interrupt), so Lightning
+// resumes a Go checkpoint as it resumes its own.
+//
 // Resuming (Fit with a checkpoint path) is exact, beyond Lightning: the
-// checkpoint also holds the CPU default generator's state and the loader's
-// position, so training 2 epochs, saving and resuming for 2 more gives the
-// same weights, bit for bit, as 4 epochs straight (CPU, Deterministic).
+// checkpoint also holds, under loops["torchgo"], the CPU default
+// generator's state and the loader's position, so training 2 epochs,
+// saving and resuming for 2 more gives the same weights, bit for bit, as 4
+// epochs straight (CPU, Deterministic). A checkpoint whose counters are
+// negative or disagree with each other is refused.
+//
+// # Logs
+//
+// Logged values are held as Lightning holds them, float32 (torch's default
+// dtype) unless they are float64 tensors, and epoch means are computed in
+// float32 as Lightning's, so they equal Lightning's bit for bit. The
+// CSVLogger writes metrics.csv with CRLF line ends (Python's csv module)
+// and hparams.yaml only for a module with hyper-parameters; files get mode
+// 0666 less the umask, as Python's.
 package lightning

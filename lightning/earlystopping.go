@@ -78,7 +78,7 @@ func (es *EarlyStopping) StateDict() *pt.OrderedDict {
 	d := pt.NewDict()
 	d.MustSet("wait_count", int64(es.WaitCount))
 	d.MustSet("stopped_epoch", int64(es.StoppedEpoch))
-	d.MustSet("best_score", es.BestScore)
+	d.MustSet("best_score", scalarTensor(es.BestScore)) // a tensor, as Lightning's
 	d.MustSet("patience", int64(es.cfg.Patience))
 	return d
 }

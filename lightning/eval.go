@@ -15,10 +15,14 @@ func (t *Trainer) evaluate(stage, ckptPath string) map[string]float64 {
 	t.start(stage)
 	t.resetMetrics()
 	t.valLoader, t.valLoaderSet = nil, false
+	var ck *checkpoint
 	if ckptPath != "" {
-		t.restoreModulesAndCallbacks(t.loadCheckpointFor(stage, ckptPath))
+		ck = t.loadCheckpointFor(stage, ckptPath)
 	}
 	t.configureModel()
+	if ck != nil {
+		t.restoreModulesAndCallbacks(ck)
+	}
 	t.call("zero_grad", m.ZeroGrad)
 	kind := "val"
 	if stage == "test" {
@@ -63,15 +67,7 @@ func (t *Trainer) runEval(stage string, limit int) map[string]float64 {
 	var n int
 	if kind == "val" && t.fn == "fit" {
 		if !t.valLoaderSet {
-			t.valLoader = t.shardLoader("val", t.loader("val"))
-			t.valLoaderSet = true
-			if t.valLoader != nil {
-				nv, err := t.limitFor("val", t.valLoader.Len())
-				if err != nil {
-					fail(err)
-				}
-				t.numValBatches = nv
-			}
+			t.fitValLoader()
 		}
 		loader, n = t.valLoader, t.numValBatches
 	} else {
@@ -99,22 +95,81 @@ func (t *Trainer) runEval(stage string, limit int) map[string]float64 {
 	}
 	rs := newResults(false)
 	t.active = rs
+	p := t.evalProgress(stage)
+	p.resetOnRun()
 	modes := captureModes(m)
-	t.call("train", func() { m.Train(false) })
+	t.modelEval(name)
 	t.evalStart(name)
-	t.evalLoop(name, kind, loader, n, nil)
+	t.evalLoop(name, kind, loader, n, p, nil)
 	t.syncResults(rs)
 	rs.epochEnd = true
 	t.evalHook(name, "epoch_end")
 	out := t.flushEpoch(rs, t.batchesThatStepped)
 	t.evalHook(name, "end")
-	modes.restore()
+	t.modelTrain(name, modes)
 	if !t.sanityChecking && kind == "val" {
 		t.valHasRun = true
 	}
 	t.active = nil
 	t.stageFn = prevStage
 	return out
+}
+
+// fitValLoader resolves Fit's validation loader and its batch count, once
+// per Fit (Lightning's val_loop.setup_data).
+func (t *Trainer) fitValLoader() {
+	t.valLoader = t.shardLoader("val", t.loader("val"))
+	t.valLoaderSet = true
+	if t.valLoader != nil {
+		nv, err := t.limitFor("val", t.valLoader.Len())
+		if err != nil {
+			fail(err)
+		}
+		t.numValBatches = nv
+	}
+}
+
+// modelEval puts the module in evaluation mode before a validation, test
+// or predict loop: the module's on_<name>_model_eval hook when it has one,
+// else Train(false) (the hook's default, model.eval()).
+func (t *Trainer) modelEval(name string) {
+	m := t.module
+	hook := "on_" + name + "_model_eval"
+	switch name {
+	case "validation":
+		if h, ok := m.(OnValidationModelEvaler); ok {
+			t.call(hook, h.OnValidationModelEval)
+			return
+		}
+	case "test":
+		if h, ok := m.(OnTestModelEvaler); ok {
+			t.call(hook, h.OnTestModelEval)
+			return
+		}
+	case "predict":
+		if h, ok := m.(OnPredictModelEvaler); ok {
+			t.call(hook, h.OnPredictModelEval)
+			return
+		}
+	}
+	t.call("train", func() { m.Train(false) })
+}
+
+// modelTrain ends a validation or test loop: the module's
+// on_<name>_model_train hook when it has one, else the modes captured
+// before the loop come back (Lightning calls the hook only when it is
+// overridden; the predict loop always restores the modes).
+func (t *Trainer) modelTrain(name string, modes *modes) {
+	m := t.module
+	if h, ok := m.(OnValidationModelTrainer); ok && name == "validation" {
+		t.call("on_validation_model_train", h.OnValidationModelTrain)
+		return
+	}
+	if h, ok := m.(OnTestModelTrainer); ok && name == "test" {
+		t.call("on_test_model_train", h.OnTestModelTrain)
+		return
+	}
+	modes.restore()
 }
 
 func (t *Trainer) evalStart(name string) {
@@ -203,8 +258,9 @@ func (t *Trainer) evalHook(name, what string) {
 }
 
 // evalLoop runs the batches of a validation, test or predict pass under
-// NoGrad, each in its own scope; keep receives predict outputs.
-func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, keep func(s *torch.Scope, out any)) {
+// NoGrad, each in its own scope, counting them in p; keep receives predict
+// outputs.
+func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, p *progress, keep func(s *torch.Scope, out any)) {
 	m := t.module
 	hookLoader := kind + "_dataloader"
 	torch.NoGrad(func() {
@@ -222,6 +278,8 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, keep func(s 
 				more = true
 				batch = t.transfer(batch, 0)
 				t.curBatch, t.curBatchSize = batch, 0
+				p.isLastBatch = n >= 0 && i == n-1
+				p.incReady()
 				var out any
 				switch name {
 				case "validation":
@@ -229,7 +287,9 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, keep func(s 
 					if h, ok := m.(OnValidationBatchStarter); ok {
 						t.call("on_validation_batch_start", func() { h.OnValidationBatchStart(batch, i) })
 					}
+					p.incStarted()
 					t.call("validation_step", t.forwardContext(func() { out = m.(Validator).ValidationStep(batch, i) }))
+					p.incProcessed()
 					t.cb("on_validation_batch_end", func(c Callback) { c.OnValidationBatchEnd(t, m, out, batch, i) })
 					if h, ok := m.(OnValidationBatchEnder); ok {
 						t.call("on_validation_batch_end", func() { h.OnValidationBatchEnd(out, batch, i) })
@@ -239,7 +299,9 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, keep func(s 
 					if h, ok := m.(OnTestBatchStarter); ok {
 						t.call("on_test_batch_start", func() { h.OnTestBatchStart(batch, i) })
 					}
+					p.incStarted()
 					t.call("test_step", t.forwardContext(func() { out = m.(Tester).TestStep(batch, i) }))
+					p.incProcessed()
 					t.cb("on_test_batch_end", func(c Callback) { c.OnTestBatchEnd(t, m, out, batch, i) })
 					if h, ok := m.(OnTestBatchEnder); ok {
 						t.call("on_test_batch_end", func() { h.OnTestBatchEnd(out, batch, i) })
@@ -249,19 +311,25 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, keep func(s 
 					if h, ok := m.(OnPredictBatchStarter); ok {
 						t.call("on_predict_batch_start", func() { h.OnPredictBatchStart(batch, i) })
 					}
+					p.incStarted()
 					t.call("predict_step", t.forwardContext(func() { out = m.(Predictor).PredictStep(batch, i) }))
+					p.incProcessed()
 					keep(s, out)
 					t.cb("on_predict_batch_end", func(c Callback) { c.OnPredictBatchEnd(t, m, out, batch, i) })
 					if h, ok := m.(OnPredictBatchEnder); ok {
 						t.call("on_predict_batch_end", func() { h.OnPredictBatchEnd(out, batch, i) })
 					}
 				}
+				p.incCompleted()
 				if name != "predict" && !t.sanityChecking {
 					t.flushEvalStep()
 				}
 				t.curBatch = nil
 			})
 			if !more {
+				if i > 0 {
+					p.isLastBatch = true // the loader ended before n (or n was unknown)
+				}
 				break
 			}
 		}
@@ -276,6 +344,7 @@ func (t *Trainer) flushEvalStep() {
 	v := rs.metrics(true)
 	rs.stepDone()
 	merge(t.progressBarMetrics, v.pbar)
+	merge(t.loggedMetrics, v.log)
 	if len(v.log) > 0 {
 		t.logMetrics(v.log, t.evalLogStep, false)
 		t.evalLogStep++
@@ -286,10 +355,14 @@ func (t *Trainer) flushEvalStep() {
 func (t *Trainer) predict(ckptPath string) []any {
 	m := t.module
 	t.start("predict")
+	var ck *checkpoint
 	if ckptPath != "" {
-		t.restoreModulesAndCallbacks(t.loadCheckpointFor("predict", ckptPath))
+		ck = t.loadCheckpointFor("predict", ckptPath)
 	}
 	t.configureModel()
+	if ck != nil {
+		t.restoreModulesAndCallbacks(ck)
+	}
 	t.call("zero_grad", m.ZeroGrad)
 	if _, ok := m.(Predictor); !ok {
 		failf("lightning: `predict_step` must be implemented to be used with the Lightning Trainer")
@@ -306,10 +379,11 @@ func (t *Trainer) predict(ckptPath string) []any {
 		}
 		if n != 0 {
 			t.stageFn = "predict"
+			t.lp.predict.resetOnRun()
 			modes := captureModes(m)
-			t.call("train", func() { m.Train(false) })
+			t.modelEval("predict")
 			t.evalStart("predict")
-			t.evalLoop("predict", "predict", loader, n, func(s *torch.Scope, out any) {
+			t.evalLoop("predict", "predict", loader, n, &t.lp.predict, func(s *torch.Scope, out any) {
 				keepOutputs(s, out)
 				outs = append(outs, out)
 			})

@@ -101,6 +101,7 @@ func (t *Trainer) fit(ckptPath string) {
 	}
 	t.valLoader, t.valLoaderSet, t.valHasRun = nil, false, false
 	t.currentEpoch, t.globalStep, t.batchesThatStepped, t.resume = 0, 0, 0, nil
+	t.lp.fit, t.lp.midEpoch, t.stepPending = newFitProgress(), false, false
 	t.resumePath = ""
 	t.resetMetrics()
 	var ck *checkpoint
@@ -111,9 +112,13 @@ func (t *Trainer) fit(ckptPath string) {
 		}
 		t.resumePath = absPath(p)
 		ck = t.loadCheckpointFor("fit", p)
+		checkCounters(ck)
+	}
+	// Lightning 2.2+ runs configure_model before restoring the weights.
+	t.configureModel()
+	if ck != nil {
 		t.restoreModulesAndCallbacks(ck)
 	}
-	t.configureModel()
 	if t.dist != nil {
 		t.wrapDDP()
 	}
@@ -194,6 +199,7 @@ func (t *Trainer) sanityCheck() {
 	t.cb("on_sanity_check_end", func(c Callback) { c.OnSanityCheckEnd(t, m) })
 	t.sanityChecking = false
 	t.resetMetrics()
+	t.lp.fit.val.reset() // Lightning's _reset_progress(val_loop)
 	setGenState(gen, state)
 }
 
@@ -238,6 +244,14 @@ func (t *Trainer) fitLoop() {
 	}
 	if t.numTrainingBatches > 0 && t.numTrainingBatches < t.logEveryN() && len(t.loggers) > 0 && t.cfg.FastDevRun == 0 {
 		t.info("The number of training batches (%d) is smaller than the logging interval Trainer(log_every_n_steps=%d). Set a lower value for log_every_n_steps if you want to see logs for the training epoch.", t.numTrainingBatches, t.logEveryN())
+	}
+	if res := t.resume; res != nil && n >= 0 && res.batches > n {
+		failf("lightning: checkpoint %s: key \"loops.torchgo.batches_in_epoch\" is %d, more than the %d training batches of an epoch", t.resumePath, res.batches, n)
+	}
+	if t.numTrainingBatches != 0 && !t.valLoaderSet && t.valEnabled() && t.valEpoch() {
+		// Lightning's _FitLoop.on_run_start asks for the validation loader
+		// here when the sanity check did not.
+		t.fitValLoader()
 	}
 	t.cb("on_train_start", func(c Callback) { c.OnTrainStart(t, m) })
 	if h, ok := m.(OnTrainStarter); ok {
@@ -294,9 +308,25 @@ func (t *Trainer) epochDone() bool {
 // its on_advance_start/end).
 func (t *Trainer) trainEpoch() {
 	m := t.module
+	fp := &t.lp.fit
+	mid := t.lp.midEpoch // resumed inside this epoch: its counters have started it
+	t.lp.midEpoch = false
+	if !mid {
+		fp.epoch.incReady()
+	}
 	t.cb("on_train_epoch_start", func(c Callback) { c.OnTrainEpochStart(t, m) })
 	if h, ok := m.(OnTrainEpochStarter); ok {
 		t.call("on_train_epoch_start", h.OnTrainEpochStart)
+	}
+	if !mid {
+		fp.epoch.incStarted()
+		// _TrainingEpochLoop.reset: the epoch's counters restart; the
+		// validation loop's total counts the validations of this epoch.
+		fp.batch.resetOnRun()
+		fp.sched.resetOnRun()
+		fp.optStep.resetOnRun()
+		fp.zeroGrad.resetOnRun()
+		fp.val.total = tracker{}
 	}
 	rs := newResults(true)
 	t.active = rs
@@ -315,7 +345,6 @@ func (t *Trainer) trainEpoch() {
 	t.call("train_dataloader", func() { it = t.trainLoader.Iter() })
 	defer it.Close()
 	t.batchesDone = 0
-	t.epochFirstStep, t.epochFirstSched = t.globalStep, t.schedulerSteps
 	if res != nil {
 		for ; start < res.batches; start++ {
 			t.batchIdx = start
@@ -357,6 +386,7 @@ func (t *Trainer) trainEpoch() {
 	if !lastDone && t.batchIdx >= start {
 		// The loader ended before Len (or Len was unknown): this was the
 		// last batch; run what Lightning runs after the last batch.
+		fp.batch.isLastBatch = true
 		t.stepSchedulers("epoch", false)
 		if t.valEnabled() && t.valEpoch() {
 			t.validateInFit()
@@ -370,6 +400,7 @@ func (t *Trainer) trainEpoch() {
 func (t *Trainer) trainEpochEnd(rs *results) {
 	m := t.module
 	t.epochProcessed = true
+	t.lp.fit.epoch.incProcessed()
 	t.syncResults(rs)
 	rs.epochEnd = true
 	t.active = rs
@@ -393,11 +424,13 @@ func (t *Trainer) trainEpochEnd(rs *results) {
 	v := rs.metrics(false)
 	merge(t.callbackMetrics, v.callback)
 	merge(t.progressBarMetrics, v.pbar)
+	merge(t.loggedMetrics, v.log)
 	t.stepSchedulers("epoch", true)
 	t.logMetrics(v.log, t.batchesThatStepped-1, true)
 	t.active = nil
 	t.epochProcessed = false
 	t.batchesDone = 0
+	t.lp.fit.epoch.incCompleted()
 	t.currentEpoch++
 }
 
@@ -442,12 +475,14 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 		more = true
 		batch = t.transfer(batch, 0)
 		t.curBatch, t.curBatchSize = batch, 0
+		bp := &t.lp.fit.batch
+		bp.isLastBatch = isLast
+		bp.incReady()
 		t.cb("on_train_batch_start", func(c Callback) { c.OnTrainBatchStart(t, m, batch, i) })
 		if h, ok := m.(OnTrainBatchStarter); ok {
 			t.call("on_train_batch_start", func() { h.OnTrainBatchStart(batch, i) })
 		}
-		t.inBatch = true
-		defer func() { t.inBatch = false }()
+		bp.incStarted()
 		accumulate := t.shouldAccumulate(i, isLast)
 		var loss *torch.Tensor
 		closure := func() {
@@ -488,17 +523,21 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 				}
 				t.clip()
 			}, &loss)
+		}
+		bp.incProcessed()
+		if !accumulate {
 			t.stepSchedulers("step", false)
 			if isLast {
 				t.stepSchedulers("epoch", false)
 			}
 		}
 		t.batchesDone = i + 1
-		t.totalBatches++
+		t.stepPending = !accumulate // counted in _batches_that_stepped by afterTrainBatch
 		t.cb("on_train_batch_end", func(c Callback) { c.OnTrainBatchEnd(t, m, loss, batch, i) })
 		if h, ok := m.(OnTrainBatchEnder); ok {
 			t.call("on_train_batch_end", func() { h.OnTrainBatchEnd(loss, batch, i) })
 		}
+		bp.incCompleted()
 		log := (t.batchesThatStepped+1)%t.logEveryN() == 0 || t.shouldStop
 		t.flushStep(log, t.batchesThatStepped, true)
 		t.curBatch = nil
@@ -519,6 +558,7 @@ func (t *Trainer) afterTrainBatch(i int, isLast bool) (validated bool) {
 	if !accumulating {
 		t.batchesThatStepped++
 	}
+	t.stepPending = false
 	return validated
 }
 
@@ -555,15 +595,19 @@ func (t *Trainer) validateInFit() {
 
 func (t *Trainer) zeroGrad(i int) {
 	m := t.module
+	zp := &t.lp.fit.zeroGrad
+	zp.incReady()
 	t.cb("on_before_zero_grad", func(c Callback) { c.OnBeforeZeroGrad(t, m, t.opt) })
 	if h, ok := m.(OnBeforeZeroGrader); ok {
 		t.call("on_before_zero_grad", func() { h.OnBeforeZeroGrad(t.opt) })
 	}
+	zp.incStarted()
 	if h, ok := m.(OptimizerZeroGrader); ok {
 		t.call("optimizer_zero_grad", func() { h.OptimizerZeroGrad(t.currentEpoch, i, t.opt) })
 	} else {
 		t.call("optimizer_zero_grad", t.opt.ZeroGrad)
 	}
+	zp.incCompleted()
 }
 
 func (t *Trainer) backward(loss *torch.Tensor) {
@@ -606,8 +650,18 @@ func (t *Trainer) clip() {
 	clipGradients(t.opt, val, algo)
 }
 
+// optimizerStep runs the closure and the optimizer step; the step counts
+// (global_step, Lightning's optimizer step progress) unless the default
+// step is skipped for a nil loss.
 func (t *Trainer) optimizerStep(i int, closure func(), loss **torch.Tensor) {
 	m := t.module
+	sp := &t.lp.fit.optStep
+	sp.incReady()
+	defer func() {
+		if sp.total.ready > sp.total.completed {
+			sp.incCompleted()
+		}
+	}()
 	if h, ok := m.(OptimizerStepper); ok {
 		t.call("optimizer_step", func() { h.OptimizerStep(t.currentEpoch, i, t.opt, closure) })
 		t.globalStep++
@@ -615,6 +669,8 @@ func (t *Trainer) optimizerStep(i int, closure func(), loss **torch.Tensor) {
 	}
 	closure()
 	if *loss == nil {
+		sp.total.ready--
+		sp.current.ready--
 		return
 	}
 	if t.scaler != nil {
@@ -663,18 +719,20 @@ func (t *Trainer) stepSchedulers(interval string, plateaus bool) {
 			}
 			metric = &v
 		}
-		t.schedulerSteps++
+		sp := &t.lp.fit.sched
+		sp.incReady()
 		if h, ok := t.module.(LRSchedulerStepper); ok {
 			t.call("lr_scheduler_step", func() { h.LRSchedulerStep(s, metric) })
-			continue
+		} else {
+			t.call("lr_scheduler_step", func() {
+				if isPlateau {
+					p.Step(*metric)
+				} else {
+					s.Scheduler.(stepper).Step()
+				}
+			})
 		}
-		t.call("lr_scheduler_step", func() {
-			if isPlateau {
-				p.Step(*metric)
-			} else {
-				s.Scheduler.(stepper).Step()
-			}
-		})
+		sp.incCompleted()
 	}
 }
 
@@ -686,10 +744,12 @@ func (t *Trainer) interrupt() {
 	t.info("Detected KeyboardInterrupt, attempting graceful shutdown ...")
 	if mc := t.CheckpointCallback(); mc != nil && !t.cfg.DisableCheckpointing {
 		path := mc.formatName(map[string]float64{"epoch": float64(t.currentEpoch), "step": float64(t.globalStep)}, "last", 0)
+		prev := mc.lastModelPath
+		mc.lastModelPath = path // part of the state saved, as ModelCheckpoint does for last.ckpt
 		if err := t.SaveCheckpoint(path, false); err != nil {
+			mc.lastModelPath = prev
 			fail(fmt.Errorf("%w; saving a checkpoint failed: %v", ErrInterrupted, err))
 		}
-		mc.lastModelPath = path
 		t.info("Saved a checkpoint to %s", path)
 	}
 	fail(fmt.Errorf("%w at epoch %d, step %d", ErrInterrupted, t.currentEpoch, t.globalStep))

@@ -88,6 +88,25 @@ type (
 	// OnValidationModelZeroGrader replaces the module.ZeroGrad() the
 	// trainer calls before validation inside Fit (on_validation_model_zero_grad).
 	OnValidationModelZeroGrader interface{ OnValidationModelZeroGrad() }
+	// OnValidationModelEvaler replaces the Train(false) the trainer calls
+	// when a validation loop starts, before on_validation_start
+	// (on_validation_model_eval).
+	OnValidationModelEvaler interface{ OnValidationModelEval() }
+	// OnValidationModelTrainer replaces the restoring of the training
+	// flags (the module's and its layers') that the trainer does after
+	// on_validation_end (on_validation_model_train).
+	OnValidationModelTrainer interface{ OnValidationModelTrain() }
+	// OnTestModelEvaler replaces the Train(false) the trainer calls when a
+	// test loop starts, before on_test_start (on_test_model_eval).
+	OnTestModelEvaler interface{ OnTestModelEval() }
+	// OnTestModelTrainer replaces the restoring of the training flags
+	// after on_test_end (on_test_model_train).
+	OnTestModelTrainer interface{ OnTestModelTrain() }
+	// OnPredictModelEvaler replaces the Train(false) the trainer calls
+	// when a predict loop starts, before on_predict_start
+	// (on_predict_model_eval). The flags are always restored afterwards,
+	// as in Lightning, which never calls on_predict_model_train.
+	OnPredictModelEvaler interface{ OnPredictModelEval() }
 )
 
 // Batch hooks. outputs is what the step returned (the loss for training).

@@ -11,52 +11,6 @@ import (
 	"github.com/torchgo/torchgo/torch/optim"
 )
 
-// lightningLoops is Python code defining loops(epoch, steps, batches,
-// per_epoch), for steps optimizer steps and batches training batches in
-// all, per_epoch in each epoch (one optimizer and one epoch scheduler): the
-// "loops" entry Lightning 2 writes from ModelCheckpoint at the end of an
-// epoch (Lightning's test_loops_state_dict_structure gives its layout;
-// on_train_epoch_end runs before the epoch counts as processed and with
-// _batches_that_stepped decremented by one).
-const lightningLoops = `
-def prog(n, done, fields=("ready", "started", "processed", "completed")):
-    return {f: (done if f == "completed" else n) for f in fields}
-def both(n, done, fields=("ready", "started", "processed", "completed")):
-    return {"total": prog(n, done, fields), "current": prog(n, done, fields)}
-def loops(epoch, steps, batches, per_epoch):
-    ep = {"total": {"ready": epoch + 1, "started": epoch + 1, "processed": epoch, "completed": epoch},
-          "current": {"ready": epoch + 1, "started": epoch + 1, "processed": epoch, "completed": epoch}}
-    bp = {"total": prog(batches, batches), "current": prog(per_epoch, per_epoch), "is_last_batch": True}
-    evalp = dict(both(0, 0), is_last_batch=False)
-    return {
-        "fit_loop": {
-            "state_dict": {},
-            "epoch_loop.state_dict": {"_batches_that_stepped": steps - 1},
-            "epoch_loop.batch_progress": bp,
-            "epoch_loop.scheduler_progress": {"total": prog(epoch + 1, epoch + 1, ("ready", "completed")),
-                                              "current": prog(1, 1, ("ready", "completed"))},
-            "epoch_loop.manual_optimization.state_dict": {},
-            "epoch_loop.manual_optimization.optim_step_progress": both(0, 0, ("ready", "completed")),
-            "epoch_loop.automatic_optimization.state_dict": {},
-            "epoch_loop.automatic_optimization.optim_progress": {"optimizer": {
-                "step": {"total": prog(steps, steps, ("ready", "completed")),
-                         "current": prog(per_epoch, per_epoch, ("ready", "completed"))},
-                "zero_grad": {"total": prog(steps, steps, ("ready", "started", "completed")),
-                              "current": prog(per_epoch, per_epoch, ("ready", "started", "completed"))}}},
-            "epoch_loop.val_loop.state_dict": {},
-            "epoch_loop.val_loop.batch_progress": evalp,
-            "epoch_progress": ep,
-        },
-        "validate_loop": {"state_dict": {}, "batch_progress": evalp},
-        "test_loop": {"state_dict": {}, "batch_progress": evalp},
-        "predict_loop": {"state_dict": {}, "batch_progress": both(0, 0)},
-    }
-def shape(v):
-    if isinstance(v, dict):
-        return {k: shape(x) for k, x in v.items()}
-    return type(v).__name__
-`
-
 // momentumBoring is the boring model with SGD(momentum=0.9) and
 // StepLR(1, 0.5), so that resuming needs the optimizer's and the
 // scheduler's states.
@@ -71,11 +25,13 @@ func (b *momentumBoring) ConfigureOptimizers() (Optimization, error) {
 	return Optimization{Optimizer: opt, Schedulers: []Scheduler{{Scheduler: s}}}, err
 }
 
-// Go resumes from a checkpoint in the layout Lightning 2 writes at an
-// epoch's end (built by Python from torch alone, as Lightning is not
-// installable here): it continues at the next epoch with the optimizer's
-// momentum and the scheduler's learning rate, and ends with the weights of
-// Python's loop trained straight through.
+// Go resumes from a checkpoint in the layout Lightning 2.6.5 writes at an
+// epoch's end (its "loops" and "callbacks" taken from the recorded
+// seed_1epoch.ckpt, their counts of 188 steps and 47 validation batches
+// made 4 and 0; the weights, optimizer and scheduler states from Python):
+// it continues at the next epoch with the optimizer's momentum and the
+// scheduler's learning rate, and ends with the weights of Python's loop
+// trained straight through.
 func TestResumeFromLightningLayout(t *testing.T) {
 	pyref.Python(t)
 	torch.ManualSeed(0)
@@ -87,7 +43,14 @@ func TestResumeFromLightningLayout(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "epoch=0-step=4.ckpt")
 	var want struct{ W, B pyref.Tensor }
-	pyref.Run(t, lightningLoops+`
+	pyref.Run(t, `
+seed = torch.load(IN["seed"])
+def scale(v):
+    if isinstance(v, dict):
+        return {k: scale(x) for k, x in v.items()}
+    if isinstance(v, int) and not isinstance(v, bool):
+        return {188: 4, 47: 0}.get(v, v)
+    return v
 class Boring(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -107,12 +70,13 @@ def epoch():
         opt.step()
     sched.step()
 epoch()
-torch.save({"epoch": 0, "global_step": 4, "pytorch-lightning_version": "2.4.0",
-            "state_dict": m.state_dict(), "loops": loops(0, 4, 4, 4), "callbacks": {},
+torch.save({"epoch": 0, "global_step": 4, "pytorch-lightning_version": "2.6.5",
+            "state_dict": m.state_dict(), "loops": scale(seed["loops"]), "callbacks": {},
             "optimizer_states": [opt.state_dict()], "lr_schedulers": [sched.state_dict()]}, IN["path"])
 epoch(); epoch()
 out({"W": enc(m.layer.weight), "B": enc(m.layer.bias)})
-`, map[string]any{"w": encT(m.Layer.Weight), "b": encT(m.Layer.Bias), "xs": xs, "path": path}, &want)
+`, map[string]any{"w": encT(m.Layer.Weight), "b": encT(m.Layer.Bias), "xs": xs, "path": path,
+		"seed": filepath.Join(sharedDir(t), "seed_1epoch.ckpt")}, &want)
 
 	torch.ManualSeed(1) // other initial weights: all come from the file
 	m2 := &momentumBoring{boring: *newBoring()}
@@ -136,31 +100,4 @@ type epochRecorder struct {
 
 func (e *epochRecorder) OnTrainEpochStart(t *Trainer, _ Module) {
 	e.started = append(e.started, t.CurrentEpoch())
-}
-
-// A Go checkpoint's "loops" entry has Lightning 2's structure and the
-// counters Lightning would hold at the end of that epoch.
-func TestCheckpointLoopsMatchLightning(t *testing.T) {
-	pyref.Python(t)
-	cfg := quietConfig(t)
-	cfg.MaxEpochs = 2
-	cfg.NumSanityValSteps = Batches(0)
-	cfg.DisableCheckpointing = false
-	tr := newTrainer(t, cfg)
-	require.NoError(t, tr.Fit(&momentumBoring{boring: *newBoring()}, &Data{Train: randomBatches(16, 4, 5)}, ""))
-	path := tr.CheckpointCallback().BestModelPath()
-	require.Equal(t, "epoch=1-step=8.ckpt", filepath.Base(path))
-	var res struct {
-		Shape, WantShape map[string]any
-		Lightning        map[string]any
-		Ours             map[string]any
-	}
-	pyref.Run(t, lightningLoops+`
-ck = torch.load(IN["path"])
-ours = dict(ck["loops"]); ours.pop("torchgo")
-want = loops(1, 8, 8, 4)
-out({"Shape": shape(ours), "WantShape": shape(want), "Lightning": want, "Ours": ours})
-`, map[string]any{"path": path}, &res)
-	require.Equal(t, res.WantShape, res.Shape)
-	require.Equal(t, res.Lightning, res.Ours)
 }

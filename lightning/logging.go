@@ -53,7 +53,11 @@ type LogOptions struct {
 	SyncDist bool
 }
 
-// result is one logged key of a loop: its options and aggregates.
+// result is one logged key of a loop: its options and aggregates. Values
+// are held as Lightning's _ResultMetric holds them: float32 (torch's
+// default dtype) unless they come as float64 tensors; the epoch mean is a
+// float32 sum of value*batch_size divided by the summed batch sizes, in
+// float32, so that epoch values equal Lightning's bit for bit.
 type result struct {
 	name             string
 	onStep, onEpoch  bool
@@ -61,7 +65,8 @@ type result struct {
 	reduce           string
 	last             float64 // value of the current step
 	stepFresh        bool    // logged since the last step flush
-	sum, weight, ext float64 // weighted sum, total weight, max/min
+	sum, weight, ext float64 // weighted sum (a float32's), total weight, max/min
+	sum64            bool    // a float64 tensor was summed: the sum is float64 (torch's promotion)
 	n                int     // values aggregated this epoch
 	sync, synced     bool    // SyncDist; reduced over the ranks already
 }
@@ -73,7 +78,35 @@ func (r *result) epochValue() float64 {
 	case "max", "min":
 		return r.ext
 	}
-	return r.sum / r.weight
+	return float64(float32(r.sum) / float32(r.weight))
+}
+
+// add is _ResultMetric.update for the epoch aggregate: v (a float32's
+// value unless f64) with weight w (the batch size for a mean).
+func (r *result) add(v float64, f64 bool, w float64) {
+	switch r.reduce {
+	case "mean":
+		// value + v.to(float32) * batch_size: two float32 roundings (the
+		// conversions keep the compiler from fusing them).
+		r.sum = float64(float32(r.sum) + float32(float32(v)*float32(w)))
+		r.weight += w
+	case "sum":
+		if f64 || r.sum64 {
+			r.sum += v
+			r.sum64 = true
+		} else {
+			r.sum = float64(float32(r.sum) + float32(v))
+		}
+	case "max":
+		if r.n == 0 || v > r.ext || math.IsNaN(v) {
+			r.ext = v
+		}
+	case "min":
+		if r.n == 0 || v < r.ext || math.IsNaN(v) {
+			r.ext = v
+		}
+	}
+	r.n++
 }
 
 // forked is the key of a step or epoch value: name_step / name_epoch when
@@ -140,34 +173,40 @@ func (rs *results) stepDone() {
 	}
 }
 
-// logValue reads a logged value into a float64.
-func logValue(name string, v any) (float64, error) {
+// logValue reads a logged value as Lightning stores it: numbers become
+// float32 tensors (torch's default dtype), tensors other than float64 ones
+// become float32; f64 reports a float64 tensor, whose value is kept.
+func logValue(name string, v any) (val float64, f64 bool, err error) {
+	f32 := func(f float64) float64 { return float64(float32(f)) }
 	switch x := v.(type) {
 	case float64:
-		return x, nil
+		return f32(x), false, nil
 	case float32:
-		return float64(x), nil
+		return float64(x), false, nil
 	case int:
-		return float64(x), nil
+		return f32(float64(x)), false, nil
 	case int64:
-		return float64(x), nil
+		return f32(float64(x)), false, nil
 	case int32:
-		return float64(x), nil
+		return f32(float64(x)), false, nil
 	case bool:
 		if x {
-			return 1, nil
+			return 1, false, nil
 		}
-		return 0, nil
+		return 0, false, nil
 	case *torch.Tensor:
 		if x == nil {
-			return 0, fmt.Errorf("lightning: self.log(%q, value) was called with a nil tensor", name)
+			return 0, false, fmt.Errorf("lightning: self.log(%q, value) was called with a nil tensor", name)
 		}
 		if n := x.Numel(); n != 1 {
-			return 0, fmt.Errorf("lightning: self.log(%s, %v) was called, but the tensor must have a single element. You can try doing `self.log(%s, your_tensor.mean())`", name, x.Shape(), name)
+			return 0, false, fmt.Errorf("lightning: self.log(%s, %v) was called, but the tensor must have a single element. You can try doing `self.log(%s, your_tensor.mean())`", name, x.Shape(), name)
 		}
-		return x.Item(), nil
+		if x.DType() == torch.Float64 {
+			return x.Item(), true, nil
+		}
+		return f32(x.Item()), false, nil
 	}
-	return 0, fmt.Errorf("lightning: self.log(%q, value) was called with a value of type %T; use a number or a one-element tensor", name, v)
+	return 0, false, fmt.Errorf("lightning: self.log(%q, value) was called with a value of type %T; use a number or a one-element tensor", name, v)
 }
 
 // hookDefaults returns Lightning's default on_step and on_epoch for a
@@ -194,7 +233,7 @@ func (t *Trainer) log(name string, value any, o LogOptions) {
 	if rs == nil {
 		panic(fmt.Errorf("lightning: self.log(%q) was called outside a training, validation or test loop", name))
 	}
-	v, err := logValue(name, value)
+	v, f64, err := logValue(name, value)
 	if err != nil {
 		panic(err)
 	}
@@ -226,22 +265,7 @@ func (t *Trainer) log(name string, value any, o LogOptions) {
 			}
 			w = float64(bs)
 		}
-		switch reduce {
-		case "mean":
-			r.sum += v * w
-			r.weight += w
-		case "sum":
-			r.sum += v
-		case "max":
-			if r.n == 0 || v > r.ext || math.IsNaN(v) {
-				r.ext = v
-			}
-		case "min":
-			if r.n == 0 || v < r.ext || math.IsNaN(v) {
-				r.ext = v
-			}
-		}
-		r.n++
+		r.add(v, f64, w)
 	}
 }
 
@@ -267,6 +291,7 @@ func (t *Trainer) flushStep(log bool, step int, withEpoch bool) {
 	rs.stepDone()
 	merge(t.callbackMetrics, v.callback)
 	merge(t.progressBarMetrics, v.pbar)
+	merge(t.loggedMetrics, v.log) // every batch, as Lightning's on_batch_end
 	if log {
 		t.logMetrics(v.log, step, withEpoch)
 	}
@@ -279,14 +304,15 @@ func (t *Trainer) flushEpoch(rs *results, step int) map[string]float64 {
 	merge(t.callbackMetrics, v.callback)
 	merge(t.progressBarMetrics, v.pbar)
 	if !t.sanityChecking {
+		merge(t.loggedMetrics, v.log)
 		t.logMetrics(v.log, step, true)
 	}
 	return v.callback
 }
 
 // logMetrics sends metrics to the loggers (Lightning's
-// _LoggerConnector.log_metrics): logged metrics are updated, "epoch" is
-// added for the loggers when withEpoch.
+// _LoggerConnector.log_metrics): with a logger, logged metrics are
+// updated; "epoch" is added for the loggers when withEpoch.
 func (t *Trainer) logMetrics(m map[string]float64, step int, withEpoch bool) {
 	if len(t.loggers) == 0 || len(m) == 0 {
 		return

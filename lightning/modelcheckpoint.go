@@ -1,6 +1,7 @@
 package lightning
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -135,14 +136,29 @@ func pyStr(s string) string {
 	return pyQuote(s)
 }
 
-func optFloat(f *float64) any {
+// optScore is a score as Lightning keeps it (a tensor), or None.
+func optScore(f *float64) any {
 	if f == nil {
 		return nil
 	}
-	return *f
+	return scalarTensor(*f)
 }
 
-// StateDict is Lightning's ModelCheckpoint.state_dict.
+// scalarTensor is a 0-dim float32 tensor, the type of Lightning's scores
+// (torch.tensor(inf), a logged metric).
+func scalarTensor(f float64) *pt.Tensor {
+	b := make([]byte, 4)
+	binary.LittleEndian.PutUint32(b, math.Float32bits(float32(f)))
+	p, err := pt.NewTensor(pt.Float32, nil, b)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// StateDict is Lightning's ModelCheckpoint.state_dict, with its types:
+// scores (best_model_score, current_score, the values of best_k_models,
+// kth_value) are 0-dim float32 tensors, or None before there is one.
 func (mc *ModelCheckpoint) StateDict() *pt.OrderedDict {
 	d := pt.NewDict()
 	var mon any
@@ -150,17 +166,17 @@ func (mc *ModelCheckpoint) StateDict() *pt.OrderedDict {
 		mon = mc.cfg.Monitor
 	}
 	d.MustSet("monitor", mon)
-	d.MustSet("best_model_score", optFloat(mc.bestModelScore))
+	d.MustSet("best_model_score", optScore(mc.bestModelScore))
 	d.MustSet("best_model_path", mc.bestModelPath)
-	d.MustSet("current_score", optFloat(mc.currentScore))
+	d.MustSet("current_score", optScore(mc.currentScore))
 	d.MustSet("dirpath", mc.dirpath)
 	bk := pt.NewDict()
 	for _, k := range sortedKeys(mc.bestKModels) {
-		bk.MustSet(k, mc.bestKModels[k])
+		bk.MustSet(k, scalarTensor(mc.bestKModels[k]))
 	}
 	d.MustSet("best_k_models", bk)
 	d.MustSet("kth_best_model_path", mc.kthBestModelPath)
-	d.MustSet("kth_value", mc.kthValue)
+	d.MustSet("kth_value", scalarTensor(mc.kthValue))
 	d.MustSet("last_model_path", mc.lastModelPath)
 	return d
 }
@@ -208,9 +224,14 @@ func toF(v any) (float64, bool) {
 	case int64:
 		return float64(x), true
 	case *pt.Tensor:
-		if x.Numel() == 1 && x.DType() == pt.Float32 {
-			b := x.Contiguous()
-			return float64(math.Float32frombits(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)), true
+		if x.Numel() != 1 || x.Validate() != nil {
+			return 0, false
+		}
+		switch b := x.Contiguous(); x.DType() {
+		case pt.Float32:
+			return float64(math.Float32frombits(binary.LittleEndian.Uint32(b))), true
+		case pt.Float64:
+			return math.Float64frombits(binary.LittleEndian.Uint64(b)), true
 		}
 	}
 	return 0, false
@@ -231,6 +252,9 @@ func (mc *ModelCheckpoint) Setup(t *Trainer, m Module, stage string) {
 		}
 	}
 	mc.dirpath = dir
+	if t.IsGlobalZero() {
+		removeStaleTemps(dir) // left by a process killed while saving
+	}
 	vci := t.cfg.ValCheckInterval
 	mc.saveOnTrainEpochEnd = (t.cfg.CheckValEveryNEpoch <= 1) && (vci.IsZero() || (vci.kind == 2 && vci.f == 1))
 }
@@ -300,11 +324,11 @@ func (mc *ModelCheckpoint) saveTopK(t *Trainer, c map[string]float64) {
 	if mc.cfg.Monitor == "" {
 		prev := mc.bestModelPath
 		path := mc.uniqueName(c, prev)
+		mc.bestModelPath = path // before saving: it is part of the state saved
 		mc.write(t, path)
 		if mc.cfg.SaveTopK == 1 && prev != "" && prev != path {
 			mc.remove(t, prev)
 		}
-		mc.bestModelPath = path
 		return
 	}
 	cur, ok := c[mc.cfg.Monitor]
@@ -392,8 +416,8 @@ func (mc *ModelCheckpoint) saveLast(t *Trainer, c map[string]float64) {
 	}
 	path := mc.formatName(c, "last", 0)
 	prev := mc.lastModelPath
+	mc.lastModelPath = path // before saving: it is part of the state saved
 	mc.write(t, path)
-	mc.lastModelPath = path
 	if prev != "" && prev != path {
 		mc.remove(t, prev)
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/torchgo/torchgo/torch/optim"
 )
 
-// Version is the Lightning version whose behaviour this package follows;
-// checkpoints carry it as "pytorch-lightning_version".
-const Version = "2.1.0"
+// Version is the Lightning release whose behaviour and checkpoint layout
+// this package follows; checkpoints carry it as "pytorch-lightning_version".
+const Version = "2.6.5"
 
 // Trainer runs the training, validation, test and predict loops of a
 // Module (Lightning's Trainer). A Trainer may run several times (Fit, then
@@ -73,11 +73,8 @@ type Trainer struct {
 	resumePath      string
 	epochProcessed  bool
 	batchesDone     int
-	totalBatches    int // training batches run in all epochs (Lightning's batch_progress.total)
-	schedulerSteps  int // scheduler steps taken (scheduler_progress.total)
-	epochFirstStep  int // globalStep when the epoch began
-	epochFirstSched int // schedulerSteps when the epoch began
-	inBatch         bool
+	lp              loopProgress // Lightning's loop counters (loops.go)
+	stepPending     bool         // the batch done stepped but is not in batchesThatStepped yet
 	loadedCkpt      any
 	dist            *ddpRun         // the DDP group of a running Fit
 	rank, worldSize int             // this process's place in the last DDP Fit
@@ -99,7 +96,7 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 	if cfg.AccumulateGradBatches < 0 || cfg.LogEveryNSteps < 0 || cfg.CheckValEveryNEpoch < 0 || cfg.FastDevRun < 0 {
 		return nil, fmt.Errorf("lightning: AccumulateGradBatches, LogEveryNSteps, CheckValEveryNEpoch and FastDevRun must be >= 0")
 	}
-	t := &Trainer{cfg: cfg, out: cfg.Out, batchIdx: -1}
+	t := &Trainer{cfg: cfg, out: cfg.Out, batchIdx: -1, lp: newLoopProgress()}
 	if t.out == nil {
 		t.out = os.Stderr
 	}
@@ -270,9 +267,16 @@ func (t *Trainer) CallbackMetrics() map[string]float64 {
 	return copyMetrics(t.callbackMetrics)
 }
 
-// LoggedMetrics are the latest metrics sent to the loggers
-// (logged_metrics); empty without a logger. It is a copy.
-func (t *Trainer) LoggedMetrics() map[string]float64 { return copyMetrics(t.loggedMetrics) }
+// LoggedMetrics are the latest values of the metrics logged for the
+// loggers (logged_metrics): step values as of the last batch, epoch values
+// as of the last epoch end, updated as Lightning updates them (whether or
+// not a logger runs). It is a copy.
+func (t *Trainer) LoggedMetrics() map[string]float64 {
+	if t.active != nil {
+		merge(t.loggedMetrics, t.active.metrics(!t.active.epochEnd).log)
+	}
+	return copyMetrics(t.loggedMetrics)
+}
 
 // ProgressBarMetrics are the latest metrics logged with ProgBar
 // (progress_bar_metrics). It is a copy.

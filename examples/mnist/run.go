@@ -13,7 +13,6 @@ import (
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/data"
 	"github.com/torchgo/torchgo/vision/datasets"
-	"github.com/torchgo/torchgo/vision/imageio"
 	"github.com/torchgo/torchgo/vision/models"
 )
 
@@ -156,7 +155,7 @@ func run(c config, out io.Writer) (err error) {
 	})
 	defer sample.Close()
 	png := filepath.Join(c.out, "sample.png")
-	if err := imageio.SaveImage(sample, png, imageio.GridOptions{}); err != nil {
+	if err := savePNG(sample, png); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "train[0]: label %d, predicted %d; image in %s\n", train.Labels.Select(0, 0).ItemInt(), pred, png)
