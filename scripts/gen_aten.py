@@ -184,7 +184,12 @@ def wrapper(f, name, taken, used):
         elif a.default is None:
             p = lower_camel(a.name)
             params.append("%s %s" % (p, g))
-            call.append("deref(%s)" % p if g.startswith("*") and g not in ("*Tensor", "*Generator") else p)
+            if g.startswith("*") and g not in ("*Tensor", "*Generator"):
+                call.append("deref(%s)" % p)
+            elif g.startswith("[]") and str(a.type).endswith("?"):
+                call.append("optList(%s)" % p)  # nil is None, not []
+            else:
+                call.append(p)
         else:
             fn = camel(a.name)
             if not nilable(g) and not is_zero_default(a.default, g):

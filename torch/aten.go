@@ -30,6 +30,14 @@ func deref[T any](p *T) any {
 	return *p
 }
 
+// optList passes a required optional list: nil is None.
+func optList[T any](l []T) any {
+	if l == nil {
+		return nil
+	}
+	return l
+}
+
 // unset passes an optional field whose zero value is the default.
 func unset[T comparable](v T) any {
 	var zero T

@@ -2468,7 +2468,7 @@ var opConvolution = &lazyOp{name: "aten::convolution", overload: ""}
 //
 //	convolution_backward(Tensor grad_output, Tensor input, Tensor weight, SymInt[]? bias_sizes, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor)
 func ConvolutionBackward(gradOutput *Tensor, input *Tensor, weight *Tensor, biasSizes []int64, stride []int64, padding []int64, dilation []int64, transposed bool, outputPadding []int64, groups int64, outputMask []bool) (*Tensor, *Tensor, *Tensor) {
-	r := opConvolutionBackward.call(gradOutput, input, weight, biasSizes, stride, padding, dilation, transposed, outputPadding, groups, outputMask)
+	r := opConvolutionBackward.call(gradOutput, input, weight, optList(biasSizes), stride, padding, dilation, transposed, outputPadding, groups, outputMask)
 	return r[0].(*Tensor), r[1].(*Tensor), r[2].(*Tensor)
 }
 
@@ -13581,7 +13581,7 @@ func (t *Tensor) StdCorrection(dim []int64, correction *int64, opts ...StdCorrec
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opStdCorrection.call(t, dim, deref(correction), unset(o.Keepdim))[0].(*Tensor)
+	return opStdCorrection.call(t, optList(dim), deref(correction), unset(o.Keepdim))[0].(*Tensor)
 }
 
 var opStdCorrection = &lazyOp{name: "aten::std", overload: "correction"}
@@ -13622,7 +13622,7 @@ func StdMeanDim(self *Tensor, dim []int64, opts ...StdMeanDimOpts) (*Tensor, *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	r := opStdMeanDim.call(self, dim, unsetPtr(o.Unbiased), unset(o.Keepdim))
+	r := opStdMeanDim.call(self, optList(dim), unsetPtr(o.Unbiased), unset(o.Keepdim))
 	return r[0].(*Tensor), r[1].(*Tensor)
 }
 
@@ -13644,7 +13644,7 @@ func StdMeanCorrection(self *Tensor, dim []int64, correction *int64, opts ...Std
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	r := opStdMeanCorrection.call(self, dim, deref(correction), unset(o.Keepdim))
+	r := opStdMeanCorrection.call(self, optList(dim), deref(correction), unset(o.Keepdim))
 	return r[0].(*Tensor), r[1].(*Tensor)
 }
 
@@ -13806,7 +13806,7 @@ func (t *Tensor) SumDimIntList(dim []int64, opts ...SumDimIntListOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSumDimIntList.call(t, dim, unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opSumDimIntList.call(t, optList(dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
 }
 
 var opSumDimIntList = &lazyOp{name: "aten::sum", overload: "dim_IntList"}
@@ -14918,7 +14918,7 @@ var opUnsqueezeCopy = &lazyOp{name: "aten::unsqueeze_copy", overload: ""}
 //
 //	upsample_bicubic2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleBicubic2dVec(input *Tensor, outputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleBicubic2dVec.call(input, outputSize, alignCorners, scaleFactors)[0].(*Tensor)
+	return opUpsampleBicubic2dVec.call(input, optList(outputSize), alignCorners, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleBicubic2dVec = &lazyOp{name: "aten::upsample_bicubic2d", overload: "vec"}
@@ -14948,7 +14948,7 @@ type UpsampleBicubic2dOpts struct {
 //
 //	upsample_bicubic2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleBicubic2dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleBicubic2dBackwardVec.call(gradOutput, outputSize, inputSize, alignCorners, scaleFactors)[0].(*Tensor)
+	return opUpsampleBicubic2dBackwardVec.call(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleBicubic2dBackwardVec = &lazyOp{name: "aten::upsample_bicubic2d_backward", overload: "vec"}
@@ -14978,7 +14978,7 @@ type UpsampleBicubic2dBackwardOpts struct {
 //
 //	upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleBilinear2dVec(input *Tensor, outputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleBilinear2dVec.call(input, outputSize, alignCorners, scaleFactors)[0].(*Tensor)
+	return opUpsampleBilinear2dVec.call(input, optList(outputSize), alignCorners, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleBilinear2dVec = &lazyOp{name: "aten::upsample_bilinear2d", overload: "vec"}
@@ -15008,7 +15008,7 @@ type UpsampleBilinear2dOpts struct {
 //
 //	upsample_bilinear2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleBilinear2dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleBilinear2dBackwardVec.call(gradOutput, outputSize, inputSize, alignCorners, scaleFactors)[0].(*Tensor)
+	return opUpsampleBilinear2dBackwardVec.call(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleBilinear2dBackwardVec = &lazyOp{name: "aten::upsample_bilinear2d_backward", overload: "vec"}
@@ -15038,7 +15038,7 @@ type UpsampleBilinear2dBackwardOpts struct {
 //
 //	upsample_linear1d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleLinear1dVec(input *Tensor, outputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleLinear1dVec.call(input, outputSize, alignCorners, scaleFactors)[0].(*Tensor)
+	return opUpsampleLinear1dVec.call(input, optList(outputSize), alignCorners, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleLinear1dVec = &lazyOp{name: "aten::upsample_linear1d", overload: "vec"}
@@ -15067,7 +15067,7 @@ type UpsampleLinear1dOpts struct {
 //
 //	upsample_linear1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleLinear1dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleLinear1dBackwardVec.call(gradOutput, outputSize, inputSize, alignCorners, scaleFactors)[0].(*Tensor)
+	return opUpsampleLinear1dBackwardVec.call(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleLinear1dBackwardVec = &lazyOp{name: "aten::upsample_linear1d_backward", overload: "vec"}
@@ -15096,7 +15096,7 @@ type UpsampleLinear1dBackwardOpts struct {
 //
 //	upsample_nearest1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest1dVec(input *Tensor, outputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest1dVec.call(input, outputSize, scaleFactors)[0].(*Tensor)
+	return opUpsampleNearest1dVec.call(input, optList(outputSize), optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleNearest1dVec = &lazyOp{name: "aten::upsample_nearest1d", overload: "vec"}
@@ -15125,7 +15125,7 @@ type UpsampleNearest1dOpts struct {
 //
 //	upsample_nearest1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest1dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest1dBackwardVec.call(gradOutput, outputSize, inputSize, scaleFactors)[0].(*Tensor)
+	return opUpsampleNearest1dBackwardVec.call(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleNearest1dBackwardVec = &lazyOp{name: "aten::upsample_nearest1d_backward", overload: "vec"}
@@ -15154,7 +15154,7 @@ type UpsampleNearest1dBackwardOpts struct {
 //
 //	upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest2dVec(input *Tensor, outputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest2dVec.call(input, outputSize, scaleFactors)[0].(*Tensor)
+	return opUpsampleNearest2dVec.call(input, optList(outputSize), optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleNearest2dVec = &lazyOp{name: "aten::upsample_nearest2d", overload: "vec"}
@@ -15184,7 +15184,7 @@ type UpsampleNearest2dOpts struct {
 //
 //	upsample_nearest2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest2dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest2dBackwardVec.call(gradOutput, outputSize, inputSize, scaleFactors)[0].(*Tensor)
+	return opUpsampleNearest2dBackwardVec.call(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleNearest2dBackwardVec = &lazyOp{name: "aten::upsample_nearest2d_backward", overload: "vec"}
@@ -15214,7 +15214,7 @@ type UpsampleNearest2dBackwardOpts struct {
 //
 //	upsample_nearest3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest3dVec(input *Tensor, outputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest3dVec.call(input, outputSize, scaleFactors)[0].(*Tensor)
+	return opUpsampleNearest3dVec.call(input, optList(outputSize), optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleNearest3dVec = &lazyOp{name: "aten::upsample_nearest3d", overload: "vec"}
@@ -15245,7 +15245,7 @@ type UpsampleNearest3dOpts struct {
 //
 //	upsample_nearest3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest3dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest3dBackwardVec.call(gradOutput, outputSize, inputSize, scaleFactors)[0].(*Tensor)
+	return opUpsampleNearest3dBackwardVec.call(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleNearest3dBackwardVec = &lazyOp{name: "aten::upsample_nearest3d_backward", overload: "vec"}
@@ -15276,7 +15276,7 @@ type UpsampleNearest3dBackwardOpts struct {
 //
 //	upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleTrilinear3dVec(input *Tensor, outputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleTrilinear3dVec.call(input, outputSize, alignCorners, scaleFactors)[0].(*Tensor)
+	return opUpsampleTrilinear3dVec.call(input, optList(outputSize), alignCorners, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleTrilinear3dVec = &lazyOp{name: "aten::upsample_trilinear3d", overload: "vec"}
@@ -15307,7 +15307,7 @@ type UpsampleTrilinear3dOpts struct {
 //
 //	upsample_trilinear3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleTrilinear3dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleTrilinear3dBackwardVec.call(gradOutput, outputSize, inputSize, alignCorners, scaleFactors)[0].(*Tensor)
+	return opUpsampleTrilinear3dBackwardVec.call(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))[0].(*Tensor)
 }
 
 var opUpsampleTrilinear3dBackwardVec = &lazyOp{name: "aten::upsample_trilinear3d_backward", overload: "vec"}
@@ -15392,7 +15392,7 @@ func (t *Tensor) VarCorrection(dim []int64, correction *int64, opts ...VarCorrec
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opVarCorrection.call(t, dim, deref(correction), unset(o.Keepdim))[0].(*Tensor)
+	return opVarCorrection.call(t, optList(dim), deref(correction), unset(o.Keepdim))[0].(*Tensor)
 }
 
 var opVarCorrection = &lazyOp{name: "aten::var", overload: "correction"}
@@ -15433,7 +15433,7 @@ func VarMeanDim(self *Tensor, dim []int64, opts ...VarMeanDimOpts) (*Tensor, *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	r := opVarMeanDim.call(self, dim, unsetPtr(o.Unbiased), unset(o.Keepdim))
+	r := opVarMeanDim.call(self, optList(dim), unsetPtr(o.Unbiased), unset(o.Keepdim))
 	return r[0].(*Tensor), r[1].(*Tensor)
 }
 
@@ -15455,7 +15455,7 @@ func VarMeanCorrection(self *Tensor, dim []int64, correction *int64, opts ...Var
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	r := opVarMeanCorrection.call(self, dim, deref(correction), unset(o.Keepdim))
+	r := opVarMeanCorrection.call(self, optList(dim), deref(correction), unset(o.Keepdim))
 	return r[0].(*Tensor), r[1].(*Tensor)
 }
 

@@ -45,6 +45,7 @@ func TestWordLMMatchesPython(t *testing.T) {
 		{"GRU", []string{"--model", "GRU", "--nlayers", "1"}},
 		{"RNN_TANH", []string{"--model", "RNN_TANH"}},
 		{"RNN_RELU", []string{"--model", "RNN_RELU", "--dropout", "0"}},
+		{"Transformer", []string{"--model", "Transformer", "--nhead", "2"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -104,14 +104,14 @@ var layerCases = []layerCase{
 	{"Dropout", "nn.Dropout(0.3)", "torch.randn(6, 7, generator=g)", func() Unary { return NewDropout(0.3) }, randn(6, 7), false},
 	{"DropoutEval", "nn.Dropout(0.3)", "torch.randn(6, 7, generator=g)", func() Unary { return NewDropout(0.3) }, randn(6, 7), true},
 	{"ReLU", "nn.ReLU()", "torch.randn(3, 4, generator=g)", func() Unary { return NewReLU() }, randn(3, 4), false},
-	{"LeakyReLU", "nn.LeakyReLU(0.2)", "torch.randn(3, 4, generator=g)", func() Unary { return NewLeakyReLU(0.2) }, randn(3, 4), false},
-	{"GELU", "nn.GELU()", "torch.randn(3, 4, generator=g)", func() Unary { return NewGELU(false) }, randn(3, 4), false},
+	{"LeakyReLU", "nn.LeakyReLU(0.2)", "torch.randn(3, 4, generator=g)", func() Unary { s := 0.2; return NewLeakyReLU(LeakyReLUConfig{NegativeSlope: &s}) }, randn(3, 4), false},
+	{"GELU", "nn.GELU()", "torch.randn(3, 4, generator=g)", func() Unary { return NewGELU() }, randn(3, 4), false},
 	{"SiLU", "nn.SiLU()", "torch.randn(3, 4, generator=g)", func() Unary { return NewSiLU() }, randn(3, 4), false},
 	{"Sigmoid", "nn.Sigmoid()", "torch.randn(3, 4, generator=g)", func() Unary { return NewSigmoid() }, randn(3, 4), false},
 	{"Tanh", "nn.Tanh()", "torch.randn(3, 4, generator=g)", func() Unary { return NewTanh() }, randn(3, 4), false},
 	{"Softmax", "nn.Softmax(1)", "torch.randn(3, 4, generator=g)", func() Unary { return NewSoftmax(1) }, randn(3, 4), false},
 	{"LogSoftmax", "nn.LogSoftmax(0)", "torch.randn(3, 4, generator=g)", func() Unary { return NewLogSoftmax(0) }, randn(3, 4), false},
-	{"Flatten", "nn.Flatten()", "torch.randn(2, 3, 4, generator=g)", func() Unary { return NewFlatten(1, -1) }, randn(2, 3, 4), false},
+	{"Flatten", "nn.Flatten()", "torch.randn(2, 3, 4, generator=g)", func() Unary { return NewFlatten() }, randn(2, 3, 4), false},
 	{"Identity", "nn.Identity()", "torch.randn(2, 3, generator=g)", func() Unary { return NewIdentity() }, randn(2, 3), false},
 	{"Sequential", "nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.BatchNorm1d(8), nn.Linear(8, 2))", "torch.randn(5, 4, generator=g)", func() Unary {
 		return NewSequential(NewLinear(4, 8), NewReLU(), NewBatchNorm1d(8, BatchNormConfig{}), NewLinear(8, 2))
