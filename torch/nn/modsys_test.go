@@ -90,6 +90,10 @@ type reprNet struct {
 	RNN  *LSTM
 	Head *Sequential
 	Cell *GRUCell
+	Conv *Conv2d
+	Emb  *Embedding
+	LN   *LayerNorm
+	BN   *BatchNorm
 }
 
 func newReprNet() *reprNet {
@@ -99,6 +103,10 @@ func newReprNet() *reprNet {
 	n.RNN = Add(n, "rnn", NewLSTM(4, 5, RNNOptions{NumLayers: 2, BatchFirst: true, Dropout: 0.5}))
 	n.Head = Add(n, "head", NewSequential(NewLinear(5, 2), NewReLU()))
 	n.Cell = Add(n, "cell", NewGRUCell(2, 3, CellOptions{NoBias: true}))
+	n.Conv = Add(n, "conv", NewConv2d(1, 4, 3, ConvConfig{Padding: 1, NoBias: true}))
+	n.Emb = Add(n, "emb", NewEmbedding(10, 3, 0))
+	n.LN = Add(n, "ln", NewLayerNorm([]int64{5}))
+	n.BN = Add(n, "bn", NewBatchNorm2d(4, BatchNormConfig{}))
 	return n
 }
 
@@ -115,6 +123,10 @@ class reprNet(nn.Module):
         self.rnn = nn.LSTM(4, 5, num_layers=2, batch_first=True, dropout=0.5)
         self.head = nn.Sequential(nn.Linear(5, 2), nn.ReLU())
         self.cell = nn.GRUCell(2, 3, bias=False)
+        self.conv = nn.Conv2d(1, 4, 3, padding=1, bias=False)
+        self.emb = nn.Embedding(10, 3, padding_idx=0)
+        self.ln = nn.LayerNorm(5)
+        self.bn = nn.BatchNorm2d(4)
 out(repr(reprNet()))
 `, nil, &want)
 	n := newReprNet()
@@ -128,12 +140,12 @@ func TestApplyNamedModulesFreeze(t *testing.T) {
 	n := newReprNet()
 	var order []string
 	Apply(n, func(l Layer) { order = append(order, l.module().TypeName()) })
-	require.Equal(t, []string{"Linear", "Dropout", "LSTM", "Linear", "ReLU", "Sequential", "GRUCell", "reprNet"}, order)
+	require.Equal(t, []string{"Linear", "Dropout", "LSTM", "Linear", "ReLU", "Sequential", "GRUCell", "Conv2d", "Embedding", "LayerNorm", "BatchNorm2d", "reprNet"}, order)
 	var names []string
 	for _, nl := range NamedModules(n) {
 		names = append(names, nl.Name)
 	}
-	require.Equal(t, []string{"", "fc", "drop", "rnn", "head", "head.0", "head.1", "cell"}, names)
+	require.Equal(t, []string{"", "fc", "drop", "rnn", "head", "head.0", "head.1", "cell", "conv", "emb", "ln", "bn"}, names)
 	n.RequiresGrad_(false)
 	for _, p := range n.Parameters() {
 		require.False(t, p.RequiresGrad())

@@ -85,3 +85,86 @@ func pyFloat(f float64) string {
 	}
 	return s
 }
+
+func allEqual(v []int64, x int64) bool {
+	for _, y := range v {
+		if y != x {
+			return false
+		}
+	}
+	return true
+}
+
+// convRepr is _ConvNd.extra_repr.
+func convRepr(in, out int64, kernel, stride, padding, dilation []int64, same bool, groups int64, bias bool, mode string) string {
+	s := fmt.Sprintf("%d, %d, kernel_size=%s, stride=%s", in, out, pyTuple(kernel...), pyTuple(stride...))
+	if same {
+		s += ", padding=same"
+	} else if !allEqual(padding, 0) {
+		s += ", padding=" + pyTuple(padding...)
+	}
+	if !allEqual(dilation, 1) {
+		s += ", dilation=" + pyTuple(dilation...)
+	}
+	if groups != 1 {
+		s += fmt.Sprintf(", groups=%d", groups)
+	}
+	if !bias {
+		s += ", bias=False"
+	}
+	if mode != "" && mode != "zeros" {
+		s += ", padding_mode=" + "'" + mode + "'"
+	}
+	return s
+}
+
+// ExtraRepr is "1, 4, kernel_size=(3,), stride=(1,)" and the options set.
+func (l *Conv1d) ExtraRepr() string {
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
+}
+
+// ExtraRepr is "1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)".
+func (l *Conv2d) ExtraRepr() string {
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
+}
+
+// ExtraRepr is "1, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1)" and the
+// options set.
+func (l *Conv3d) ExtraRepr() string {
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
+}
+
+// ExtraRepr is "10, 3" with padding_idx, max_norm, norm_type and
+// scale_grad_by_freq when set.
+func (l *Embedding) ExtraRepr() string {
+	s := fmt.Sprintf("%d, %d", l.NumEmbeddings, l.EmbeddingDim)
+	if l.PaddingIdx >= 0 {
+		s += fmt.Sprintf(", padding_idx=%d", l.PaddingIdx)
+	}
+	if l.MaxNorm != nil {
+		s += ", max_norm=" + pyFloat(*l.MaxNorm)
+	}
+	if l.NormType != 0 && l.NormType != 2 {
+		s += ", norm_type=" + pyFloat(l.NormType)
+	}
+	if l.ScaleGradByFreq {
+		s += ", scale_grad_by_freq=True"
+	}
+	return s
+}
+
+// ExtraRepr is "(5,), eps=1e-05, elementwise_affine=True".
+func (l *LayerNorm) ExtraRepr() string {
+	return fmt.Sprintf("%s, eps=%s, elementwise_affine=%s", pyTuple(l.Shape...), pyFloat(l.Eps), pyBool(l.Weight != nil))
+}
+
+// ExtraRepr is "4, eps=1e-05, momentum=0.1, affine=True,
+// track_running_stats=True".
+func (l *BatchNorm) ExtraRepr() string {
+	m := pyFloat(l.Momentum)
+	if l.CumulativeAverage {
+		m = "None"
+	}
+	return fmt.Sprintf("%d, eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
+		l.NumFeatures, pyFloat(l.Eps), m, pyBool(l.Weight != nil), pyBool(l.TrackRunningStats))
+}
