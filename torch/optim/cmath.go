@@ -14,6 +14,9 @@ import "C"
 // cpow is Python's float.__pow__ for finite operands: C's pow.
 func cpow(x, y float64) float64 { return float64(C.pow(C.double(x), C.double(y))) }
 
+// clog is Python's math.log of a positive finite number: C's log.
+func clog(x float64) float64 { return float64(C.log(C.double(x))) }
+
 // ccos is Python's math.cos: C's cos.
 func ccos(x float64) float64 { return float64(C.cos(C.double(x))) }
 

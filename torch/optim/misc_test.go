@@ -107,9 +107,90 @@ func TestParamGroupSetValidates(t *testing.T) {
 	require.Equal(t, 1e-3, g.LR())
 	require.NoError(t, g.Set("lr", 0.5))
 	require.Equal(t, 0.5, g.LR())
-	require.NoError(t, g.Set("my_note", "x"))
+	// An unknown name is an error on an optimizer's group; a scheduler's
+	// entries are not unknown.
+	err = g.Set("my_note", "x")
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "my_note")
+	require.NoError(t, g.Set("initial_lr", 0.5))
 	g.SetLR(0.25)
 	require.Equal(t, 0.25, g.Float("lr"))
+}
+
+// TestParamGroupSetNeverPanics: a zero ParamGroup (a user-written
+// optimizer's) takes options through Set, and a wrong name or a value of
+// the wrong type is an error that leaves the group unchanged, for Set and
+// for the Group options of the constructors.
+func TestParamGroupSetNeverPanics(t *testing.T) {
+	var zero optim.ParamGroup
+	require.NotPanics(t, func() {
+		require.Equal(t, 0.0, zero.LR())
+		require.Empty(t, zero.Keys())
+		require.NoError(t, zero.Set("lr", 0.1))
+		require.NoError(t, zero.Set("momentum", 0))
+		require.NoError(t, zero.Set("betas", [2]float64{0.9, 0.99}))
+		require.NoError(t, zero.Set("note", "x"))
+		require.Error(t, zero.Set("lr", []float64{1}))
+		require.Error(t, zero.Set("lr", map[string]any{}))
+		require.Error(t, zero.Set("lr", struct{}{}))
+	})
+	require.Equal(t, 0.1, zero.LR())
+	require.Equal(t, []string{"lr", "momentum", "betas", "note"}, zero.Keys())
+	var other optim.ParamGroup
+	require.NotPanics(t, func() { other.SetLR(0.3) })
+	require.Equal(t, 0.3, other.LR())
+
+	P, _ := newParams(1)
+	adam, err := optim.NewAdam(P, optim.AdamDefaults())
+	require.NoError(t, err)
+	lbfgs, err := optim.NewLBFGS(P, optim.LBFGSOptions{})
+	require.NoError(t, err)
+	bad := []struct {
+		g     *optim.ParamGroup
+		name  string
+		value any
+	}{
+		{adam.ParamGroups()[0], "lr", "fast"},
+		{adam.ParamGroups()[0], "lr", true},
+		{adam.ParamGroups()[0], "lr", nil},
+		{adam.ParamGroups()[0], "lr", []float64{0.1}},
+		{adam.ParamGroups()[0], "betas", [3]float64{0.9, 0.9, 0.9}},
+		{adam.ParamGroups()[0], "betas", pt.Tuple{0.9, "x"}},
+		{adam.ParamGroups()[0], "betas", pt.Tuple{true, 0.9}},
+		{adam.ParamGroups()[0], "betas", 0.9},
+		{adam.ParamGroups()[0], "amsgrad", 1},
+		{adam.ParamGroups()[0], "foreach", true},
+		{adam.ParamGroups()[0], "weight_decy", 0.1},
+		{lbfgs.ParamGroups()[0], "max_iter", 2.5},
+		{lbfgs.ParamGroups()[0], "history_size", 0},
+		{lbfgs.ParamGroups()[0], "line_search_fn", "backtracking"},
+		{lbfgs.ParamGroups()[0], "line_search_fn", 1},
+	}
+	for _, c := range bad {
+		before := normalizeJSON(t, goTyped(t, c.g.Options()))
+		var err error
+		require.NotPanics(t, func() { err = c.g.Set(c.name, c.value) }, "%s=%v", c.name, c.value)
+		require.Error(t, err, "%s=%v", c.name, c.value)
+		require.Contains(t, err.Error(), c.name)
+		require.Equal(t, before, normalizeJSON(t, goTyped(t, c.g.Options())), "%s=%v changed the group", c.name, c.value)
+	}
+	require.NoError(t, lbfgs.ParamGroups()[0].Set("line_search_fn", "strong_wolfe"))
+	require.NoError(t, lbfgs.ParamGroups()[0].Set("line_search_fn", nil))
+
+	badGroups := []map[string]any{
+		{"lr": "0.1"}, {"lr": true}, {"betas": []float64{0.9, 0.99}}, {"amsgrad": "yes"},
+		{"eps": nil}, {"weight_decy": 0.0}, {"lr": complex(1, 0)},
+	}
+	for _, opts := range badGroups {
+		var err error
+		require.NotPanics(t, func() {
+			_, err = optim.NewAdamGroups([]optim.Group{{Params: P, Options: opts}}, optim.AdamDefaults())
+		}, "%v", opts)
+		require.Error(t, err, "%v", opts)
+		for k := range opts {
+			require.Contains(t, err.Error(), k)
+		}
+	}
 }
 
 // TestLoadStateDictRefusesMismatches checks that a state dict with the wrong

@@ -88,7 +88,10 @@ func perGroup(name string, v []float64, n int) ([]float64, error) {
 // NewOneCycleLR returns a OneCycleLR over opt. It sets each group's
 // "initial_lr", "max_lr", "min_lr" and, with CycleMomentum, "max_momentum",
 // "base_momentum" and the momentum, then takes the initial step.
-func NewOneCycleLR(opt Optimizer, o OneCycleOptions) (*OneCycleLR, error) {
+func NewOneCycleLR(opt ParamGrouper, o OneCycleOptions) (*OneCycleLR, error) {
+	if err := checkGroups("OneCycleLR", opt); err != nil {
+		return nil, err
+	}
 	s := &OneCycleLR{}
 	switch {
 	case o.TotalSteps > 0:
@@ -133,9 +136,7 @@ func NewOneCycleLR(opt Optimizer, o OneCycleOptions) (*OneCycleLR, error) {
 	var maxMs, baseMs []float64
 	s.cycleMomentum = o.CycleMomentum
 	if s.cycleMomentum {
-		d := opt.Defaults()
-		_, hasM := d.Get("momentum")
-		_, hasB := d.Get("betas")
+		hasM, hasB := hasOption(opt, "momentum"), hasOption(opt, "betas")
 		if !hasM && !hasB {
 			return nil, fmt.Errorf("optim: OneCycleLR: optimizer must support momentum with `cycle_momentum` option enabled")
 		}
@@ -149,21 +150,38 @@ func NewOneCycleLR(opt Optimizer, o OneCycleOptions) (*OneCycleLR, error) {
 	}
 	for i, g := range groups {
 		initial := maxLRs[i] / o.DivFactor
-		g.opts.MustSet("initial_lr", initial)
-		g.opts.MustSet("max_lr", maxLRs[i])
-		g.opts.MustSet("min_lr", initial/o.FinalDivFactor)
+		g.dict().MustSet("initial_lr", initial)
+		g.dict().MustSet("max_lr", maxLRs[i])
+		g.dict().MustSet("min_lr", initial/o.FinalDivFactor)
 	}
 	if s.cycleMomentum {
 		for i, g := range groups {
 			if err := s.setMomentum(g, maxMs[i]); err != nil {
 				return nil, err
 			}
-			g.opts.MustSet("max_momentum", maxMs[i])
-			g.opts.MustSet("base_momentum", baseMs[i])
+			g.dict().MustSet("max_momentum", maxMs[i])
+			g.dict().MustSet("base_momentum", baseMs[i])
 		}
 	}
-	s.init(opt, s.getLR, nil)
+	if err := s.init("OneCycleLR", opt, s.getLR, nil); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// hasOption reports whether opt has the option name: in its Defaults()
+// when it has that method (PyTorch's optimizer.defaults), else in its
+// first group.
+func hasOption(opt ParamGrouper, name string) bool {
+	if d, ok := opt.(interface{ Defaults() *pt.OrderedDict }); ok {
+		_, has := d.Defaults().Get(name)
+		return has
+	}
+	if gs := opt.ParamGroups(); len(gs) > 0 {
+		_, has := gs[0].Get(name)
+		return has
+	}
+	return false
 }
 
 func (s *OneCycleLR) setMomentum(g *ParamGroup, m float64) error {

@@ -10,8 +10,9 @@ import (
 )
 
 // Optimizer updates parameters from their gradients. SGD, Adam, AdamW,
-// RMSprop and Adagrad implement it; LR schedulers drive any Optimizer
-// through ParamGroups and Defaults.
+// RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam and ASGD implement it
+// (LBFGS, whose Step takes a closure, does not). LR schedulers drive any
+// ParamGrouper, which every Optimizer is.
 type Optimizer interface {
 	// Step applies one update to every parameter that has a gradient. It
 	// runs without autograd and frees its temporaries; it panics with a
@@ -46,6 +47,11 @@ var (
 	_ Optimizer   = (*AdamW)(nil)
 	_ Optimizer   = (*RMSprop)(nil)
 	_ Optimizer   = (*Adagrad)(nil)
+	_ Optimizer   = (*Adadelta)(nil)
+	_ Optimizer   = (*Adamax)(nil)
+	_ Optimizer   = (*NAdam)(nil)
+	_ Optimizer   = (*RAdam)(nil)
+	_ Optimizer   = (*ASGD)(nil)
 	_ LRScheduler = (*StepLR)(nil)
 	_ LRScheduler = (*MultiStepLR)(nil)
 	_ LRScheduler = (*ExponentialLR)(nil)
@@ -55,6 +61,23 @@ var (
 	_ LRScheduler = (*SequentialLR)(nil)
 )
 
+// ParamGrouper is what the LR schedulers drive: anything with parameter
+// groups whose "lr" (and, for the momentum-cycling schedulers, "momentum"
+// or "betas") they may change. Every optimizer of this package is one
+// (LBFGS too, although its Step takes a closure and so it is not an
+// Optimizer); a user-written optimizer becomes one by returning its groups,
+// made with &ParamGroup{Params: ...} and Set (see Example_customOptimizer),
+// and reading each group's LR in its own Step.
+//
+// A ParamGrouper that also has a Defaults() *pt.OrderedDict method tells
+// OneCycleLR and CyclicLR, as PyTorch's optimizer.defaults does, whether it
+// has "momentum" or "betas"; without one they look at the first group.
+type ParamGrouper interface {
+	// ParamGroups returns the groups themselves (not copies): schedulers
+	// change their options in place.
+	ParamGroups() []*ParamGroup
+}
+
 // Group is a parameter group passed to a constructor or AddParamGroup.
 type Group struct {
 	// Params are the tensors to optimize (leaf tensors; each in one group).
@@ -62,16 +85,20 @@ type Group struct {
 	// Options overrides the optimizer's defaults for this group, by
 	// PyTorch's option names, e.g. {"lr": 0.01, "weight_decay": 0.0}, as in
 	// PyTorch's {"params": ..., "lr": 0.01}. Numbers are Go ints or floats,
-	// flags bools, "betas" a [2]float64 or pt.Tuple. Unknown names are
-	// refused.
+	// flags bools, "betas" a [2]float64 or pt.Tuple. Unknown names and
+	// values of the wrong type are refused with an error.
 	Options map[string]any
 }
 
 // ParamGroup is one parameter group of an optimizer: its parameters and its
 // options, kept by PyTorch's names, in PyTorch's order and with Python's
-// value types (float64, int64, bool, nil for None, pt.Tuple for "betas"),
-// exactly as they appear in the state dict. Schedulers add entries such as
-// "initial_lr".
+// value types (float64, int64, bool, nil for None, string, pt.Tuple for
+// "betas"), exactly as they appear in the state dict. Schedulers add
+// entries such as "initial_lr".
+//
+// The optimizers of this package make their groups. The zero value, with
+// Params set, is a group for a user-written optimizer: its options are
+// whatever Set gives it, in the order set (see ParamGrouper).
 type ParamGroup struct {
 	// Params are the group's parameters. Replacing them makes the state
 	// kept for the old ones unreachable.
@@ -82,33 +109,46 @@ type ParamGroup struct {
 	check func(*pt.OrderedDict) error
 }
 
-// LR returns the group's learning rate ("lr").
+// dict returns the options, creating them for a zero ParamGroup.
+func (g *ParamGroup) dict() *pt.OrderedDict {
+	if g.opts == nil {
+		g.opts = pt.NewDict()
+	}
+	return g.opts
+}
+
+// LR returns the group's learning rate ("lr"; 0 when absent).
 func (g *ParamGroup) LR() float64 { return g.Float("lr") }
 
-// SetLR sets the group's learning rate ("lr").
-func (g *ParamGroup) SetLR(lr float64) { g.opts.MustSet("lr", lr) }
+// SetLR sets the group's learning rate ("lr") without checking it, as
+// PyTorch's schedulers assign param_group["lr"]; use Set("lr", v) to have
+// it validated.
+func (g *ParamGroup) SetLR(lr float64) { g.dict().MustSet("lr", lr) }
 
 // Float returns the numeric option name as a float64 (0 when absent or not
 // a number).
 func (g *ParamGroup) Float(name string) float64 {
-	v, _ := g.opts.Get(name)
+	v, _ := g.dict().Get(name)
+	if _, isBool := v.(bool); isBool {
+		return 0
+	}
 	f, _ := toFloat(v)
 	return f
 }
 
 // Bool returns the flag option name (false when absent).
 func (g *ParamGroup) Bool(name string) bool {
-	v, _ := g.opts.Get(name)
+	v, _ := g.dict().Get(name)
 	b, _ := v.(bool)
 	return b
 }
 
 // Get returns the option name as stored, and whether it is present.
-func (g *ParamGroup) Get(name string) (any, bool) { return g.opts.Get(name) }
+func (g *ParamGroup) Get(name string) (any, bool) { return g.dict().Get(name) }
 
 // Keys returns the option names in order (without "params").
 func (g *ParamGroup) Keys() []string {
-	ks := g.opts.Keys()
+	ks := g.dict().Keys()
 	out := make([]string, len(ks))
 	for i, k := range ks {
 		out[i], _ = k.(string)
@@ -116,28 +156,43 @@ func (g *ParamGroup) Keys() []string {
 	return out
 }
 
-// Set sets option name to v. An option of the optimizer must keep its kind
-// (number, flag, None, betas) and stay valid (no negative lr, ...); other
-// names (scheduler entries) take numbers, bools, strings, nil or tuples.
-// On error the group is unchanged.
+// schedulerKeys are the entries PyTorch's schedulers add to a group; Set
+// accepts them on any group.
+var schedulerKeys = []string{"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"}
+
+// Set sets option name to v and returns an error, leaving the group
+// unchanged, when v is of a type no option can hold (numbers are Go ints
+// and floats, flags bools, None nil, strings, "betas" a [2]float64 or a
+// pt.Tuple) or, on a group made by an optimizer of this package, when name
+// is not one of its options (nor a scheduler's entry such as "initial_lr",
+// nor already present), the value's kind differs from the option's
+// (number, flag, None, betas) or the value is invalid (a negative lr, ...).
+// On a zero ParamGroup (a user-written optimizer's) any name is accepted.
 func (g *ParamGroup) Set(name string, v any) error {
 	nv, err := normalize(v)
 	if err != nil {
 		return fmt.Errorf("optim: option %q: %v", name, err)
 	}
-	old, had := g.opts.Get(name)
+	d := g.dict()
+	old, had := d.Get(name)
 	if s, ok := findSpec(g.specs, name); ok {
 		if err := s.accepts(nv); err != nil {
 			return err
 		}
+	} else if g.specs != nil && !had && !slices.Contains(schedulerKeys, name) {
+		var known []string
+		for _, s := range g.specs {
+			known = append(known, s.key)
+		}
+		return fmt.Errorf("optim: unknown option %q (the group's options are %q)", name, known)
 	}
-	g.opts.MustSet(name, nv)
+	d.MustSet(name, nv)
 	if g.check != nil {
-		if err := g.check(g.opts); err != nil {
+		if err := g.check(d); err != nil {
 			if had {
-				g.opts.MustSet(name, old)
+				d.MustSet(name, old)
 			} else {
-				g.opts = without(g.opts, name)
+				g.opts = without(d, name)
 			}
 			return err
 		}
@@ -146,11 +201,11 @@ func (g *ParamGroup) Set(name string, v any) error {
 }
 
 // Options returns a copy of the group's options, by PyTorch's names.
-func (g *ParamGroup) Options() *pt.OrderedDict { return copyDict(g.opts) }
+func (g *ParamGroup) Options() *pt.OrderedDict { return copyDict(g.dict()) }
 
 // betas returns the group's (beta1, beta2).
 func (g *ParamGroup) betas() (float64, float64) {
-	v, _ := g.opts.Get("betas")
+	v, _ := g.dict().Get("betas")
 	t, _ := v.(pt.Tuple)
 	if len(t) != 2 {
 		return 0, 0
@@ -166,8 +221,10 @@ type kind int
 const (
 	kNumber kind = iota // float (or int)
 	kBool
-	kNone  // always None (foreach)
-	kBetas // a 2-tuple of numbers
+	kNone   // always None (foreach)
+	kBetas  // a 2-tuple of numbers
+	kInt    // an int (LBFGS's max_iter, ...)
+	kChoice // None or one of spec.choices (LBFGS's line_search_fn)
 )
 
 // spec describes one option of an optimizer.
@@ -182,6 +239,12 @@ type spec struct {
 	// off: a flag PyTorch has that this package does not implement; only
 	// false is accepted.
 	off bool
+	// atMostOne: for kNumber, the value must be in [0, 1] (Adadelta's rho).
+	atMostOne bool
+	// minInt: for kInt, the least value accepted.
+	minInt int64
+	// choices: for kChoice, the strings accepted besides None.
+	choices []string
 }
 
 func findSpec(specs []spec, key string) (spec, bool) {
@@ -198,16 +261,35 @@ func (s spec) accepts(v any) error {
 	switch s.kind {
 	case kNumber:
 		f, ok := toFloat(v)
-		if !ok {
-			return fmt.Errorf("optim: option %q must be a number, not %T", s.key, v)
+		if _, isBool := v.(bool); !ok || isBool {
+			return fmt.Errorf("optim: option %q must be a number, not %s", s.key, typeName(v))
 		}
 		if math.IsNaN(f) || (s.nonNeg && f < 0) {
 			return fmt.Errorf("optim: invalid %s value %v: must be >= 0", s.key, f)
 		}
+		if s.atMostOne && !(f >= 0 && f <= 1) {
+			return fmt.Errorf("optim: invalid %s value %v: must be in [0, 1]", s.key, f)
+		}
+	case kInt:
+		n, ok := v.(int64)
+		if !ok {
+			return fmt.Errorf("optim: option %q must be an int, not %s", s.key, typeName(v))
+		}
+		if n < s.minInt {
+			return fmt.Errorf("optim: invalid %s value %d: must be >= %d", s.key, n, s.minInt)
+		}
+	case kChoice:
+		if v == nil {
+			return nil
+		}
+		str, ok := v.(string)
+		if !ok || !slices.Contains(s.choices, str) {
+			return fmt.Errorf("optim: option %q must be None or one of %q, not %v", s.key, s.choices, v)
+		}
 	case kBool:
 		b, ok := v.(bool)
 		if !ok {
-			return fmt.Errorf("optim: option %q must be a bool, not %T", s.key, v)
+			return fmt.Errorf("optim: option %q must be a bool, not %s", s.key, typeName(v))
 		}
 		if s.off && b {
 			return fmt.Errorf("optim: option %q is not supported (only false)", s.key)
@@ -225,12 +307,31 @@ func (s spec) accepts(v any) error {
 		}
 		for i, x := range t {
 			f, ok := toFloat(x)
-			if !ok || !(f >= 0 && f < 1) {
-				return fmt.Errorf("optim: invalid beta parameter at index %d: %v: must be in [0, 1)", i, x)
+			if _, isBool := x.(bool); isBool || !ok || !(f >= 0 && f < 1) {
+				return fmt.Errorf("optim: invalid beta parameter at index %d of %q: %v: must be in [0, 1)", i, s.key, x)
 			}
 		}
 	}
 	return nil
+}
+
+// typeName names v's Python type, for errors.
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		return "a bool"
+	case int64:
+		return "an int"
+	case float64:
+		return "a float"
+	case string:
+		return "a string"
+	case pt.Tuple:
+		return "a tuple"
+	}
+	return fmt.Sprintf("a %T", v)
 }
 
 // normalize turns Go values into the types a pt.OrderedDict stores.
@@ -310,6 +411,12 @@ type base struct {
 	// initState, when set, creates a parameter's state when its group is
 	// added (Adagrad); otherwise states are created by the first Step.
 	initState func(g *ParamGroup, p *torch.Tensor) *pt.OrderedDict
+	// anyShape: state tensors need not have their parameter's shape
+	// (LBFGS keeps flat histories).
+	anyShape bool
+	// scalarKeys are state entries besides "step" that are 0-dim tensors
+	// (NAdam's "mu_product", ASGD's "eta" and "mu").
+	scalarKeys []string
 
 	// state maps a parameter to its state: *torch.Tensor (persistent),
 	// int64 or nil values by PyTorch's names.
@@ -493,8 +600,18 @@ func (b *base) Close() {
 
 func closeState(st *pt.OrderedDict) {
 	for _, v := range st.Values() {
-		if t, ok := v.(*torch.Tensor); ok {
-			t.Close()
+		closeValue(v)
+	}
+}
+
+// closeValue closes a state value's tensors (also those in lists).
+func closeValue(v any) {
+	switch x := v.(type) {
+	case *torch.Tensor:
+		x.Close()
+	case []any:
+		for _, it := range x {
+			closeValue(it)
 		}
 	}
 }
@@ -532,6 +649,13 @@ func offFlag(key string) spec    { return spec{key: key, kind: kBool, off: true}
 func noneOpt(key string) spec    { return spec{key: key, kind: kNone} }
 func betasOpt(key string) spec   { return spec{key: key, kind: kBetas} }
 func anyNumZero(key string) spec { return spec{key: key, kind: kNumber, intZero: true} }
+func anyNum(key string) spec     { return spec{key: key, kind: kNumber} }
+func intOpt(key string, least int64) spec {
+	return spec{key: key, kind: kInt, minInt: least}
+}
+func choiceOpt(key string, choices ...string) spec {
+	return spec{key: key, kind: kChoice, choices: choices}
+}
 
 // optionDict builds a defaults dict from specs and values in the same
 // order, writing PyTorch's int 0 where its default is an int and the value

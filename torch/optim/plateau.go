@@ -46,7 +46,7 @@ func PlateauDefaults() PlateauOptions {
 // improving, as torch.optim.lr_scheduler.ReduceLROnPlateau. Unlike the
 // other schedulers it steps on a metric and takes no initial step.
 type ReduceLROnPlateau struct {
-	opt                 Optimizer
+	opt                 ParamGrouper
 	factor              float64
 	minLRs              []float64
 	minLRsInt           bool // PyTorch's default min_lr: ints
@@ -63,7 +63,10 @@ type ReduceLROnPlateau struct {
 
 // NewReduceLROnPlateau returns a ReduceLROnPlateau over opt, or an error
 // naming an invalid option.
-func NewReduceLROnPlateau(opt Optimizer, o PlateauOptions) (*ReduceLROnPlateau, error) {
+func NewReduceLROnPlateau(opt ParamGrouper, o PlateauOptions) (*ReduceLROnPlateau, error) {
+	if err := checkGroups("ReduceLROnPlateau", opt); err != nil {
+		return nil, err
+	}
 	if o.Factor >= 1 {
 		return nil, fmt.Errorf("optim: ReduceLROnPlateau: factor %v should be < 1.0", o.Factor)
 	}

@@ -35,22 +35,51 @@ type LRScheduler interface {
 // lrCore is PyTorch's _LRScheduler: the state and stepping every scheduler
 // shares.
 type lrCore struct {
-	opt        Optimizer
+	opt        ParamGrouper
 	baseLRs    []float64
 	lastEpoch  int64
 	stepCount  int64
 	lastLR     []float64
 	getLR      func() []float64
 	closedForm func() []float64 // nil when PyTorch has no closed form
+	// override replaces step for a scheduler with its own step method
+	// (CosineAnnealingWarmRestarts); epoch nil is step().
+	override func(epoch *int64)
 }
 
-// init attaches the optimizer (setting "initial_lr" where absent) and takes
-// the initial step.
-func (c *lrCore) init(opt Optimizer, getLR, closedForm func() []float64) {
-	c.opt, c.getLR, c.closedForm = opt, getLR, closedForm
+// checkGroups checks that opt has groups, each with a numeric "lr", as
+// PyTorch's schedulers need (they raise KeyError otherwise).
+func checkGroups(name string, opt ParamGrouper) error {
+	if opt == nil {
+		return fmt.Errorf("optim: %s: nil optimizer", name)
+	}
+	for i, g := range opt.ParamGroups() {
+		if g == nil {
+			return fmt.Errorf("optim: %s: param_groups[%d] is nil", name, i)
+		}
+		v, ok := g.Get("lr")
+		if _, isBool := v.(bool); !ok || isBool {
+			return fmt.Errorf("optim: %s: param_groups[%d] has no numeric \"lr\"", name, i)
+		}
+		if _, num := toFloat(v); !num {
+			return fmt.Errorf("optim: %s: param_groups[%d] has no numeric \"lr\"", name, i)
+		}
+	}
+	return nil
+}
+
+// attach attaches the optimizer, setting "initial_lr" where absent and the
+// base learning rates, as _LRScheduler.__init__ does before its first
+// step.
+func (c *lrCore) attach(name string, opt ParamGrouper) error {
+	if err := checkGroups(name, opt); err != nil {
+		return err
+	}
+	c.opt = opt
 	for _, g := range opt.ParamGroups() {
 		if _, ok := g.Get("initial_lr"); !ok {
-			g.opts.MustSet("initial_lr", g.LR())
+			lr, _ := g.Get("lr") // as stored: PyTorch's setdefault keeps an int an int
+			g.dict().MustSet("initial_lr", lr)
 		}
 	}
 	c.baseLRs = nil
@@ -58,12 +87,31 @@ func (c *lrCore) init(opt Optimizer, getLR, closedForm func() []float64) {
 		c.baseLRs = append(c.baseLRs, g.Float("initial_lr"))
 	}
 	c.lastEpoch = -1
+	return nil
+}
+
+// init attaches the optimizer and takes the initial step.
+func (c *lrCore) init(name string, opt ParamGrouper, getLR, closedForm func() []float64) error {
+	if err := c.attach(name, opt); err != nil {
+		return err
+	}
+	c.getLR, c.closedForm = getLR, closedForm
 	c.initialStep()
+	return nil
 }
 
 func (c *lrCore) initialStep() {
 	c.stepCount = 0
-	c.step(nil)
+	c.doStep(nil)
+}
+
+// doStep is the scheduler's step(epoch): its own, or _LRScheduler's.
+func (c *lrCore) doStep(epoch *int64) {
+	if c.override != nil {
+		c.override(epoch)
+		return
+	}
+	c.step(epoch)
 }
 
 // step is _LRScheduler.step: with epoch, the closed form (if any) at that
@@ -89,7 +137,7 @@ func (c *lrCore) step(epoch *int64) {
 	c.lastLR = groupLRs(c.opt)
 }
 
-func groupLRs(opt Optimizer) []float64 {
+func groupLRs(opt ParamGrouper) []float64 {
 	var out []float64
 	for _, g := range opt.ParamGroups() {
 		out = append(out, g.LR())
@@ -103,7 +151,7 @@ func (c *lrCore) lrs() []float64 { return groupLRs(c.opt) }
 func (c *lrCore) core() *lrCore { return c }
 
 // Step advances the schedule by one epoch.
-func (c *lrCore) Step() { c.step(nil) }
+func (c *lrCore) Step() { c.doStep(nil) }
 
 // LastLR returns the learning rates set by the last step.
 func (c *lrCore) LastLR() []float64 { return slices.Clone(c.lastLR) }
@@ -276,12 +324,14 @@ type StepLR struct {
 
 // NewStepLR returns a StepLR over opt (stepSize > 0 epochs; PyTorch's
 // default gamma is 0.1). It takes the initial step.
-func NewStepLR(opt Optimizer, stepSize int, gamma float64) (*StepLR, error) {
+func NewStepLR(opt ParamGrouper, stepSize int, gamma float64) (*StepLR, error) {
 	if stepSize <= 0 {
 		return nil, fmt.Errorf("optim: StepLR: step_size %d must be > 0", stepSize)
 	}
 	s := &StepLR{stepSize: int64(stepSize), gamma: gamma}
-	s.init(opt, s.getLR, s.closed)
+	if err := s.init("StepLR", opt, s.getLR, s.closed); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -329,7 +379,7 @@ type MultiStepLR struct {
 
 // NewMultiStepLR returns a MultiStepLR over opt (PyTorch's default gamma is
 // 0.1). It takes the initial step.
-func NewMultiStepLR(opt Optimizer, milestones []int, gamma float64) (*MultiStepLR, error) {
+func NewMultiStepLR(opt ParamGrouper, milestones []int, gamma float64) (*MultiStepLR, error) {
 	s := &MultiStepLR{counts: map[int64]int64{}, gamma: gamma}
 	for _, m := range milestones {
 		if s.counts[int64(m)] == 0 {
@@ -337,7 +387,9 @@ func NewMultiStepLR(opt Optimizer, milestones []int, gamma float64) (*MultiStepL
 		}
 		s.counts[int64(m)]++
 	}
-	s.init(opt, s.getLR, s.closed)
+	if err := s.init("MultiStepLR", opt, s.getLR, s.closed); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -418,9 +470,11 @@ type ExponentialLR struct {
 
 // NewExponentialLR returns an ExponentialLR over opt. It takes the initial
 // step.
-func NewExponentialLR(opt Optimizer, gamma float64) (*ExponentialLR, error) {
+func NewExponentialLR(opt ParamGrouper, gamma float64) (*ExponentialLR, error) {
 	s := &ExponentialLR{gamma: gamma}
-	s.init(opt, s.getLR, s.closed)
+	if err := s.init("ExponentialLR", opt, s.getLR, s.closed); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -466,12 +520,14 @@ type CosineAnnealingLR struct {
 
 // NewCosineAnnealingLR returns a CosineAnnealingLR over opt (tMax > 0
 // epochs; PyTorch's default etaMin is 0). It takes the initial step.
-func NewCosineAnnealingLR(opt Optimizer, tMax int, etaMin float64) (*CosineAnnealingLR, error) {
+func NewCosineAnnealingLR(opt ParamGrouper, tMax int, etaMin float64) (*CosineAnnealingLR, error) {
 	if tMax <= 0 {
 		return nil, fmt.Errorf("optim: CosineAnnealingLR: T_max %d must be > 0", tMax)
 	}
 	s := &CosineAnnealingLR{tMax: int64(tMax), etaMin: etaMin}
-	s.init(opt, s.getLR, s.closed)
+	if err := s.init("CosineAnnealingLR", opt, s.getLR, s.closed); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -537,7 +593,7 @@ type LinearLR struct {
 // NewLinearLR returns a LinearLR over opt; both factors are in [0, 1]
 // (PyTorch's defaults: 1/3, 1.0 and 5 iterations). It takes the initial
 // step.
-func NewLinearLR(opt Optimizer, startFactor, endFactor float64, totalIters int) (*LinearLR, error) {
+func NewLinearLR(opt ParamGrouper, startFactor, endFactor float64, totalIters int) (*LinearLR, error) {
 	if startFactor > 1 || startFactor < 0 {
 		return nil, fmt.Errorf("optim: LinearLR: start_factor %v: expected between 0 and 1", startFactor)
 	}
@@ -548,7 +604,9 @@ func NewLinearLR(opt Optimizer, startFactor, endFactor float64, totalIters int) 
 		return nil, fmt.Errorf("optim: LinearLR: total_iters %d must be > 0", totalIters)
 	}
 	s := &LinearLR{startFactor: startFactor, endFactor: endFactor, totalIters: int64(totalIters)}
-	s.init(opt, s.getLR, s.closed)
+	if err := s.init("LinearLR", opt, s.getLR, s.closed); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -597,7 +655,7 @@ func (s *LinearLR) LoadStateDict(sd *pt.OrderedDict) error {
 // SequentialLR runs schedulers one after another, switching at the
 // milestone epochs, as torch.optim.lr_scheduler.SequentialLR.
 type SequentialLR struct {
-	opt        Optimizer
+	opt        ParamGrouper
 	schedulers []LRScheduler
 	milestones []int64
 	lastEpoch  int64
@@ -608,9 +666,9 @@ type SequentialLR struct {
 // built on opt), switching to scheduler i+1 at epoch milestones[i]. Like
 // PyTorch it resets the groups' lr to "initial_lr", undoes the schedulers'
 // initial steps and re-takes the first one's.
-func NewSequentialLR(opt Optimizer, schedulers []LRScheduler, milestones []int) (*SequentialLR, error) {
+func NewSequentialLR(opt ParamGrouper, schedulers []LRScheduler, milestones []int) (*SequentialLR, error) {
 	for i, s := range schedulers {
-		if s.core().opt != opt {
+		if s == nil || s.core().opt != opt {
 			return nil, fmt.Errorf("optim: SequentialLR: scheduler %d belongs to another optimizer", i)
 		}
 	}
@@ -622,7 +680,8 @@ func NewSequentialLR(opt Optimizer, schedulers []LRScheduler, milestones []int) 
 		s.milestones = append(s.milestones, int64(m))
 	}
 	for _, g := range opt.ParamGroups() {
-		g.SetLR(g.Float("initial_lr"))
+		v, _ := g.Get("initial_lr")
+		g.dict().MustSet("lr", v)
 	}
 	for _, sc := range s.schedulers {
 		sc.core().lastEpoch--
@@ -640,7 +699,7 @@ func (s *SequentialLR) Step() {
 	sc := s.schedulers[idx]
 	if idx > 0 && s.milestones[idx-1] == s.lastEpoch {
 		zero := int64(0)
-		sc.core().step(&zero)
+		sc.core().doStep(&zero)
 	} else {
 		sc.Step()
 	}

@@ -144,6 +144,7 @@ def snap():
 def sched_sd(sch):
     sd = sch.state_dict()
     sd.pop("anneal_func", None)
+    sd.pop("_scale_fn_ref", None)  # CyclicLR's weakref: torch.save cannot pickle it
     if isinstance(sd.get("milestones"), collections.Counter):
         sd["milestones"] = dict(sd["milestones"])
     if "_schedulers" in sd:

@@ -23,7 +23,7 @@ func (b *base) StateDict() *pt.OrderedDict {
 	groups := make([]any, 0, len(b.groups))
 	var next int64
 	for _, g := range b.groups {
-		packed := copyDict(g.opts)
+		packed := copyDict(g.dict())
 		packed.Plain = true
 		ids := make([]any, 0, len(g.Params))
 		for _, p := range g.Params {
@@ -46,13 +46,7 @@ func (b *base) StateDict() *pt.OrderedDict {
 		out := pt.NewDict()
 		ks, vs := st.Keys(), st.Values()
 		for i, k := range ks {
-			v := vs[i]
-			if t, ok := v.(*torch.Tensor); ok {
-				pv := t.ToPT()
-				pv.RequiresGrad = false
-				v = pv
-			}
-			out.MustSet(k, v)
+			out.MustSet(k, exportValue(vs[i]))
 		}
 		state.MustSet(id, out)
 	}
@@ -60,6 +54,24 @@ func (b *base) StateDict() *pt.OrderedDict {
 	sd.MustSet("state", state)
 	sd.MustSet("param_groups", groups)
 	return sd
+}
+
+// exportValue copies tensors (also inside lists, as LBFGS keeps them) into
+// host memory for the state dict.
+func exportValue(v any) any {
+	switch x := v.(type) {
+	case *torch.Tensor:
+		pv := x.ToPT()
+		pv.RequiresGrad = false
+		return pv
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = exportValue(it)
+		}
+		return out
+	}
+	return v
 }
 
 // LoadStateDict replaces the optimizer's state and group options with sd's
@@ -227,44 +239,66 @@ func (b *base) castState(p *torch.Tensor, id int64, saved, st *pt.OrderedDict) e
 		if !ok {
 			return fmt.Errorf("optim: %s: LoadStateDict: state[%d] has a non-string key %v", b.name, id, k)
 		}
-		switch v := vs[i].(type) {
-		case *pt.Tensor:
-			if key != "step" && !slices.Equal(v.Shape, pShape) {
-				return fmt.Errorf("optim: %s: LoadStateDict: state[%d][%q] has shape %v, its parameter %v", b.name, id, key, v.Shape, pShape)
-			}
-			t, err := torch.FromPT(v)
-			if err != nil {
-				return fmt.Errorf("optim: %s: LoadStateDict: state[%d][%q]: %w", b.name, id, key, err)
-			}
-			err = torch.Catch(func() error {
-				if key != "step" {
-					if pDType.IsFloatingPoint() && t.DType() != pDType {
-						c := t.To(pDType)
-						t.Close()
-						t = c
-					}
-					if t.Device() != pDev {
-						c := t.To(pDev)
-						t.Close()
-						t = c
-					}
-				}
-				t.Persist()
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("optim: %s: LoadStateDict: state[%d][%q]: %w", b.name, id, key, err)
-			}
-			st.MustSet(key, t)
-		default:
-			nv, err := normalize(v)
-			if err != nil {
-				return fmt.Errorf("optim: %s: LoadStateDict: state[%d][%q]: %v", b.name, id, key, err)
-			}
-			st.MustSet(key, nv)
+		v, err := b.importValue(vs[i], key, key == "step", pShape, pDType, pDev)
+		if err != nil {
+			return fmt.Errorf("optim: %s: LoadStateDict: state[%d][%q]: %w", b.name, id, key, err)
 		}
+		st.MustSet(key, v)
 	}
 	return nil
+}
+
+// importValue converts one saved state value as PyTorch's cast does:
+// tensors become persistent torch tensors, cast (unless isStep) to the
+// parameter's floating dtype and moved to its device; lists (LBFGS's
+// histories) are converted element by element, their tensors cast too.
+// Unless the optimizer keeps state of any shape (LBFGS), a tensor other
+// than "step" must have the parameter's shape.
+func (b *base) importValue(v any, key string, isStep bool, pShape []int64, pDType torch.DType, pDev torch.Device) (any, error) {
+	switch x := v.(type) {
+	case *pt.Tensor:
+		if !isStep && !b.anyShape && !slices.Contains(b.scalarKeys, key) && !slices.Equal(x.Shape, pShape) {
+			return nil, fmt.Errorf("shape %v, its parameter %v", x.Shape, pShape)
+		}
+		t, err := torch.FromPT(x)
+		if err != nil {
+			return nil, err
+		}
+		err = torch.Catch(func() error {
+			if !isStep {
+				if pDType.IsFloatingPoint() && t.DType() != pDType {
+					c := t.To(pDType)
+					t.Close()
+					t = c
+				}
+				if t.Device() != pDev {
+					c := t.To(pDev)
+					t.Close()
+					t = c
+				}
+			}
+			t.Persist()
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			c, err := b.importValue(it, key, false, pShape, pDType, pDev)
+			if err != nil {
+				for _, done := range out[:i] {
+					closeValue(done)
+				}
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+			out[i] = c
+		}
+		return out, nil
+	}
+	return normalize(v)
 }
 
 // needTensors checks that st holds float tensors under keys (a helper for
