@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"strings"
+
 	"github.com/torchgo/torchgo/torch"
 )
 
@@ -47,6 +49,9 @@ func init() {
 
 	registerModuleInfo("TransformerEncoderLayer", miAdapter{
 		New: func(c miValues) (Layer, error) {
+			if err := miTorch113(); err != nil {
+				return nil, err
+			}
 			d, h, lc, err := miTransformerLayerArgs(c)
 			if err != nil {
 				return nil, err
@@ -64,6 +69,9 @@ func init() {
 
 	registerModuleInfo("TransformerDecoderLayer", miAdapter{
 		New: func(c miValues) (Layer, error) {
+			if err := miTorch113(); err != nil {
+				return nil, err
+			}
 			d, h, lc, err := miTransformerLayerArgs(c)
 			if err != nil {
 				return nil, err
@@ -158,4 +166,15 @@ func miTransformerLayerArgs(c miValues) (d, h int64, lc TransformerLayerConfig, 
 		NormFirst:      c.Bool(7, "norm_first", false),
 	}
 	return c.Int(0, "d_model", 0), c.Int(1, "nhead", 0), lc, nil
+}
+
+// miTorch113 makes a sample n/a on a libtorch other than 1.13: the layers'
+// blocks follow 1.13's Python (_sa_block, _ff_block on
+// multi_head_attention_forward); PyTorch 2.x computes them through
+// scaled_dot_product_attention and rounds differently in the last bits.
+func miTorch113() error {
+	if v := torch.Version(); !strings.HasPrefix(v, "1.13") {
+		return miNA("the Transformer layers follow torch 1.13's attention path; libtorch %s takes 2.x's", v)
+	}
+	return nil
 }
