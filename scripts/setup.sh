@@ -2,11 +2,12 @@
 # Installs what torchgo needs, idempotently: libtorch (Debian's libtorch-dev
 # 1.13, unless LIBTORCH points at another), OpenBLAS (without it Debian's
 # libtorch falls back to the reference BLAS and trains about 4x slower),
-# Gloo's headers (torch/distributed's process groups), and the test peers
-# python3-torch and python3-torchvision.
+# Gloo's headers (torch/distributed's process groups), the test peers
+# python3-torch and python3-torchvision, and python3-fastapi and
+# python3-uvicorn (scripts/bench-serve.sh's Python side).
 set -euo pipefail
 
-packages=(g++ libopenblas0-pthread libgloo-dev python3-torch python3-torchvision dataset-fashion-mnist)
+packages=(g++ libopenblas0-pthread libgloo-dev python3-torch python3-torchvision dataset-fashion-mnist python3-fastapi python3-uvicorn)
 [ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
 
 if ! command -v go >/dev/null 2>&1; then

@@ -10,6 +10,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,15 +20,33 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/torchgo/torchgo/internal/pyref"
+	"github.com/torchgo/torchgo/serve"
+	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/vision/datasets"
 	"github.com/torchgo/torchgo/vision/models"
 )
+
+// handler starts the example's serve.Server for model under lim and
+// returns its routes; the server closes when t ends.
+func handler(t *testing.T, model serve.Model, lim Limits) http.Handler {
+	t.Helper()
+	s, err := serve.New(model, options(lim, Timeouts{}, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s.Handler()
+}
+
+// newHTTPServer is the http.Server the example's Run builds (serve's).
+func newHTTPServer(addr string, h http.Handler, t Timeouts) *http.Server {
+	return serve.NewHTTPServer(addr, h, t)
+}
 
 // Python trains the seed's Net and saves its weights; the Go server loads
 // them and classifies real MNIST test digits sent over loopback as PNGs,
@@ -53,9 +72,8 @@ func TestServerMatchesPythonOnMNIST(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &want))
 
 	net := models.NewNet()
-	_, err = net.Load(weights, true)
-	require.NoError(t, err)
-	srv := httptest.NewServer(newServer(net, Limits{}).routes())
+	require.NoError(t, serve.LoadWeights(net, weights))
+	srv := httptest.NewServer(handler(t, net, Limits{}))
 	defer srv.Close()
 
 	test, err := datasets.MNIST(root, false)
@@ -69,7 +87,7 @@ func TestServerMatchesPythonOnMNIST(t *testing.T) {
 		require.NoError(t, encodeDigit(&body, images[i*784:(i+1)*784]))
 		resp, err := http.Post(srv.URL+"/predict", "image/png", &body)
 		require.NoError(t, err)
-		var p Prediction
+		var p serve.Prediction
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&p))
 		resp.Body.Close()
@@ -84,7 +102,7 @@ func TestServerMatchesPythonOnMNIST(t *testing.T) {
 }
 
 func TestServerRejectsBadInput(t *testing.T) {
-	srv := httptest.NewServer(newServer(models.NewNet(), Limits{}).routes())
+	srv := httptest.NewServer(handler(t, models.NewNet(), Limits{}))
 	defer srv.Close()
 	for name, body := range map[string][]byte{"garbage": []byte("not an image"), "empty": nil} {
 		resp, err := http.Post(srv.URL+"/predict", "image/png", bytes.NewReader(body))
@@ -171,7 +189,7 @@ func TestServerRefusesDecompressionBomb(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, image.Config{ColorModel: cfg.ColorModel, Width: 65535, Height: 65535}, cfg)
 
-	srv := httptest.NewServer(newServer(models.NewNet(), Limits{}).routes())
+	srv := httptest.NewServer(handler(t, models.NewNet(), Limits{}))
 	defer srv.Close()
 	requireHealthy(t, srv.URL)
 
@@ -198,7 +216,7 @@ func TestServerRefusesDecompressionBomb(t *testing.T) {
 // body over the size limit with 413, and one within them but not 28×28
 // with 400.
 func TestServerRefusesOversizedImages(t *testing.T) {
-	srv := httptest.NewServer(newServer(models.NewNet(), Limits{MaxBodyBytes: 64 << 10}).routes())
+	srv := httptest.NewServer(handler(t, models.NewNet(), Limits{MaxBodyBytes: 64 << 10}))
 	defer srv.Close()
 	encode := func(w, h int) []byte {
 		var buf bytes.Buffer
@@ -213,8 +231,8 @@ func TestServerRefusesOversizedImages(t *testing.T) {
 		{5000, 1, http.StatusRequestEntityTooLarge, "image is 5000x1; at most 4096 pixels a side and 4194304 in all accepted (the model wants 28x28)\n"},
 		{1, 5000, http.StatusRequestEntityTooLarge, "image is 1x5000; at most 4096 pixels a side and 4194304 in all accepted (the model wants 28x28)\n"},
 		{2100, 2100, http.StatusRequestEntityTooLarge, "image is 2100x2100; at most 4096 pixels a side and 4194304 in all accepted (the model wants 28x28)\n"},
-		{4096, 1, http.StatusBadRequest, "image is 4096x1; want a 28x28 digit as in MNIST\n"},
-		{28, 27, http.StatusBadRequest, "image is 28x27; want a 28x28 digit as in MNIST\n"},
+		{4096, 1, http.StatusBadRequest, "image is 4096x1; the model wants 28x28\n"},
+		{28, 27, http.StatusBadRequest, "image is 28x27; the model wants 28x28\n"},
 	} {
 		body := encode(c.w, c.h)
 		status, _, text := post(t, srv.URL, body)
@@ -223,24 +241,37 @@ func TestServerRefusesOversizedImages(t *testing.T) {
 	}
 	status, _, text := post(t, srv.URL, make([]byte, 64<<10+1))
 	require.Equal(t, http.StatusRequestEntityTooLarge, status, text)
-	require.Equal(t, "request body is over 65536 bytes; a 28x28 PNG is a few hundred\n", text)
+	require.Equal(t, "request body is over 65536 bytes\n", text)
 	status, _, text = post(t, srv.URL, encode(28, 28))
 	require.Equal(t, http.StatusOK, status, text)
 	requireHealthy(t, srv.URL)
+}
+
+// heldNet is the seed's Net whose forwards wait, once held is set, until
+// release is closed; entered is closed when the first one waits.
+type heldNet struct {
+	*models.Net
+	held             atomic.Bool
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (h *heldNet) Forward(x *torch.Tensor) *torch.Tensor {
+	if h.held.Load() {
+		h.once.Do(func() { close(h.entered) })
+		<-h.release
+	}
+	return h.Net.Forward(x)
 }
 
 // With one request allowed in flight and it held, a second is answered 503
 // with Retry-After at once; /healthz still answers, and once the first
 // finishes the next is served.
 func TestServerBoundsRequestsInFlight(t *testing.T) {
-	s := newServer(models.NewNet(), Limits{MaxInFlight: 1})
-	entered, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	s.admitted = func() {
-		once.Do(func() { close(entered) })
-		<-release
-	}
-	srv := httptest.NewServer(s.routes())
+	h := &heldNet{Net: models.NewNet(), entered: make(chan struct{}), release: make(chan struct{})}
+	entered, release := h.entered, h.release
+	srv := httptest.NewServer(handler(t, h, Limits{MaxInFlight: 1}))
+	h.held.Store(true)
 	defer srv.Close()
 	var digit bytes.Buffer
 	require.NoError(t, encodeDigit(&digit, make([]byte, 28*28)))
@@ -265,7 +296,7 @@ func TestServerBoundsRequestsInFlight(t *testing.T) {
 	status, retry, text := post(t, srv.URL, digit.Bytes())
 	require.Equal(t, http.StatusServiceUnavailable, status, text)
 	require.Equal(t, "1", retry)
-	require.Equal(t, "server busy: 1 requests already in flight; retry after 1 s\n", text)
+	require.Equal(t, "server busy: 1 requests already queued or in progress; retry after 1 s\n", text)
 	require.Less(t, time.Since(start), 2*time.Second)
 	requireHealthy(t, srv.URL)
 
@@ -287,7 +318,7 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	require.Equal(t, 64<<10, d.MaxHeaderBytes)
 
 	const readHeader = 200 * time.Millisecond
-	hs := newHTTPServer("", newServer(models.NewNet(), Limits{}).routes(),
+	hs := newHTTPServer("", handler(t, models.NewNet(), Limits{}),
 		Timeouts{ReadHeader: readHeader, Read: 5 * time.Second, Write: 5 * time.Second, Idle: 5 * time.Second, MaxHeaderBytes: 1 << 10})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
