@@ -223,6 +223,8 @@ def wrapper(f, name, taken, used):
         n = len(rets)
         lines.append("\tr := " + invoke)
         lines.append("\treturn " + ", ".join("r[%d].(*Tensor)" % k for k in range(n)))
+    elif rtype == "*Tensor":
+        lines.append("\treturn %s.tensor(%s)" % (var, ", ".join(call)))
     else:
         lines.append("\treturn %s[0].(%s)" % (invoke, rtype) if rtype != "any" else "\treturn %s[0]" % invoke)
     lines.append("}")

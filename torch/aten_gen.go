@@ -6,7 +6,7 @@ package torch
 //
 //	absolute(Tensor self) -> Tensor
 func (t *Tensor) Absolute() *Tensor {
-	return opAbsolute.call(t)[0].(*Tensor)
+	return opAbsolute.tensor(t)
 }
 
 var opAbsolute = &lazyOp{name: "aten::absolute", overload: ""}
@@ -15,7 +15,7 @@ var opAbsolute = &lazyOp{name: "aten::absolute", overload: ""}
 //
 //	absolute_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Absolute_() *Tensor {
-	return opAbsoluteI.call(t)[0].(*Tensor)
+	return opAbsoluteI.tensor(t)
 }
 
 var opAbsoluteI = &lazyOp{name: "aten::absolute_", overload: ""}
@@ -24,7 +24,7 @@ var opAbsoluteI = &lazyOp{name: "aten::absolute_", overload: ""}
 //
 //	acos(Tensor self) -> Tensor
 func (t *Tensor) Acos() *Tensor {
-	return opAcos.call(t)[0].(*Tensor)
+	return opAcos.tensor(t)
 }
 
 var opAcos = &lazyOp{name: "aten::acos", overload: ""}
@@ -33,7 +33,7 @@ var opAcos = &lazyOp{name: "aten::acos", overload: ""}
 //
 //	acos_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Acos_() *Tensor {
-	return opAcosI.call(t)[0].(*Tensor)
+	return opAcosI.tensor(t)
 }
 
 var opAcosI = &lazyOp{name: "aten::acos_", overload: ""}
@@ -42,7 +42,7 @@ var opAcosI = &lazyOp{name: "aten::acos_", overload: ""}
 //
 //	acosh(Tensor self) -> Tensor
 func (t *Tensor) Acosh() *Tensor {
-	return opAcosh.call(t)[0].(*Tensor)
+	return opAcosh.tensor(t)
 }
 
 var opAcosh = &lazyOp{name: "aten::acosh", overload: ""}
@@ -51,7 +51,7 @@ var opAcosh = &lazyOp{name: "aten::acosh", overload: ""}
 //
 //	acosh_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Acosh_() *Tensor {
-	return opAcoshI.call(t)[0].(*Tensor)
+	return opAcoshI.tensor(t)
 }
 
 var opAcoshI = &lazyOp{name: "aten::acosh_", overload: ""}
@@ -60,7 +60,7 @@ var opAcoshI = &lazyOp{name: "aten::acosh_", overload: ""}
 //
 //	adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor
 func AdaptiveAvgPool1d(self *Tensor, outputSize []int64) *Tensor {
-	return opAdaptiveAvgPool1d.call(self, outputSize)[0].(*Tensor)
+	return opAdaptiveAvgPool1d.tensor(self, outputSize)
 }
 
 var opAdaptiveAvgPool1d = &lazyOp{name: "aten::adaptive_avg_pool1d", overload: ""}
@@ -69,7 +69,7 @@ var opAdaptiveAvgPool1d = &lazyOp{name: "aten::adaptive_avg_pool1d", overload: "
 //
 //	adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor
 func AdaptiveAvgPool3d(self *Tensor, outputSize []int64) *Tensor {
-	return opAdaptiveAvgPool3d.call(self, outputSize)[0].(*Tensor)
+	return opAdaptiveAvgPool3d.tensor(self, outputSize)
 }
 
 var opAdaptiveAvgPool3d = &lazyOp{name: "aten::adaptive_avg_pool3d", overload: ""}
@@ -98,7 +98,7 @@ var opAdaptiveMaxPool2d = &lazyOp{name: "aten::adaptive_max_pool2d", overload: "
 //
 //	adaptive_max_pool2d_backward(Tensor grad_output, Tensor self, Tensor indices) -> Tensor
 func AdaptiveMaxPool2dBackward(gradOutput *Tensor, self *Tensor, indices *Tensor) *Tensor {
-	return opAdaptiveMaxPool2dBackward.call(gradOutput, self, indices)[0].(*Tensor)
+	return opAdaptiveMaxPool2dBackward.tensor(gradOutput, self, indices)
 }
 
 var opAdaptiveMaxPool2dBackward = &lazyOp{name: "aten::adaptive_max_pool2d_backward", overload: ""}
@@ -117,7 +117,7 @@ var opAdaptiveMaxPool3d = &lazyOp{name: "aten::adaptive_max_pool3d", overload: "
 //
 //	adaptive_max_pool3d_backward(Tensor grad_output, Tensor self, Tensor indices) -> Tensor
 func AdaptiveMaxPool3dBackward(gradOutput *Tensor, self *Tensor, indices *Tensor) *Tensor {
-	return opAdaptiveMaxPool3dBackward.call(gradOutput, self, indices)[0].(*Tensor)
+	return opAdaptiveMaxPool3dBackward.tensor(gradOutput, self, indices)
 }
 
 var opAdaptiveMaxPool3dBackward = &lazyOp{name: "aten::adaptive_max_pool3d_backward", overload: ""}
@@ -132,7 +132,7 @@ func (t *Tensor) Addbmm(batch1 *Tensor, batch2 *Tensor, opts ...AddbmmOpts) *Ten
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddbmm.call(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opAddbmm.tensor(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opAddbmm = &lazyOp{name: "aten::addbmm", overload: ""}
@@ -153,7 +153,7 @@ func (t *Tensor) Addbmm_(batch1 *Tensor, batch2 *Tensor, opts ...Addbmm_Opts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddbmmI.call(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opAddbmmI.tensor(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opAddbmmI = &lazyOp{name: "aten::addbmm_", overload: ""}
@@ -174,7 +174,7 @@ func (t *Tensor) Addcdiv(tensor1 *Tensor, tensor2 *Tensor, opts ...AddcdivOpts) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddcdiv.call(t, tensor1, tensor2, unsetNil(o.Value))[0].(*Tensor)
+	return opAddcdiv.tensor(t, tensor1, tensor2, unsetNil(o.Value))
 }
 
 var opAddcdiv = &lazyOp{name: "aten::addcdiv", overload: ""}
@@ -194,7 +194,7 @@ func (t *Tensor) Addcmul(tensor1 *Tensor, tensor2 *Tensor, opts ...AddcmulOpts) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddcmul.call(t, tensor1, tensor2, unsetNil(o.Value))[0].(*Tensor)
+	return opAddcmul.tensor(t, tensor1, tensor2, unsetNil(o.Value))
 }
 
 var opAddcmul = &lazyOp{name: "aten::addcmul", overload: ""}
@@ -214,7 +214,7 @@ func (t *Tensor) Addmm(mat1 *Tensor, mat2 *Tensor, opts ...AddmmOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddmm.call(t, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opAddmm.tensor(t, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opAddmm = &lazyOp{name: "aten::addmm", overload: ""}
@@ -235,7 +235,7 @@ func (t *Tensor) Addmm_(mat1 *Tensor, mat2 *Tensor, opts ...Addmm_Opts) *Tensor 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddmmI.call(t, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opAddmmI.tensor(t, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opAddmmI = &lazyOp{name: "aten::addmm_", overload: ""}
@@ -256,7 +256,7 @@ func (t *Tensor) Addmv(mat *Tensor, vec *Tensor, opts ...AddmvOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddmv.call(t, mat, vec, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opAddmv.tensor(t, mat, vec, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opAddmv = &lazyOp{name: "aten::addmv", overload: ""}
@@ -277,7 +277,7 @@ func (t *Tensor) Addmv_(mat *Tensor, vec *Tensor, opts ...Addmv_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddmvI.call(t, mat, vec, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opAddmvI.tensor(t, mat, vec, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opAddmvI = &lazyOp{name: "aten::addmv_", overload: ""}
@@ -298,7 +298,7 @@ func (t *Tensor) Addr(vec1 *Tensor, vec2 *Tensor, opts ...AddrOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddr.call(t, vec1, vec2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opAddr.tensor(t, vec1, vec2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opAddr = &lazyOp{name: "aten::addr", overload: ""}
@@ -319,7 +319,7 @@ func (t *Tensor) Addr_(vec1 *Tensor, vec2 *Tensor, opts ...Addr_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAddrI.call(t, vec1, vec2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opAddrI.tensor(t, vec1, vec2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opAddrI = &lazyOp{name: "aten::addr_", overload: ""}
@@ -334,7 +334,7 @@ type Addr_Opts struct {
 //
 //	adjoint(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) Adjoint() *Tensor {
-	return opAdjoint.call(t)[0].(*Tensor)
+	return opAdjoint.tensor(t)
 }
 
 var opAdjoint = &lazyOp{name: "aten::adjoint", overload: ""}
@@ -343,7 +343,7 @@ var opAdjoint = &lazyOp{name: "aten::adjoint", overload: ""}
 //
 //	affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor
 func AffineGridGenerator(theta *Tensor, size []int64, alignCorners bool) *Tensor {
-	return opAffineGridGenerator.call(theta, size, alignCorners)[0].(*Tensor)
+	return opAffineGridGenerator.tensor(theta, size, alignCorners)
 }
 
 var opAffineGridGenerator = &lazyOp{name: "aten::affine_grid_generator", overload: ""}
@@ -352,7 +352,7 @@ var opAffineGridGenerator = &lazyOp{name: "aten::affine_grid_generator", overloa
 //
 //	affine_grid_generator_backward(Tensor grad, int[] size, bool align_corners) -> Tensor
 func AffineGridGeneratorBackward(grad *Tensor, size []int64, alignCorners bool) *Tensor {
-	return opAffineGridGeneratorBackward.call(grad, size, alignCorners)[0].(*Tensor)
+	return opAffineGridGeneratorBackward.tensor(grad, size, alignCorners)
 }
 
 var opAffineGridGeneratorBackward = &lazyOp{name: "aten::affine_grid_generator_backward", overload: ""}
@@ -361,7 +361,7 @@ var opAffineGridGeneratorBackward = &lazyOp{name: "aten::affine_grid_generator_b
 //
 //	alias(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) Alias() *Tensor {
-	return opAlias.call(t)[0].(*Tensor)
+	return opAlias.tensor(t)
 }
 
 var opAlias = &lazyOp{name: "aten::alias", overload: ""}
@@ -370,7 +370,7 @@ var opAlias = &lazyOp{name: "aten::alias", overload: ""}
 //
 //	alias_copy(Tensor self) -> Tensor
 func AliasCopy(self *Tensor) *Tensor {
-	return opAliasCopy.call(self)[0].(*Tensor)
+	return opAliasCopy.tensor(self)
 }
 
 var opAliasCopy = &lazyOp{name: "aten::alias_copy", overload: ""}
@@ -379,7 +379,7 @@ var opAliasCopy = &lazyOp{name: "aten::alias_copy", overload: ""}
 //
 //	align_as(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) AlignAs(other *Tensor) *Tensor {
-	return opAlignAs.call(t, other)[0].(*Tensor)
+	return opAlignAs.tensor(t, other)
 }
 
 var opAlignAs = &lazyOp{name: "aten::align_as", overload: ""}
@@ -403,7 +403,7 @@ func (t *Tensor) AllDim(dim int64, opts ...AllDimOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAllDim.call(t, dim, unset(o.Keepdim))[0].(*Tensor)
+	return opAllDim.tensor(t, dim, unset(o.Keepdim))
 }
 
 var opAllDim = &lazyOp{name: "aten::all", overload: "dim"}
@@ -417,7 +417,7 @@ type AllDimOpts struct {
 //
 //	alpha_dropout(Tensor input, float p, bool train) -> Tensor
 func AlphaDropout(input *Tensor, p float64, train bool) *Tensor {
-	return opAlphaDropout.call(input, p, train)[0].(*Tensor)
+	return opAlphaDropout.tensor(input, p, train)
 }
 
 var opAlphaDropout = &lazyOp{name: "aten::alpha_dropout", overload: ""}
@@ -426,7 +426,7 @@ var opAlphaDropout = &lazyOp{name: "aten::alpha_dropout", overload: ""}
 //
 //	alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
 func AlphaDropout_(self *Tensor, p float64, train bool) *Tensor {
-	return opAlphaDropoutI.call(self, p, train)[0].(*Tensor)
+	return opAlphaDropoutI.tensor(self, p, train)
 }
 
 var opAlphaDropoutI = &lazyOp{name: "aten::alpha_dropout_", overload: ""}
@@ -457,7 +457,7 @@ type AminmaxOpts struct {
 //
 //	angle(Tensor self) -> Tensor
 func (t *Tensor) Angle() *Tensor {
-	return opAngle.call(t)[0].(*Tensor)
+	return opAngle.tensor(t)
 }
 
 var opAngle = &lazyOp{name: "aten::angle", overload: ""}
@@ -472,7 +472,7 @@ func (t *Tensor) AnyDim(dim int64, opts ...AnyDimOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAnyDim.call(t, dim, unset(o.Keepdim))[0].(*Tensor)
+	return opAnyDim.tensor(t, dim, unset(o.Keepdim))
 }
 
 var opAnyDim = &lazyOp{name: "aten::any", overload: "dim"}
@@ -492,7 +492,7 @@ func ArangeStart(start any, end any, opts ...ArangeStartOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opArangeStart.call(start, end, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opArangeStart.tensor(start, end, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opArangeStart = &lazyOp{name: "aten::arange", overload: "start"}
@@ -515,7 +515,7 @@ func ArangeStartStep(start any, end any, opts ...ArangeStartStepOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opArangeStartStep.call(start, end, unsetNil(o.Step), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opArangeStartStep.tensor(start, end, unsetNil(o.Step), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opArangeStartStep = &lazyOp{name: "aten::arange", overload: "start_step"}
@@ -533,7 +533,7 @@ type ArangeStartStepOpts struct {
 //
 //	arccos(Tensor self) -> Tensor
 func (t *Tensor) Arccos() *Tensor {
-	return opArccos.call(t)[0].(*Tensor)
+	return opArccos.tensor(t)
 }
 
 var opArccos = &lazyOp{name: "aten::arccos", overload: ""}
@@ -542,7 +542,7 @@ var opArccos = &lazyOp{name: "aten::arccos", overload: ""}
 //
 //	arccos_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Arccos_() *Tensor {
-	return opArccosI.call(t)[0].(*Tensor)
+	return opArccosI.tensor(t)
 }
 
 var opArccosI = &lazyOp{name: "aten::arccos_", overload: ""}
@@ -551,7 +551,7 @@ var opArccosI = &lazyOp{name: "aten::arccos_", overload: ""}
 //
 //	arccosh(Tensor self) -> Tensor
 func (t *Tensor) Arccosh() *Tensor {
-	return opArccosh.call(t)[0].(*Tensor)
+	return opArccosh.tensor(t)
 }
 
 var opArccosh = &lazyOp{name: "aten::arccosh", overload: ""}
@@ -560,7 +560,7 @@ var opArccosh = &lazyOp{name: "aten::arccosh", overload: ""}
 //
 //	arccosh_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Arccosh_() *Tensor {
-	return opArccoshI.call(t)[0].(*Tensor)
+	return opArccoshI.tensor(t)
 }
 
 var opArccoshI = &lazyOp{name: "aten::arccosh_", overload: ""}
@@ -569,7 +569,7 @@ var opArccoshI = &lazyOp{name: "aten::arccosh_", overload: ""}
 //
 //	arcsin(Tensor self) -> Tensor
 func (t *Tensor) Arcsin() *Tensor {
-	return opArcsin.call(t)[0].(*Tensor)
+	return opArcsin.tensor(t)
 }
 
 var opArcsin = &lazyOp{name: "aten::arcsin", overload: ""}
@@ -578,7 +578,7 @@ var opArcsin = &lazyOp{name: "aten::arcsin", overload: ""}
 //
 //	arcsin_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Arcsin_() *Tensor {
-	return opArcsinI.call(t)[0].(*Tensor)
+	return opArcsinI.tensor(t)
 }
 
 var opArcsinI = &lazyOp{name: "aten::arcsin_", overload: ""}
@@ -587,7 +587,7 @@ var opArcsinI = &lazyOp{name: "aten::arcsin_", overload: ""}
 //
 //	arcsinh(Tensor self) -> Tensor
 func (t *Tensor) Arcsinh() *Tensor {
-	return opArcsinh.call(t)[0].(*Tensor)
+	return opArcsinh.tensor(t)
 }
 
 var opArcsinh = &lazyOp{name: "aten::arcsinh", overload: ""}
@@ -596,7 +596,7 @@ var opArcsinh = &lazyOp{name: "aten::arcsinh", overload: ""}
 //
 //	arcsinh_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Arcsinh_() *Tensor {
-	return opArcsinhI.call(t)[0].(*Tensor)
+	return opArcsinhI.tensor(t)
 }
 
 var opArcsinhI = &lazyOp{name: "aten::arcsinh_", overload: ""}
@@ -605,7 +605,7 @@ var opArcsinhI = &lazyOp{name: "aten::arcsinh_", overload: ""}
 //
 //	arctan(Tensor self) -> Tensor
 func (t *Tensor) Arctan() *Tensor {
-	return opArctan.call(t)[0].(*Tensor)
+	return opArctan.tensor(t)
 }
 
 var opArctan = &lazyOp{name: "aten::arctan", overload: ""}
@@ -614,7 +614,7 @@ var opArctan = &lazyOp{name: "aten::arctan", overload: ""}
 //
 //	arctan_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Arctan_() *Tensor {
-	return opArctanI.call(t)[0].(*Tensor)
+	return opArctanI.tensor(t)
 }
 
 var opArctanI = &lazyOp{name: "aten::arctan_", overload: ""}
@@ -623,7 +623,7 @@ var opArctanI = &lazyOp{name: "aten::arctan_", overload: ""}
 //
 //	arctan2(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Arctan2(other *Tensor) *Tensor {
-	return opArctan2.call(t, other)[0].(*Tensor)
+	return opArctan2.tensor(t, other)
 }
 
 var opArctan2 = &lazyOp{name: "aten::arctan2", overload: ""}
@@ -632,7 +632,7 @@ var opArctan2 = &lazyOp{name: "aten::arctan2", overload: ""}
 //
 //	arctan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Arctan2_(other *Tensor) *Tensor {
-	return opArctan2I.call(t, other)[0].(*Tensor)
+	return opArctan2I.tensor(t, other)
 }
 
 var opArctan2I = &lazyOp{name: "aten::arctan2_", overload: ""}
@@ -641,7 +641,7 @@ var opArctan2I = &lazyOp{name: "aten::arctan2_", overload: ""}
 //
 //	arctanh(Tensor self) -> Tensor
 func (t *Tensor) Arctanh() *Tensor {
-	return opArctanh.call(t)[0].(*Tensor)
+	return opArctanh.tensor(t)
 }
 
 var opArctanh = &lazyOp{name: "aten::arctanh", overload: ""}
@@ -650,7 +650,7 @@ var opArctanh = &lazyOp{name: "aten::arctanh", overload: ""}
 //
 //	arctanh_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Arctanh_() *Tensor {
-	return opArctanhI.call(t)[0].(*Tensor)
+	return opArctanhI.tensor(t)
 }
 
 var opArctanhI = &lazyOp{name: "aten::arctanh_", overload: ""}
@@ -665,7 +665,7 @@ func (t *Tensor) Argsort(opts ...ArgsortOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opArgsort.call(t, unsetPtr(o.Dim), unset(o.Descending))[0].(*Tensor)
+	return opArgsort.tensor(t, unsetPtr(o.Dim), unset(o.Descending))
 }
 
 var opArgsort = &lazyOp{name: "aten::argsort", overload: ""}
@@ -686,7 +686,7 @@ func (t *Tensor) ArgsortStable(stable bool, opts ...ArgsortStableOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opArgsortStable.call(t, stable, unsetPtr(o.Dim), unset(o.Descending))[0].(*Tensor)
+	return opArgsortStable.tensor(t, stable, unsetPtr(o.Dim), unset(o.Descending))
 }
 
 var opArgsortStable = &lazyOp{name: "aten::argsort", overload: "stable"}
@@ -701,7 +701,7 @@ type ArgsortStableOpts struct {
 //
 //	argwhere(Tensor self) -> Tensor
 func (t *Tensor) Argwhere() *Tensor {
-	return opArgwhere.call(t)[0].(*Tensor)
+	return opArgwhere.tensor(t)
 }
 
 var opArgwhere = &lazyOp{name: "aten::argwhere", overload: ""}
@@ -716,7 +716,7 @@ func (t *Tensor) AsStrided_(size []int64, stride []int64, opts ...AsStrided_Opts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAsStridedI.call(t, size, stride, unsetPtr(o.StorageOffset))[0].(*Tensor)
+	return opAsStridedI.tensor(t, size, stride, unsetPtr(o.StorageOffset))
 }
 
 var opAsStridedI = &lazyOp{name: "aten::as_strided_", overload: ""}
@@ -736,7 +736,7 @@ func AsStridedCopy(self *Tensor, size []int64, stride []int64, opts ...AsStrided
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAsStridedCopy.call(self, size, stride, unsetPtr(o.StorageOffset))[0].(*Tensor)
+	return opAsStridedCopy.tensor(self, size, stride, unsetPtr(o.StorageOffset))
 }
 
 var opAsStridedCopy = &lazyOp{name: "aten::as_strided_copy", overload: ""}
@@ -756,7 +756,7 @@ func (t *Tensor) AsStridedScatter(src *Tensor, size []int64, stride []int64, opt
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAsStridedScatter.call(t, src, size, stride, unsetPtr(o.StorageOffset))[0].(*Tensor)
+	return opAsStridedScatter.tensor(t, src, size, stride, unsetPtr(o.StorageOffset))
 }
 
 var opAsStridedScatter = &lazyOp{name: "aten::as_strided_scatter", overload: ""}
@@ -770,7 +770,7 @@ type AsStridedScatterOpts struct {
 //
 //	asin(Tensor self) -> Tensor
 func (t *Tensor) Asin() *Tensor {
-	return opAsin.call(t)[0].(*Tensor)
+	return opAsin.tensor(t)
 }
 
 var opAsin = &lazyOp{name: "aten::asin", overload: ""}
@@ -779,7 +779,7 @@ var opAsin = &lazyOp{name: "aten::asin", overload: ""}
 //
 //	asin_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Asin_() *Tensor {
-	return opAsinI.call(t)[0].(*Tensor)
+	return opAsinI.tensor(t)
 }
 
 var opAsinI = &lazyOp{name: "aten::asin_", overload: ""}
@@ -788,7 +788,7 @@ var opAsinI = &lazyOp{name: "aten::asin_", overload: ""}
 //
 //	asinh(Tensor self) -> Tensor
 func (t *Tensor) Asinh() *Tensor {
-	return opAsinh.call(t)[0].(*Tensor)
+	return opAsinh.tensor(t)
 }
 
 var opAsinh = &lazyOp{name: "aten::asinh", overload: ""}
@@ -797,7 +797,7 @@ var opAsinh = &lazyOp{name: "aten::asinh", overload: ""}
 //
 //	asinh_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Asinh_() *Tensor {
-	return opAsinhI.call(t)[0].(*Tensor)
+	return opAsinhI.tensor(t)
 }
 
 var opAsinhI = &lazyOp{name: "aten::asinh_", overload: ""}
@@ -806,7 +806,7 @@ var opAsinhI = &lazyOp{name: "aten::asinh_", overload: ""}
 //
 //	atan(Tensor self) -> Tensor
 func (t *Tensor) Atan() *Tensor {
-	return opAtan.call(t)[0].(*Tensor)
+	return opAtan.tensor(t)
 }
 
 var opAtan = &lazyOp{name: "aten::atan", overload: ""}
@@ -815,7 +815,7 @@ var opAtan = &lazyOp{name: "aten::atan", overload: ""}
 //
 //	atan_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Atan_() *Tensor {
-	return opAtanI.call(t)[0].(*Tensor)
+	return opAtanI.tensor(t)
 }
 
 var opAtanI = &lazyOp{name: "aten::atan_", overload: ""}
@@ -824,7 +824,7 @@ var opAtanI = &lazyOp{name: "aten::atan_", overload: ""}
 //
 //	atan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Atan2_(other *Tensor) *Tensor {
-	return opAtan2I.call(t, other)[0].(*Tensor)
+	return opAtan2I.tensor(t, other)
 }
 
 var opAtan2I = &lazyOp{name: "aten::atan2_", overload: ""}
@@ -833,7 +833,7 @@ var opAtan2I = &lazyOp{name: "aten::atan2_", overload: ""}
 //
 //	atanh(Tensor self) -> Tensor
 func (t *Tensor) Atanh() *Tensor {
-	return opAtanh.call(t)[0].(*Tensor)
+	return opAtanh.tensor(t)
 }
 
 var opAtanh = &lazyOp{name: "aten::atanh", overload: ""}
@@ -842,7 +842,7 @@ var opAtanh = &lazyOp{name: "aten::atanh", overload: ""}
 //
 //	atanh_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Atanh_() *Tensor {
-	return opAtanhI.call(t)[0].(*Tensor)
+	return opAtanhI.tensor(t)
 }
 
 var opAtanhI = &lazyOp{name: "aten::atanh_", overload: ""}
@@ -851,7 +851,7 @@ var opAtanhI = &lazyOp{name: "aten::atanh_", overload: ""}
 //
 //	atleast_1d(Tensor self) -> Tensor
 func Atleast1d(self *Tensor) *Tensor {
-	return opAtleast1d.call(self)[0].(*Tensor)
+	return opAtleast1d.tensor(self)
 }
 
 var opAtleast1d = &lazyOp{name: "aten::atleast_1d", overload: ""}
@@ -869,7 +869,7 @@ var opAtleast1dSequence = &lazyOp{name: "aten::atleast_1d", overload: "Sequence"
 //
 //	atleast_2d(Tensor self) -> Tensor
 func Atleast2d(self *Tensor) *Tensor {
-	return opAtleast2d.call(self)[0].(*Tensor)
+	return opAtleast2d.tensor(self)
 }
 
 var opAtleast2d = &lazyOp{name: "aten::atleast_2d", overload: ""}
@@ -887,7 +887,7 @@ var opAtleast2dSequence = &lazyOp{name: "aten::atleast_2d", overload: "Sequence"
 //
 //	atleast_3d(Tensor self) -> Tensor
 func Atleast3d(self *Tensor) *Tensor {
-	return opAtleast3d.call(self)[0].(*Tensor)
+	return opAtleast3d.tensor(self)
 }
 
 var opAtleast3d = &lazyOp{name: "aten::atleast_3d", overload: ""}
@@ -911,7 +911,7 @@ func AvgPool1d(self *Tensor, kernelSize []int64, opts ...AvgPool1dOpts) *Tensor 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAvgPool1d.call(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unset(o.CeilMode), unsetPtr(o.CountIncludePad))[0].(*Tensor)
+	return opAvgPool1d.tensor(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unset(o.CeilMode), unsetPtr(o.CountIncludePad))
 }
 
 var opAvgPool1d = &lazyOp{name: "aten::avg_pool1d", overload: ""}
@@ -928,7 +928,7 @@ type AvgPool1dOpts struct {
 //
 //	avg_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor
 func AvgPool2dBackward(gradOutput *Tensor, self *Tensor, kernelSize []int64, stride []int64, padding []int64, ceilMode bool, countIncludePad bool, divisorOverride *int64) *Tensor {
-	return opAvgPool2dBackward.call(gradOutput, self, kernelSize, stride, padding, ceilMode, countIncludePad, deref(divisorOverride))[0].(*Tensor)
+	return opAvgPool2dBackward.tensor(gradOutput, self, kernelSize, stride, padding, ceilMode, countIncludePad, deref(divisorOverride))
 }
 
 var opAvgPool2dBackward = &lazyOp{name: "aten::avg_pool2d_backward", overload: ""}
@@ -943,7 +943,7 @@ func AvgPool3d(self *Tensor, kernelSize []int64, opts ...AvgPool3dOpts) *Tensor 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opAvgPool3d.call(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unset(o.CeilMode), unsetPtr(o.CountIncludePad), unsetPtr(o.DivisorOverride))[0].(*Tensor)
+	return opAvgPool3d.tensor(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unset(o.CeilMode), unsetPtr(o.CountIncludePad), unsetPtr(o.DivisorOverride))
 }
 
 var opAvgPool3d = &lazyOp{name: "aten::avg_pool3d", overload: ""}
@@ -961,7 +961,7 @@ type AvgPool3dOpts struct {
 //
 //	avg_pool3d_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor
 func AvgPool3dBackward(gradOutput *Tensor, self *Tensor, kernelSize []int64, stride []int64, padding []int64, ceilMode bool, countIncludePad bool, divisorOverride *int64) *Tensor {
-	return opAvgPool3dBackward.call(gradOutput, self, kernelSize, stride, padding, ceilMode, countIncludePad, deref(divisorOverride))[0].(*Tensor)
+	return opAvgPool3dBackward.tensor(gradOutput, self, kernelSize, stride, padding, ceilMode, countIncludePad, deref(divisorOverride))
 }
 
 var opAvgPool3dBackward = &lazyOp{name: "aten::avg_pool3d_backward", overload: ""}
@@ -976,7 +976,7 @@ func (t *Tensor) Baddbmm(batch1 *Tensor, batch2 *Tensor, opts ...BaddbmmOpts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBaddbmm.call(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opBaddbmm.tensor(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opBaddbmm = &lazyOp{name: "aten::baddbmm", overload: ""}
@@ -997,7 +997,7 @@ func (t *Tensor) Baddbmm_(batch1 *Tensor, batch2 *Tensor, opts ...Baddbmm_Opts) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBaddbmmI.call(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opBaddbmmI.tensor(t, batch1, batch2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opBaddbmmI = &lazyOp{name: "aten::baddbmm_", overload: ""}
@@ -1018,7 +1018,7 @@ func BartlettWindow(windowLength int64, opts ...BartlettWindowOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBartlettWindow.call(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opBartlettWindow.tensor(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opBartlettWindow = &lazyOp{name: "aten::bartlett_window", overload: ""}
@@ -1041,7 +1041,7 @@ func BartlettWindowPeriodic(windowLength int64, periodic bool, opts ...BartlettW
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBartlettWindowPeriodic.call(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opBartlettWindowPeriodic.tensor(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opBartlettWindowPeriodic = &lazyOp{name: "aten::bartlett_window", overload: "periodic"}
@@ -1058,7 +1058,7 @@ type BartlettWindowPeriodicOpts struct {
 //
 //	batch_norm_backward_elemt(Tensor grad_out, Tensor input, Tensor mean, Tensor invstd, Tensor? weight, Tensor mean_dy, Tensor mean_dy_xmu, Tensor count) -> Tensor
 func BatchNormBackwardElemt(gradOut *Tensor, input *Tensor, mean *Tensor, invstd *Tensor, weight *Tensor, meanDy *Tensor, meanDyXmu *Tensor, count *Tensor) *Tensor {
-	return opBatchNormBackwardElemt.call(gradOut, input, mean, invstd, weight, meanDy, meanDyXmu, count)[0].(*Tensor)
+	return opBatchNormBackwardElemt.tensor(gradOut, input, mean, invstd, weight, meanDy, meanDyXmu, count)
 }
 
 var opBatchNormBackwardElemt = &lazyOp{name: "aten::batch_norm_backward_elemt", overload: ""}
@@ -1077,7 +1077,7 @@ var opBatchNormBackwardReduce = &lazyOp{name: "aten::batch_norm_backward_reduce"
 //
 //	batch_norm_elemt(Tensor input, Tensor? weight, Tensor? bias, Tensor mean, Tensor invstd, float eps) -> Tensor
 func BatchNormElemt(input *Tensor, weight *Tensor, bias *Tensor, mean *Tensor, invstd *Tensor, eps float64) *Tensor {
-	return opBatchNormElemt.call(input, weight, bias, mean, invstd, eps)[0].(*Tensor)
+	return opBatchNormElemt.tensor(input, weight, bias, mean, invstd, eps)
 }
 
 var opBatchNormElemt = &lazyOp{name: "aten::batch_norm_elemt", overload: ""}
@@ -1132,7 +1132,7 @@ func (t *Tensor) Bernoulli(opts ...BernoulliOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBernoulli.call(t, unsetNil(o.Generator))[0].(*Tensor)
+	return opBernoulli.tensor(t, unsetNil(o.Generator))
 }
 
 var opBernoulli = &lazyOp{name: "aten::bernoulli", overload: ""}
@@ -1152,7 +1152,7 @@ func (t *Tensor) BernoulliP(p float64, opts ...BernoulliPOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBernoulliP.call(t, p, unsetNil(o.Generator))[0].(*Tensor)
+	return opBernoulliP.tensor(t, p, unsetNil(o.Generator))
 }
 
 var opBernoulliP = &lazyOp{name: "aten::bernoulli", overload: "p"}
@@ -1172,7 +1172,7 @@ func BernoulliTensor(self *Tensor, p *Tensor, opts ...BernoulliTensorOpts) *Tens
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBernoulliTensor.call(self, p, unsetNil(o.Generator))[0].(*Tensor)
+	return opBernoulliTensor.tensor(self, p, unsetNil(o.Generator))
 }
 
 var opBernoulliTensor = &lazyOp{name: "aten::bernoulli", overload: "Tensor"}
@@ -1192,7 +1192,7 @@ func (t *Tensor) BernoulliFloat_(opts ...BernoulliFloat_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBernoulliFloatI.call(t, unsetPtr(o.P), unsetNil(o.Generator))[0].(*Tensor)
+	return opBernoulliFloatI.tensor(t, unsetPtr(o.P), unsetNil(o.Generator))
 }
 
 var opBernoulliFloatI = &lazyOp{name: "aten::bernoulli_", overload: "float"}
@@ -1213,7 +1213,7 @@ func Bilinear(input1 *Tensor, input2 *Tensor, weight *Tensor, opts ...BilinearOp
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBilinear.call(input1, input2, weight, unsetNil(o.Bias))[0].(*Tensor)
+	return opBilinear.tensor(input1, input2, weight, unsetNil(o.Bias))
 }
 
 var opBilinear = &lazyOp{name: "aten::bilinear", overload: ""}
@@ -1233,7 +1233,7 @@ func BinaryCrossEntropyBackward(gradOutput *Tensor, self *Tensor, target *Tensor
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBinaryCrossEntropyBackward.call(gradOutput, self, target, unsetNil(o.Weight), unsetPtr(o.Reduction))[0].(*Tensor)
+	return opBinaryCrossEntropyBackward.tensor(gradOutput, self, target, unsetNil(o.Weight), unsetPtr(o.Reduction))
 }
 
 var opBinaryCrossEntropyBackward = &lazyOp{name: "aten::binary_cross_entropy_backward", overload: ""}
@@ -1254,7 +1254,7 @@ func (t *Tensor) Bincount(opts ...BincountOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBincount.call(t, unsetNil(o.Weights), unset(o.Minlength))[0].(*Tensor)
+	return opBincount.tensor(t, unsetNil(o.Weights), unset(o.Minlength))
 }
 
 var opBincount = &lazyOp{name: "aten::bincount", overload: ""}
@@ -1275,7 +1275,7 @@ func Binomial(count *Tensor, prob *Tensor, opts ...BinomialOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBinomial.call(count, prob, unsetNil(o.Generator))[0].(*Tensor)
+	return opBinomial.tensor(count, prob, unsetNil(o.Generator))
 }
 
 var opBinomial = &lazyOp{name: "aten::binomial", overload: ""}
@@ -1289,7 +1289,7 @@ type BinomialOpts struct {
 //
 //	bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) BitwiseAnd(other any) *Tensor {
-	return opBitwiseAnd.call(t, other)[0].(*Tensor)
+	return opBitwiseAnd.tensor(t, other)
 }
 
 var opBitwiseAnd = &lazyOp{name: "aten::bitwise_and", overload: "Scalar"}
@@ -1298,7 +1298,7 @@ var opBitwiseAnd = &lazyOp{name: "aten::bitwise_and", overload: "Scalar"}
 //
 //	bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor
 func BitwiseAndScalarTensor(self any, other *Tensor) *Tensor {
-	return opBitwiseAndScalarTensor.call(self, other)[0].(*Tensor)
+	return opBitwiseAndScalarTensor.tensor(self, other)
 }
 
 var opBitwiseAndScalarTensor = &lazyOp{name: "aten::bitwise_and", overload: "Scalar_Tensor"}
@@ -1307,7 +1307,7 @@ var opBitwiseAndScalarTensor = &lazyOp{name: "aten::bitwise_and", overload: "Sca
 //
 //	bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) BitwiseAndTensor(other *Tensor) *Tensor {
-	return opBitwiseAndTensor.call(t, other)[0].(*Tensor)
+	return opBitwiseAndTensor.tensor(t, other)
 }
 
 var opBitwiseAndTensor = &lazyOp{name: "aten::bitwise_and", overload: "Tensor"}
@@ -1316,7 +1316,7 @@ var opBitwiseAndTensor = &lazyOp{name: "aten::bitwise_and", overload: "Tensor"}
 //
 //	bitwise_and_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) BitwiseAnd_(other any) *Tensor {
-	return opBitwiseAndI.call(t, other)[0].(*Tensor)
+	return opBitwiseAndI.tensor(t, other)
 }
 
 var opBitwiseAndI = &lazyOp{name: "aten::bitwise_and_", overload: "Scalar"}
@@ -1325,7 +1325,7 @@ var opBitwiseAndI = &lazyOp{name: "aten::bitwise_and_", overload: "Scalar"}
 //
 //	bitwise_and_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) BitwiseAndTensor_(other *Tensor) *Tensor {
-	return opBitwiseAndTensorI.call(t, other)[0].(*Tensor)
+	return opBitwiseAndTensorI.tensor(t, other)
 }
 
 var opBitwiseAndTensorI = &lazyOp{name: "aten::bitwise_and_", overload: "Tensor"}
@@ -1334,7 +1334,7 @@ var opBitwiseAndTensorI = &lazyOp{name: "aten::bitwise_and_", overload: "Tensor"
 //
 //	bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) BitwiseLeftShift(other *Tensor) *Tensor {
-	return opBitwiseLeftShift.call(t, other)[0].(*Tensor)
+	return opBitwiseLeftShift.tensor(t, other)
 }
 
 var opBitwiseLeftShift = &lazyOp{name: "aten::bitwise_left_shift", overload: "Tensor"}
@@ -1343,7 +1343,7 @@ var opBitwiseLeftShift = &lazyOp{name: "aten::bitwise_left_shift", overload: "Te
 //
 //	bitwise_left_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) BitwiseLeftShiftTensorScalar(other any) *Tensor {
-	return opBitwiseLeftShiftTensorScalar.call(t, other)[0].(*Tensor)
+	return opBitwiseLeftShiftTensorScalar.tensor(t, other)
 }
 
 var opBitwiseLeftShiftTensorScalar = &lazyOp{name: "aten::bitwise_left_shift", overload: "Tensor_Scalar"}
@@ -1352,7 +1352,7 @@ var opBitwiseLeftShiftTensorScalar = &lazyOp{name: "aten::bitwise_left_shift", o
 //
 //	bitwise_left_shift.Scalar_Tensor(Scalar self, Tensor other) -> Tensor
 func BitwiseLeftShiftScalarTensor(self any, other *Tensor) *Tensor {
-	return opBitwiseLeftShiftScalarTensor.call(self, other)[0].(*Tensor)
+	return opBitwiseLeftShiftScalarTensor.tensor(self, other)
 }
 
 var opBitwiseLeftShiftScalarTensor = &lazyOp{name: "aten::bitwise_left_shift", overload: "Scalar_Tensor"}
@@ -1361,7 +1361,7 @@ var opBitwiseLeftShiftScalarTensor = &lazyOp{name: "aten::bitwise_left_shift", o
 //
 //	bitwise_left_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) BitwiseLeftShift_(other *Tensor) *Tensor {
-	return opBitwiseLeftShiftI.call(t, other)[0].(*Tensor)
+	return opBitwiseLeftShiftI.tensor(t, other)
 }
 
 var opBitwiseLeftShiftI = &lazyOp{name: "aten::bitwise_left_shift_", overload: "Tensor"}
@@ -1370,7 +1370,7 @@ var opBitwiseLeftShiftI = &lazyOp{name: "aten::bitwise_left_shift_", overload: "
 //
 //	bitwise_left_shift_.Tensor_Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) BitwiseLeftShiftTensorScalar_(other any) *Tensor {
-	return opBitwiseLeftShiftTensorScalarI.call(t, other)[0].(*Tensor)
+	return opBitwiseLeftShiftTensorScalarI.tensor(t, other)
 }
 
 var opBitwiseLeftShiftTensorScalarI = &lazyOp{name: "aten::bitwise_left_shift_", overload: "Tensor_Scalar"}
@@ -1379,7 +1379,7 @@ var opBitwiseLeftShiftTensorScalarI = &lazyOp{name: "aten::bitwise_left_shift_",
 //
 //	bitwise_not(Tensor self) -> Tensor
 func (t *Tensor) BitwiseNot() *Tensor {
-	return opBitwiseNot.call(t)[0].(*Tensor)
+	return opBitwiseNot.tensor(t)
 }
 
 var opBitwiseNot = &lazyOp{name: "aten::bitwise_not", overload: ""}
@@ -1388,7 +1388,7 @@ var opBitwiseNot = &lazyOp{name: "aten::bitwise_not", overload: ""}
 //
 //	bitwise_not_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) BitwiseNot_() *Tensor {
-	return opBitwiseNotI.call(t)[0].(*Tensor)
+	return opBitwiseNotI.tensor(t)
 }
 
 var opBitwiseNotI = &lazyOp{name: "aten::bitwise_not_", overload: ""}
@@ -1397,7 +1397,7 @@ var opBitwiseNotI = &lazyOp{name: "aten::bitwise_not_", overload: ""}
 //
 //	bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) BitwiseOr(other any) *Tensor {
-	return opBitwiseOr.call(t, other)[0].(*Tensor)
+	return opBitwiseOr.tensor(t, other)
 }
 
 var opBitwiseOr = &lazyOp{name: "aten::bitwise_or", overload: "Scalar"}
@@ -1406,7 +1406,7 @@ var opBitwiseOr = &lazyOp{name: "aten::bitwise_or", overload: "Scalar"}
 //
 //	bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor
 func BitwiseOrScalarTensor(self any, other *Tensor) *Tensor {
-	return opBitwiseOrScalarTensor.call(self, other)[0].(*Tensor)
+	return opBitwiseOrScalarTensor.tensor(self, other)
 }
 
 var opBitwiseOrScalarTensor = &lazyOp{name: "aten::bitwise_or", overload: "Scalar_Tensor"}
@@ -1415,7 +1415,7 @@ var opBitwiseOrScalarTensor = &lazyOp{name: "aten::bitwise_or", overload: "Scala
 //
 //	bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) BitwiseOrTensor(other *Tensor) *Tensor {
-	return opBitwiseOrTensor.call(t, other)[0].(*Tensor)
+	return opBitwiseOrTensor.tensor(t, other)
 }
 
 var opBitwiseOrTensor = &lazyOp{name: "aten::bitwise_or", overload: "Tensor"}
@@ -1424,7 +1424,7 @@ var opBitwiseOrTensor = &lazyOp{name: "aten::bitwise_or", overload: "Tensor"}
 //
 //	bitwise_or_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) BitwiseOr_(other any) *Tensor {
-	return opBitwiseOrI.call(t, other)[0].(*Tensor)
+	return opBitwiseOrI.tensor(t, other)
 }
 
 var opBitwiseOrI = &lazyOp{name: "aten::bitwise_or_", overload: "Scalar"}
@@ -1433,7 +1433,7 @@ var opBitwiseOrI = &lazyOp{name: "aten::bitwise_or_", overload: "Scalar"}
 //
 //	bitwise_or_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) BitwiseOrTensor_(other *Tensor) *Tensor {
-	return opBitwiseOrTensorI.call(t, other)[0].(*Tensor)
+	return opBitwiseOrTensorI.tensor(t, other)
 }
 
 var opBitwiseOrTensorI = &lazyOp{name: "aten::bitwise_or_", overload: "Tensor"}
@@ -1442,7 +1442,7 @@ var opBitwiseOrTensorI = &lazyOp{name: "aten::bitwise_or_", overload: "Tensor"}
 //
 //	bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) BitwiseRightShift(other *Tensor) *Tensor {
-	return opBitwiseRightShift.call(t, other)[0].(*Tensor)
+	return opBitwiseRightShift.tensor(t, other)
 }
 
 var opBitwiseRightShift = &lazyOp{name: "aten::bitwise_right_shift", overload: "Tensor"}
@@ -1451,7 +1451,7 @@ var opBitwiseRightShift = &lazyOp{name: "aten::bitwise_right_shift", overload: "
 //
 //	bitwise_right_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) BitwiseRightShiftTensorScalar(other any) *Tensor {
-	return opBitwiseRightShiftTensorScalar.call(t, other)[0].(*Tensor)
+	return opBitwiseRightShiftTensorScalar.tensor(t, other)
 }
 
 var opBitwiseRightShiftTensorScalar = &lazyOp{name: "aten::bitwise_right_shift", overload: "Tensor_Scalar"}
@@ -1460,7 +1460,7 @@ var opBitwiseRightShiftTensorScalar = &lazyOp{name: "aten::bitwise_right_shift",
 //
 //	bitwise_right_shift.Scalar_Tensor(Scalar self, Tensor other) -> Tensor
 func BitwiseRightShiftScalarTensor(self any, other *Tensor) *Tensor {
-	return opBitwiseRightShiftScalarTensor.call(self, other)[0].(*Tensor)
+	return opBitwiseRightShiftScalarTensor.tensor(self, other)
 }
 
 var opBitwiseRightShiftScalarTensor = &lazyOp{name: "aten::bitwise_right_shift", overload: "Scalar_Tensor"}
@@ -1469,7 +1469,7 @@ var opBitwiseRightShiftScalarTensor = &lazyOp{name: "aten::bitwise_right_shift",
 //
 //	bitwise_right_shift_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) BitwiseRightShift_(other *Tensor) *Tensor {
-	return opBitwiseRightShiftI.call(t, other)[0].(*Tensor)
+	return opBitwiseRightShiftI.tensor(t, other)
 }
 
 var opBitwiseRightShiftI = &lazyOp{name: "aten::bitwise_right_shift_", overload: "Tensor"}
@@ -1478,7 +1478,7 @@ var opBitwiseRightShiftI = &lazyOp{name: "aten::bitwise_right_shift_", overload:
 //
 //	bitwise_right_shift_.Tensor_Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) BitwiseRightShiftTensorScalar_(other any) *Tensor {
-	return opBitwiseRightShiftTensorScalarI.call(t, other)[0].(*Tensor)
+	return opBitwiseRightShiftTensorScalarI.tensor(t, other)
 }
 
 var opBitwiseRightShiftTensorScalarI = &lazyOp{name: "aten::bitwise_right_shift_", overload: "Tensor_Scalar"}
@@ -1487,7 +1487,7 @@ var opBitwiseRightShiftTensorScalarI = &lazyOp{name: "aten::bitwise_right_shift_
 //
 //	bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) BitwiseXor(other any) *Tensor {
-	return opBitwiseXor.call(t, other)[0].(*Tensor)
+	return opBitwiseXor.tensor(t, other)
 }
 
 var opBitwiseXor = &lazyOp{name: "aten::bitwise_xor", overload: "Scalar"}
@@ -1496,7 +1496,7 @@ var opBitwiseXor = &lazyOp{name: "aten::bitwise_xor", overload: "Scalar"}
 //
 //	bitwise_xor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor
 func BitwiseXorScalarTensor(self any, other *Tensor) *Tensor {
-	return opBitwiseXorScalarTensor.call(self, other)[0].(*Tensor)
+	return opBitwiseXorScalarTensor.tensor(self, other)
 }
 
 var opBitwiseXorScalarTensor = &lazyOp{name: "aten::bitwise_xor", overload: "Scalar_Tensor"}
@@ -1505,7 +1505,7 @@ var opBitwiseXorScalarTensor = &lazyOp{name: "aten::bitwise_xor", overload: "Sca
 //
 //	bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) BitwiseXorTensor(other *Tensor) *Tensor {
-	return opBitwiseXorTensor.call(t, other)[0].(*Tensor)
+	return opBitwiseXorTensor.tensor(t, other)
 }
 
 var opBitwiseXorTensor = &lazyOp{name: "aten::bitwise_xor", overload: "Tensor"}
@@ -1514,7 +1514,7 @@ var opBitwiseXorTensor = &lazyOp{name: "aten::bitwise_xor", overload: "Tensor"}
 //
 //	bitwise_xor_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) BitwiseXor_(other any) *Tensor {
-	return opBitwiseXorI.call(t, other)[0].(*Tensor)
+	return opBitwiseXorI.tensor(t, other)
 }
 
 var opBitwiseXorI = &lazyOp{name: "aten::bitwise_xor_", overload: "Scalar"}
@@ -1523,7 +1523,7 @@ var opBitwiseXorI = &lazyOp{name: "aten::bitwise_xor_", overload: "Scalar"}
 //
 //	bitwise_xor_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) BitwiseXorTensor_(other *Tensor) *Tensor {
-	return opBitwiseXorTensorI.call(t, other)[0].(*Tensor)
+	return opBitwiseXorTensorI.tensor(t, other)
 }
 
 var opBitwiseXorTensorI = &lazyOp{name: "aten::bitwise_xor_", overload: "Tensor"}
@@ -1538,7 +1538,7 @@ func BlackmanWindow(windowLength int64, opts ...BlackmanWindowOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBlackmanWindow.call(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opBlackmanWindow.tensor(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opBlackmanWindow = &lazyOp{name: "aten::blackman_window", overload: ""}
@@ -1561,7 +1561,7 @@ func BlackmanWindowPeriodic(windowLength int64, periodic bool, opts ...BlackmanW
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBlackmanWindowPeriodic.call(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opBlackmanWindowPeriodic.tensor(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opBlackmanWindowPeriodic = &lazyOp{name: "aten::blackman_window", overload: "periodic"}
@@ -1578,7 +1578,7 @@ type BlackmanWindowPeriodicOpts struct {
 //
 //	block_diag(Tensor[] tensors) -> Tensor
 func BlockDiag(tensors []*Tensor) *Tensor {
-	return opBlockDiag.call(tensors)[0].(*Tensor)
+	return opBlockDiag.tensor(tensors)
 }
 
 var opBlockDiag = &lazyOp{name: "aten::block_diag", overload: ""}
@@ -1587,7 +1587,7 @@ var opBlockDiag = &lazyOp{name: "aten::block_diag", overload: ""}
 //
 //	bmm(Tensor self, Tensor mat2) -> Tensor
 func (t *Tensor) Bmm(mat2 *Tensor) *Tensor {
-	return opBmm.call(t, mat2)[0].(*Tensor)
+	return opBmm.tensor(t, mat2)
 }
 
 var opBmm = &lazyOp{name: "aten::bmm", overload: ""}
@@ -1605,7 +1605,7 @@ var opBroadcastTensors = &lazyOp{name: "aten::broadcast_tensors", overload: ""}
 //
 //	broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)
 func (t *Tensor) BroadcastTo(size []int64) *Tensor {
-	return opBroadcastTo.call(t, size)[0].(*Tensor)
+	return opBroadcastTo.tensor(t, size)
 }
 
 var opBroadcastTo = &lazyOp{name: "aten::broadcast_to", overload: ""}
@@ -1620,7 +1620,7 @@ func Bucketize(self *Tensor, boundaries *Tensor, opts ...BucketizeOpts) *Tensor 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBucketize.call(self, boundaries, unset(o.OutInt32), unset(o.Right))[0].(*Tensor)
+	return opBucketize.tensor(self, boundaries, unset(o.OutInt32), unset(o.Right))
 }
 
 var opBucketize = &lazyOp{name: "aten::bucketize", overload: "Tensor"}
@@ -1641,7 +1641,7 @@ func BucketizeScalar(self any, boundaries *Tensor, opts ...BucketizeScalarOpts) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opBucketizeScalar.call(self, boundaries, unset(o.OutInt32), unset(o.Right))[0].(*Tensor)
+	return opBucketizeScalar.tensor(self, boundaries, unset(o.OutInt32), unset(o.Right))
 }
 
 var opBucketizeScalar = &lazyOp{name: "aten::bucketize", overload: "Scalar"}
@@ -1665,7 +1665,7 @@ var opCanCast = &lazyOp{name: "aten::can_cast", overload: ""}
 //
 //	cartesian_prod(Tensor[] tensors) -> Tensor
 func CartesianProd(tensors []*Tensor) *Tensor {
-	return opCartesianProd.call(tensors)[0].(*Tensor)
+	return opCartesianProd.tensor(tensors)
 }
 
 var opCartesianProd = &lazyOp{name: "aten::cartesian_prod", overload: ""}
@@ -1680,7 +1680,7 @@ func Cauchy(self *Tensor, opts ...CauchyOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCauchy.call(self, unset(o.Median), unsetPtr(o.Sigma), unsetNil(o.Generator))[0].(*Tensor)
+	return opCauchy.tensor(self, unset(o.Median), unsetPtr(o.Sigma), unsetNil(o.Generator))
 }
 
 var opCauchy = &lazyOp{name: "aten::cauchy", overload: ""}
@@ -1702,7 +1702,7 @@ func (t *Tensor) Cauchy_(opts ...Cauchy_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCauchyI.call(t, unset(o.Median), unsetPtr(o.Sigma), unsetNil(o.Generator))[0].(*Tensor)
+	return opCauchyI.tensor(t, unset(o.Median), unsetPtr(o.Sigma), unsetNil(o.Generator))
 }
 
 var opCauchyI = &lazyOp{name: "aten::cauchy_", overload: ""}
@@ -1718,7 +1718,7 @@ type Cauchy_Opts struct {
 //
 //	ccol_indices(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) CcolIndices() *Tensor {
-	return opCcolIndices.call(t)[0].(*Tensor)
+	return opCcolIndices.tensor(t)
 }
 
 var opCcolIndices = &lazyOp{name: "aten::ccol_indices", overload: ""}
@@ -1727,7 +1727,7 @@ var opCcolIndices = &lazyOp{name: "aten::ccol_indices", overload: ""}
 //
 //	ccol_indices_copy(Tensor self) -> Tensor
 func CcolIndicesCopy(self *Tensor) *Tensor {
-	return opCcolIndicesCopy.call(self)[0].(*Tensor)
+	return opCcolIndicesCopy.tensor(self)
 }
 
 var opCcolIndicesCopy = &lazyOp{name: "aten::ccol_indices_copy", overload: ""}
@@ -1742,7 +1742,7 @@ func Cdist(x1 *Tensor, x2 *Tensor, opts ...CdistOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCdist.call(x1, x2, unsetPtr(o.P), unsetPtr(o.ComputeMode))[0].(*Tensor)
+	return opCdist.tensor(x1, x2, unsetPtr(o.P), unsetPtr(o.ComputeMode))
 }
 
 var opCdist = &lazyOp{name: "aten::cdist", overload: ""}
@@ -1757,7 +1757,7 @@ type CdistOpts struct {
 //
 //	ceil_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Ceil_() *Tensor {
-	return opCeilI.call(t)[0].(*Tensor)
+	return opCeilI.tensor(t)
 }
 
 var opCeilI = &lazyOp{name: "aten::ceil_", overload: ""}
@@ -1772,7 +1772,7 @@ func CELU(self *Tensor, opts ...CELUOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCELU.call(self, unsetNil(o.Alpha))[0].(*Tensor)
+	return opCELU.tensor(self, unsetNil(o.Alpha))
 }
 
 var opCELU = &lazyOp{name: "aten::celu", overload: ""}
@@ -1792,7 +1792,7 @@ func CELU_(self *Tensor, opts ...CELU_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCELUI.call(self, unsetNil(o.Alpha))[0].(*Tensor)
+	return opCELUI.tensor(self, unsetNil(o.Alpha))
 }
 
 var opCELUI = &lazyOp{name: "aten::celu_", overload: ""}
@@ -1806,7 +1806,7 @@ type CELU_Opts struct {
 //
 //	chain_matmul(Tensor[] matrices) -> Tensor
 func ChainMatmul(matrices []*Tensor) *Tensor {
-	return opChainMatmul.call(matrices)[0].(*Tensor)
+	return opChainMatmul.tensor(matrices)
 }
 
 var opChainMatmul = &lazyOp{name: "aten::chain_matmul", overload: ""}
@@ -1821,7 +1821,7 @@ func (t *Tensor) Chalf(opts ...ChalfOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opChalf.call(t, unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opChalf.tensor(t, unsetPtr(o.MemoryFormat))
 }
 
 var opChalf = &lazyOp{name: "aten::chalf", overload: ""}
@@ -1835,7 +1835,7 @@ type ChalfOpts struct {
 //
 //	channel_shuffle(Tensor self, int groups) -> Tensor
 func ChannelShuffle(self *Tensor, groups int64) *Tensor {
-	return opChannelShuffle.call(self, groups)[0].(*Tensor)
+	return opChannelShuffle.tensor(self, groups)
 }
 
 var opChannelShuffle = &lazyOp{name: "aten::channel_shuffle", overload: ""}
@@ -1850,7 +1850,7 @@ func (t *Tensor) Cholesky(opts ...CholeskyOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCholesky.call(t, unset(o.Upper))[0].(*Tensor)
+	return opCholesky.tensor(t, unset(o.Upper))
 }
 
 var opCholesky = &lazyOp{name: "aten::cholesky", overload: ""}
@@ -1870,7 +1870,7 @@ func (t *Tensor) CholeskyInverse(opts ...CholeskyInverseOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCholeskyInverse.call(t, unset(o.Upper))[0].(*Tensor)
+	return opCholeskyInverse.tensor(t, unset(o.Upper))
 }
 
 var opCholeskyInverse = &lazyOp{name: "aten::cholesky_inverse", overload: ""}
@@ -1890,7 +1890,7 @@ func (t *Tensor) CholeskySolve(input2 *Tensor, opts ...CholeskySolveOpts) *Tenso
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCholeskySolve.call(t, input2, unset(o.Upper))[0].(*Tensor)
+	return opCholeskySolve.tensor(t, input2, unset(o.Upper))
 }
 
 var opCholeskySolve = &lazyOp{name: "aten::cholesky_solve", overload: ""}
@@ -1920,7 +1920,7 @@ func (t *Tensor) ClampTensor(opts ...ClampTensorOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opClampTensor.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+	return opClampTensor.tensor(t, unsetNil(o.Min), unsetNil(o.Max))
 }
 
 var opClampTensor = &lazyOp{name: "aten::clamp", overload: "Tensor"}
@@ -1941,7 +1941,7 @@ func (t *Tensor) ClampTensor_(opts ...ClampTensor_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opClampTensorI.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+	return opClampTensorI.tensor(t, unsetNil(o.Min), unsetNil(o.Max))
 }
 
 var opClampTensorI = &lazyOp{name: "aten::clamp_", overload: "Tensor"}
@@ -1956,7 +1956,7 @@ type ClampTensor_Opts struct {
 //
 //	clamp_max(Tensor self, Scalar max) -> Tensor
 func (t *Tensor) ClampMax(max any) *Tensor {
-	return opClampMax.call(t, max)[0].(*Tensor)
+	return opClampMax.tensor(t, max)
 }
 
 var opClampMax = &lazyOp{name: "aten::clamp_max", overload: ""}
@@ -1965,7 +1965,7 @@ var opClampMax = &lazyOp{name: "aten::clamp_max", overload: ""}
 //
 //	clamp_max.Tensor(Tensor self, Tensor max) -> Tensor
 func (t *Tensor) ClampMaxTensor(max *Tensor) *Tensor {
-	return opClampMaxTensor.call(t, max)[0].(*Tensor)
+	return opClampMaxTensor.tensor(t, max)
 }
 
 var opClampMaxTensor = &lazyOp{name: "aten::clamp_max", overload: "Tensor"}
@@ -1974,7 +1974,7 @@ var opClampMaxTensor = &lazyOp{name: "aten::clamp_max", overload: "Tensor"}
 //
 //	clamp_max_(Tensor(a!) self, Scalar max) -> Tensor(a!)
 func (t *Tensor) ClampMax_(max any) *Tensor {
-	return opClampMaxI.call(t, max)[0].(*Tensor)
+	return opClampMaxI.tensor(t, max)
 }
 
 var opClampMaxI = &lazyOp{name: "aten::clamp_max_", overload: ""}
@@ -1983,7 +1983,7 @@ var opClampMaxI = &lazyOp{name: "aten::clamp_max_", overload: ""}
 //
 //	clamp_max_.Tensor(Tensor(a!) self, Tensor max) -> Tensor(a!)
 func (t *Tensor) ClampMaxTensor_(max *Tensor) *Tensor {
-	return opClampMaxTensorI.call(t, max)[0].(*Tensor)
+	return opClampMaxTensorI.tensor(t, max)
 }
 
 var opClampMaxTensorI = &lazyOp{name: "aten::clamp_max_", overload: "Tensor"}
@@ -1992,7 +1992,7 @@ var opClampMaxTensorI = &lazyOp{name: "aten::clamp_max_", overload: "Tensor"}
 //
 //	clamp_min(Tensor self, Scalar min) -> Tensor
 func (t *Tensor) ClampMin(min any) *Tensor {
-	return opClampMin.call(t, min)[0].(*Tensor)
+	return opClampMin.tensor(t, min)
 }
 
 var opClampMin = &lazyOp{name: "aten::clamp_min", overload: ""}
@@ -2001,7 +2001,7 @@ var opClampMin = &lazyOp{name: "aten::clamp_min", overload: ""}
 //
 //	clamp_min.Tensor(Tensor self, Tensor min) -> Tensor
 func (t *Tensor) ClampMinTensor(min *Tensor) *Tensor {
-	return opClampMinTensor.call(t, min)[0].(*Tensor)
+	return opClampMinTensor.tensor(t, min)
 }
 
 var opClampMinTensor = &lazyOp{name: "aten::clamp_min", overload: "Tensor"}
@@ -2010,7 +2010,7 @@ var opClampMinTensor = &lazyOp{name: "aten::clamp_min", overload: "Tensor"}
 //
 //	clamp_min_(Tensor(a!) self, Scalar min) -> Tensor(a!)
 func (t *Tensor) ClampMin_(min any) *Tensor {
-	return opClampMinI.call(t, min)[0].(*Tensor)
+	return opClampMinI.tensor(t, min)
 }
 
 var opClampMinI = &lazyOp{name: "aten::clamp_min_", overload: ""}
@@ -2019,7 +2019,7 @@ var opClampMinI = &lazyOp{name: "aten::clamp_min_", overload: ""}
 //
 //	clamp_min_.Tensor(Tensor(a!) self, Tensor min) -> Tensor(a!)
 func (t *Tensor) ClampMinTensor_(min *Tensor) *Tensor {
-	return opClampMinTensorI.call(t, min)[0].(*Tensor)
+	return opClampMinTensorI.tensor(t, min)
 }
 
 var opClampMinTensorI = &lazyOp{name: "aten::clamp_min_", overload: "Tensor"}
@@ -2034,7 +2034,7 @@ func (t *Tensor) Clip(opts ...ClipOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opClip.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+	return opClip.tensor(t, unsetNil(o.Min), unsetNil(o.Max))
 }
 
 var opClip = &lazyOp{name: "aten::clip", overload: ""}
@@ -2055,7 +2055,7 @@ func (t *Tensor) ClipTensor(opts ...ClipTensorOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opClipTensor.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+	return opClipTensor.tensor(t, unsetNil(o.Min), unsetNil(o.Max))
 }
 
 var opClipTensor = &lazyOp{name: "aten::clip", overload: "Tensor"}
@@ -2076,7 +2076,7 @@ func (t *Tensor) Clip_(opts ...Clip_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opClipI.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+	return opClipI.tensor(t, unsetNil(o.Min), unsetNil(o.Max))
 }
 
 var opClipI = &lazyOp{name: "aten::clip_", overload: ""}
@@ -2097,7 +2097,7 @@ func (t *Tensor) ClipTensor_(opts ...ClipTensor_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opClipTensorI.call(t, unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+	return opClipTensorI.tensor(t, unsetNil(o.Min), unsetNil(o.Max))
 }
 
 var opClipTensorI = &lazyOp{name: "aten::clip_", overload: "Tensor"}
@@ -2112,7 +2112,7 @@ type ClipTensor_Opts struct {
 //
 //	coalesce(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) Coalesce() *Tensor {
-	return opCoalesce.call(t)[0].(*Tensor)
+	return opCoalesce.tensor(t)
 }
 
 var opCoalesce = &lazyOp{name: "aten::coalesce", overload: ""}
@@ -2121,7 +2121,7 @@ var opCoalesce = &lazyOp{name: "aten::coalesce", overload: ""}
 //
 //	col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor
 func Col2im(self *Tensor, outputSize []int64, kernelSize []int64, dilation []int64, padding []int64, stride []int64) *Tensor {
-	return opCol2im.call(self, outputSize, kernelSize, dilation, padding, stride)[0].(*Tensor)
+	return opCol2im.tensor(self, outputSize, kernelSize, dilation, padding, stride)
 }
 
 var opCol2im = &lazyOp{name: "aten::col2im", overload: ""}
@@ -2130,7 +2130,7 @@ var opCol2im = &lazyOp{name: "aten::col2im", overload: ""}
 //
 //	col_indices(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) ColIndices() *Tensor {
-	return opColIndices.call(t)[0].(*Tensor)
+	return opColIndices.tensor(t)
 }
 
 var opColIndices = &lazyOp{name: "aten::col_indices", overload: ""}
@@ -2139,7 +2139,7 @@ var opColIndices = &lazyOp{name: "aten::col_indices", overload: ""}
 //
 //	col_indices_copy(Tensor self) -> Tensor
 func ColIndicesCopy(self *Tensor) *Tensor {
-	return opColIndicesCopy.call(self)[0].(*Tensor)
+	return opColIndicesCopy.tensor(self)
 }
 
 var opColIndicesCopy = &lazyOp{name: "aten::col_indices_copy", overload: ""}
@@ -2148,7 +2148,7 @@ var opColIndicesCopy = &lazyOp{name: "aten::col_indices_copy", overload: ""}
 //
 //	column_stack(Tensor[] tensors) -> Tensor
 func ColumnStack(tensors []*Tensor) *Tensor {
-	return opColumnStack.call(tensors)[0].(*Tensor)
+	return opColumnStack.tensor(tensors)
 }
 
 var opColumnStack = &lazyOp{name: "aten::column_stack", overload: ""}
@@ -2163,7 +2163,7 @@ func Combinations(self *Tensor, opts ...CombinationsOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCombinations.call(self, unsetPtr(o.R), unset(o.WithReplacement))[0].(*Tensor)
+	return opCombinations.tensor(self, unsetPtr(o.R), unset(o.WithReplacement))
 }
 
 var opCombinations = &lazyOp{name: "aten::combinations", overload: ""}
@@ -2178,7 +2178,7 @@ type CombinationsOpts struct {
 //
 //	complex(Tensor real, Tensor imag) -> Tensor
 func Complex(real *Tensor, imag *Tensor) *Tensor {
-	return opComplex.call(real, imag)[0].(*Tensor)
+	return opComplex.tensor(real, imag)
 }
 
 var opComplex = &lazyOp{name: "aten::complex", overload: ""}
@@ -2193,7 +2193,7 @@ func Concat(tensors []*Tensor, opts ...ConcatOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConcat.call(tensors, unset(o.Dim))[0].(*Tensor)
+	return opConcat.tensor(tensors, unset(o.Dim))
 }
 
 var opConcat = &lazyOp{name: "aten::concat", overload: ""}
@@ -2213,7 +2213,7 @@ func Concatenate(tensors []*Tensor, opts ...ConcatenateOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConcatenate.call(tensors, unset(o.Dim))[0].(*Tensor)
+	return opConcatenate.tensor(tensors, unset(o.Dim))
 }
 
 var opConcatenate = &lazyOp{name: "aten::concatenate", overload: ""}
@@ -2227,7 +2227,7 @@ type ConcatenateOpts struct {
 //
 //	conj(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) Conj() *Tensor {
-	return opConj.call(t)[0].(*Tensor)
+	return opConj.tensor(t)
 }
 
 var opConj = &lazyOp{name: "aten::conj", overload: ""}
@@ -2236,7 +2236,7 @@ var opConj = &lazyOp{name: "aten::conj", overload: ""}
 //
 //	conj_physical(Tensor self) -> Tensor
 func (t *Tensor) ConjPhysical() *Tensor {
-	return opConjPhysical.call(t)[0].(*Tensor)
+	return opConjPhysical.tensor(t)
 }
 
 var opConjPhysical = &lazyOp{name: "aten::conj_physical", overload: ""}
@@ -2245,7 +2245,7 @@ var opConjPhysical = &lazyOp{name: "aten::conj_physical", overload: ""}
 //
 //	conj_physical_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) ConjPhysical_() *Tensor {
-	return opConjPhysicalI.call(t)[0].(*Tensor)
+	return opConjPhysicalI.tensor(t)
 }
 
 var opConjPhysicalI = &lazyOp{name: "aten::conj_physical_", overload: ""}
@@ -2260,7 +2260,7 @@ func ConstantPadNd(self *Tensor, pad []int64, opts ...ConstantPadNdOpts) *Tensor
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConstantPadNd.call(self, pad, unsetNil(o.Value))[0].(*Tensor)
+	return opConstantPadNd.tensor(self, pad, unsetNil(o.Value))
 }
 
 var opConstantPadNd = &lazyOp{name: "aten::constant_pad_nd", overload: ""}
@@ -2280,7 +2280,7 @@ func Conv1dPadding(input *Tensor, weight *Tensor, opts ...Conv1dPaddingOpts) *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConv1dPadding.call(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetPtr(o.Padding), unsetNil(o.Dilation), unsetPtr(o.Groups))[0].(*Tensor)
+	return opConv1dPadding.tensor(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetPtr(o.Padding), unsetNil(o.Dilation), unsetPtr(o.Groups))
 }
 
 var opConv1dPadding = &lazyOp{name: "aten::conv1d", overload: "padding"}
@@ -2304,7 +2304,7 @@ func Conv2dPadding(input *Tensor, weight *Tensor, opts ...Conv2dPaddingOpts) *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConv2dPadding.call(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetPtr(o.Padding), unsetNil(o.Dilation), unsetPtr(o.Groups))[0].(*Tensor)
+	return opConv2dPadding.tensor(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetPtr(o.Padding), unsetNil(o.Dilation), unsetPtr(o.Groups))
 }
 
 var opConv2dPadding = &lazyOp{name: "aten::conv2d", overload: "padding"}
@@ -2328,7 +2328,7 @@ func Conv3d(input *Tensor, weight *Tensor, opts ...Conv3dOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConv3d.call(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unsetPtr(o.Groups))[0].(*Tensor)
+	return opConv3d.tensor(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unsetPtr(o.Groups))
 }
 
 var opConv3d = &lazyOp{name: "aten::conv3d", overload: ""}
@@ -2352,7 +2352,7 @@ func Conv3dPadding(input *Tensor, weight *Tensor, opts ...Conv3dPaddingOpts) *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConv3dPadding.call(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetPtr(o.Padding), unsetNil(o.Dilation), unsetPtr(o.Groups))[0].(*Tensor)
+	return opConv3dPadding.tensor(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetPtr(o.Padding), unsetNil(o.Dilation), unsetPtr(o.Groups))
 }
 
 var opConv3dPadding = &lazyOp{name: "aten::conv3d", overload: "padding"}
@@ -2370,7 +2370,7 @@ type Conv3dPaddingOpts struct {
 //
 //	conv_depthwise3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding, int[3] dilation) -> Tensor
 func ConvDepthwise3d(self *Tensor, weight *Tensor, kernelSize []int64, bias *Tensor, stride []int64, padding []int64, dilation []int64) *Tensor {
-	return opConvDepthwise3d.call(self, weight, kernelSize, bias, stride, padding, dilation)[0].(*Tensor)
+	return opConvDepthwise3d.tensor(self, weight, kernelSize, bias, stride, padding, dilation)
 }
 
 var opConvDepthwise3d = &lazyOp{name: "aten::conv_depthwise3d", overload: ""}
@@ -2385,7 +2385,7 @@ func ConvTbc(self *Tensor, weight *Tensor, bias *Tensor, opts ...ConvTbcOpts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConvTbc.call(self, weight, bias, unset(o.Pad))[0].(*Tensor)
+	return opConvTbc.tensor(self, weight, bias, unset(o.Pad))
 }
 
 var opConvTbc = &lazyOp{name: "aten::conv_tbc", overload: ""}
@@ -2415,7 +2415,7 @@ func ConvTranspose1d(input *Tensor, weight *Tensor, opts ...ConvTranspose1dOpts)
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConvTranspose1d.call(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.OutputPadding), unsetPtr(o.Groups), unsetNil(o.Dilation))[0].(*Tensor)
+	return opConvTranspose1d.tensor(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.OutputPadding), unsetPtr(o.Groups), unsetNil(o.Dilation))
 }
 
 var opConvTranspose1d = &lazyOp{name: "aten::conv_transpose1d", overload: ""}
@@ -2440,7 +2440,7 @@ func ConvTranspose3d(input *Tensor, weight *Tensor, opts ...ConvTranspose3dOpts)
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opConvTranspose3d.call(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.OutputPadding), unsetPtr(o.Groups), unsetNil(o.Dilation))[0].(*Tensor)
+	return opConvTranspose3d.tensor(input, weight, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.OutputPadding), unsetPtr(o.Groups), unsetNil(o.Dilation))
 }
 
 var opConvTranspose3d = &lazyOp{name: "aten::conv_transpose3d", overload: "input"}
@@ -2459,7 +2459,7 @@ type ConvTranspose3dOpts struct {
 //
 //	convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups) -> Tensor
 func Convolution(input *Tensor, weight *Tensor, bias *Tensor, stride []int64, padding []int64, dilation []int64, transposed bool, outputPadding []int64, groups int64) *Tensor {
-	return opConvolution.call(input, weight, bias, stride, padding, dilation, transposed, outputPadding, groups)[0].(*Tensor)
+	return opConvolution.tensor(input, weight, bias, stride, padding, dilation, transposed, outputPadding, groups)
 }
 
 var opConvolution = &lazyOp{name: "aten::convolution", overload: ""}
@@ -2488,7 +2488,7 @@ var opConvolutionBackwardOverrideable = &lazyOp{name: "aten::convolution_backwar
 //
 //	convolution_overrideable(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups) -> Tensor
 func ConvolutionOverrideable(input *Tensor, weight *Tensor, bias *Tensor, stride []int64, padding []int64, dilation []int64, transposed bool, outputPadding []int64, groups int64) *Tensor {
-	return opConvolutionOverrideable.call(input, weight, bias, stride, padding, dilation, transposed, outputPadding, groups)[0].(*Tensor)
+	return opConvolutionOverrideable.tensor(input, weight, bias, stride, padding, dilation, transposed, outputPadding, groups)
 }
 
 var opConvolutionOverrideable = &lazyOp{name: "aten::convolution_overrideable", overload: ""}
@@ -2503,7 +2503,7 @@ func Copy(self *Tensor, src *Tensor, opts ...CopyOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCopy.call(self, src, unset(o.NonBlocking))[0].(*Tensor)
+	return opCopy.tensor(self, src, unset(o.NonBlocking))
 }
 
 var opCopy = &lazyOp{name: "aten::copy", overload: ""}
@@ -2523,7 +2523,7 @@ func CopySparseToSparse(self *Tensor, src *Tensor, opts ...CopySparseToSparseOpt
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCopySparseToSparse.call(self, src, unset(o.NonBlocking))[0].(*Tensor)
+	return opCopySparseToSparse.tensor(self, src, unset(o.NonBlocking))
 }
 
 var opCopySparseToSparse = &lazyOp{name: "aten::copy_sparse_to_sparse", overload: ""}
@@ -2543,7 +2543,7 @@ func CopySparseToSparse_(self *Tensor, src *Tensor, opts ...CopySparseToSparse_O
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCopySparseToSparseI.call(self, src, unset(o.NonBlocking))[0].(*Tensor)
+	return opCopySparseToSparseI.tensor(self, src, unset(o.NonBlocking))
 }
 
 var opCopySparseToSparseI = &lazyOp{name: "aten::copy_sparse_to_sparse_", overload: ""}
@@ -2557,7 +2557,7 @@ type CopySparseToSparse_Opts struct {
 //
 //	copysign.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Copysign(other *Tensor) *Tensor {
-	return opCopysign.call(t, other)[0].(*Tensor)
+	return opCopysign.tensor(t, other)
 }
 
 var opCopysign = &lazyOp{name: "aten::copysign", overload: "Tensor"}
@@ -2566,7 +2566,7 @@ var opCopysign = &lazyOp{name: "aten::copysign", overload: "Tensor"}
 //
 //	copysign.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) CopysignScalar(other any) *Tensor {
-	return opCopysignScalar.call(t, other)[0].(*Tensor)
+	return opCopysignScalar.tensor(t, other)
 }
 
 var opCopysignScalar = &lazyOp{name: "aten::copysign", overload: "Scalar"}
@@ -2575,7 +2575,7 @@ var opCopysignScalar = &lazyOp{name: "aten::copysign", overload: "Scalar"}
 //
 //	copysign_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Copysign_(other *Tensor) *Tensor {
-	return opCopysignI.call(t, other)[0].(*Tensor)
+	return opCopysignI.tensor(t, other)
 }
 
 var opCopysignI = &lazyOp{name: "aten::copysign_", overload: "Tensor"}
@@ -2584,7 +2584,7 @@ var opCopysignI = &lazyOp{name: "aten::copysign_", overload: "Tensor"}
 //
 //	copysign_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) CopysignScalar_(other any) *Tensor {
-	return opCopysignScalarI.call(t, other)[0].(*Tensor)
+	return opCopysignScalarI.tensor(t, other)
 }
 
 var opCopysignScalarI = &lazyOp{name: "aten::copysign_", overload: "Scalar"}
@@ -2593,7 +2593,7 @@ var opCopysignScalarI = &lazyOp{name: "aten::copysign_", overload: "Scalar"}
 //
 //	corrcoef(Tensor self) -> Tensor
 func (t *Tensor) Corrcoef() *Tensor {
-	return opCorrcoef.call(t)[0].(*Tensor)
+	return opCorrcoef.tensor(t)
 }
 
 var opCorrcoef = &lazyOp{name: "aten::corrcoef", overload: ""}
@@ -2602,7 +2602,7 @@ var opCorrcoef = &lazyOp{name: "aten::corrcoef", overload: ""}
 //
 //	cos_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Cos_() *Tensor {
-	return opCosI.call(t)[0].(*Tensor)
+	return opCosI.tensor(t)
 }
 
 var opCosI = &lazyOp{name: "aten::cos_", overload: ""}
@@ -2611,7 +2611,7 @@ var opCosI = &lazyOp{name: "aten::cos_", overload: ""}
 //
 //	cosh(Tensor self) -> Tensor
 func (t *Tensor) Cosh() *Tensor {
-	return opCosh.call(t)[0].(*Tensor)
+	return opCosh.tensor(t)
 }
 
 var opCosh = &lazyOp{name: "aten::cosh", overload: ""}
@@ -2620,7 +2620,7 @@ var opCosh = &lazyOp{name: "aten::cosh", overload: ""}
 //
 //	cosh_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Cosh_() *Tensor {
-	return opCoshI.call(t)[0].(*Tensor)
+	return opCoshI.tensor(t)
 }
 
 var opCoshI = &lazyOp{name: "aten::cosh_", overload: ""}
@@ -2635,7 +2635,7 @@ func CosineEmbeddingLoss(input1 *Tensor, input2 *Tensor, target *Tensor, opts ..
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCosineEmbeddingLoss.call(input1, input2, target, unset(o.Margin), unsetPtr(o.Reduction))[0].(*Tensor)
+	return opCosineEmbeddingLoss.tensor(input1, input2, target, unset(o.Margin), unsetPtr(o.Reduction))
 }
 
 var opCosineEmbeddingLoss = &lazyOp{name: "aten::cosine_embedding_loss", overload: ""}
@@ -2656,7 +2656,7 @@ func CosineSimilarity(x1 *Tensor, x2 *Tensor, opts ...CosineSimilarityOpts) *Ten
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCosineSimilarity.call(x1, x2, unsetPtr(o.Dim), unsetPtr(o.Eps))[0].(*Tensor)
+	return opCosineSimilarity.tensor(x1, x2, unsetPtr(o.Dim), unsetPtr(o.Eps))
 }
 
 var opCosineSimilarity = &lazyOp{name: "aten::cosine_similarity", overload: ""}
@@ -2671,7 +2671,7 @@ type CosineSimilarityOpts struct {
 //
 //	count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor
 func (t *Tensor) CountNonzeroDimIntList(dim []int64) *Tensor {
-	return opCountNonzeroDimIntList.call(t, dim)[0].(*Tensor)
+	return opCountNonzeroDimIntList.tensor(t, dim)
 }
 
 var opCountNonzeroDimIntList = &lazyOp{name: "aten::count_nonzero", overload: "dim_IntList"}
@@ -2686,7 +2686,7 @@ func (t *Tensor) CountNonzero(opts ...CountNonzeroOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCountNonzero.call(t, unsetPtr(o.Dim))[0].(*Tensor)
+	return opCountNonzero.tensor(t, unsetPtr(o.Dim))
 }
 
 var opCountNonzero = &lazyOp{name: "aten::count_nonzero", overload: ""}
@@ -2706,7 +2706,7 @@ func (t *Tensor) Cov(opts ...CovOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCov.call(t, unsetPtr(o.Correction), unsetNil(o.Fweights), unsetNil(o.Aweights))[0].(*Tensor)
+	return opCov.tensor(t, unsetPtr(o.Correction), unsetNil(o.Fweights), unsetNil(o.Aweights))
 }
 
 var opCov = &lazyOp{name: "aten::cov", overload: ""}
@@ -2728,7 +2728,7 @@ func (t *Tensor) Cross(other *Tensor, opts ...CrossOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCross.call(t, other, unsetPtr(o.Dim))[0].(*Tensor)
+	return opCross.tensor(t, other, unsetPtr(o.Dim))
 }
 
 var opCross = &lazyOp{name: "aten::cross", overload: ""}
@@ -2748,7 +2748,7 @@ func CrossEntropyLoss(self *Tensor, target *Tensor, opts ...CrossEntropyLossOpts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCrossEntropyLoss.call(self, target, unsetNil(o.Weight), unsetPtr(o.Reduction), unsetPtr(o.IgnoreIndex), unset(o.LabelSmoothing))[0].(*Tensor)
+	return opCrossEntropyLoss.tensor(self, target, unsetNil(o.Weight), unsetPtr(o.Reduction), unsetPtr(o.IgnoreIndex), unset(o.LabelSmoothing))
 }
 
 var opCrossEntropyLoss = &lazyOp{name: "aten::cross_entropy_loss", overload: ""}
@@ -2765,7 +2765,7 @@ type CrossEntropyLossOpts struct {
 //
 //	crow_indices(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) CrowIndices() *Tensor {
-	return opCrowIndices.call(t)[0].(*Tensor)
+	return opCrowIndices.tensor(t)
 }
 
 var opCrowIndices = &lazyOp{name: "aten::crow_indices", overload: ""}
@@ -2774,7 +2774,7 @@ var opCrowIndices = &lazyOp{name: "aten::crow_indices", overload: ""}
 //
 //	crow_indices_copy(Tensor self) -> Tensor
 func CrowIndicesCopy(self *Tensor) *Tensor {
-	return opCrowIndicesCopy.call(self)[0].(*Tensor)
+	return opCrowIndicesCopy.tensor(self)
 }
 
 var opCrowIndicesCopy = &lazyOp{name: "aten::crow_indices_copy", overload: ""}
@@ -2789,7 +2789,7 @@ func CTCLoss(logProbs *Tensor, targets *Tensor, inputLengths []int64, targetLeng
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCTCLoss.call(logProbs, targets, inputLengths, targetLengths, unset(o.Blank), unsetPtr(o.Reduction), unset(o.ZeroInfinity))[0].(*Tensor)
+	return opCTCLoss.tensor(logProbs, targets, inputLengths, targetLengths, unset(o.Blank), unsetPtr(o.Reduction), unset(o.ZeroInfinity))
 }
 
 var opCTCLoss = &lazyOp{name: "aten::ctc_loss", overload: "IntList"}
@@ -2811,7 +2811,7 @@ func CTCLossTensor(logProbs *Tensor, targets *Tensor, inputLengths *Tensor, targ
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCTCLossTensor.call(logProbs, targets, inputLengths, targetLengths, unset(o.Blank), unsetPtr(o.Reduction), unset(o.ZeroInfinity))[0].(*Tensor)
+	return opCTCLossTensor.tensor(logProbs, targets, inputLengths, targetLengths, unset(o.Blank), unsetPtr(o.Reduction), unset(o.ZeroInfinity))
 }
 
 var opCTCLossTensor = &lazyOp{name: "aten::ctc_loss", overload: "Tensor"}
@@ -2827,7 +2827,7 @@ type CTCLossTensorOpts struct {
 //
 //	cudnn_affine_grid_generator(Tensor theta, int N, int C, int H, int W) -> Tensor grid
 func CuDNNAffineGridGenerator(theta *Tensor, n int64, c int64, h int64, w int64) *Tensor {
-	return opCuDNNAffineGridGenerator.call(theta, n, c, h, w)[0].(*Tensor)
+	return opCuDNNAffineGridGenerator.tensor(theta, n, c, h, w)
 }
 
 var opCuDNNAffineGridGenerator = &lazyOp{name: "aten::cudnn_affine_grid_generator", overload: ""}
@@ -2836,7 +2836,7 @@ var opCuDNNAffineGridGenerator = &lazyOp{name: "aten::cudnn_affine_grid_generato
 //
 //	cudnn_affine_grid_generator_backward(Tensor grad, int N, int C, int H, int W) -> Tensor grad_theta
 func CuDNNAffineGridGeneratorBackward(grad *Tensor, n int64, c int64, h int64, w int64) *Tensor {
-	return opCuDNNAffineGridGeneratorBackward.call(grad, n, c, h, w)[0].(*Tensor)
+	return opCuDNNAffineGridGeneratorBackward.tensor(grad, n, c, h, w)
 }
 
 var opCuDNNAffineGridGeneratorBackward = &lazyOp{name: "aten::cudnn_affine_grid_generator_backward", overload: ""}
@@ -2865,7 +2865,7 @@ var opCuDNNBatchNormBackward = &lazyOp{name: "aten::cudnn_batch_norm_backward", 
 //
 //	cudnn_convolution(Tensor self, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32) -> Tensor
 func CuDNNConvolution(self *Tensor, weight *Tensor, padding []int64, stride []int64, dilation []int64, groups int64, benchmark bool, deterministic bool, allowTf32 bool) *Tensor {
-	return opCuDNNConvolution.call(self, weight, padding, stride, dilation, groups, benchmark, deterministic, allowTf32)[0].(*Tensor)
+	return opCuDNNConvolution.tensor(self, weight, padding, stride, dilation, groups, benchmark, deterministic, allowTf32)
 }
 
 var opCuDNNConvolution = &lazyOp{name: "aten::cudnn_convolution", overload: ""}
@@ -2874,7 +2874,7 @@ var opCuDNNConvolution = &lazyOp{name: "aten::cudnn_convolution", overload: ""}
 //
 //	cudnn_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor
 func CuDNNConvolutionAddReLU(self *Tensor, weight *Tensor, z *Tensor, alpha any, bias *Tensor, stride []int64, padding []int64, dilation []int64, groups int64) *Tensor {
-	return opCuDNNConvolutionAddReLU.call(self, weight, z, alpha, bias, stride, padding, dilation, groups)[0].(*Tensor)
+	return opCuDNNConvolutionAddReLU.tensor(self, weight, z, alpha, bias, stride, padding, dilation, groups)
 }
 
 var opCuDNNConvolutionAddReLU = &lazyOp{name: "aten::cudnn_convolution_add_relu", overload: ""}
@@ -2883,7 +2883,7 @@ var opCuDNNConvolutionAddReLU = &lazyOp{name: "aten::cudnn_convolution_add_relu"
 //
 //	cudnn_convolution_relu(Tensor self, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor
 func CuDNNConvolutionReLU(self *Tensor, weight *Tensor, bias *Tensor, stride []int64, padding []int64, dilation []int64, groups int64) *Tensor {
-	return opCuDNNConvolutionReLU.call(self, weight, bias, stride, padding, dilation, groups)[0].(*Tensor)
+	return opCuDNNConvolutionReLU.tensor(self, weight, bias, stride, padding, dilation, groups)
 }
 
 var opCuDNNConvolutionReLU = &lazyOp{name: "aten::cudnn_convolution_relu", overload: ""}
@@ -2892,7 +2892,7 @@ var opCuDNNConvolutionReLU = &lazyOp{name: "aten::cudnn_convolution_relu", overl
 //
 //	cudnn_convolution_transpose(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32) -> Tensor
 func CuDNNConvolutionTranspose(self *Tensor, weight *Tensor, padding []int64, outputPadding []int64, stride []int64, dilation []int64, groups int64, benchmark bool, deterministic bool, allowTf32 bool) *Tensor {
-	return opCuDNNConvolutionTranspose.call(self, weight, padding, outputPadding, stride, dilation, groups, benchmark, deterministic, allowTf32)[0].(*Tensor)
+	return opCuDNNConvolutionTranspose.tensor(self, weight, padding, outputPadding, stride, dilation, groups, benchmark, deterministic, allowTf32)
 }
 
 var opCuDNNConvolutionTranspose = &lazyOp{name: "aten::cudnn_convolution_transpose", overload: ""}
@@ -2901,7 +2901,7 @@ var opCuDNNConvolutionTranspose = &lazyOp{name: "aten::cudnn_convolution_transpo
 //
 //	cudnn_grid_sampler(Tensor self, Tensor grid) -> Tensor output
 func CuDNNGridSampler(self *Tensor, grid *Tensor) *Tensor {
-	return opCuDNNGridSampler.call(self, grid)[0].(*Tensor)
+	return opCuDNNGridSampler.tensor(self, grid)
 }
 
 var opCuDNNGridSampler = &lazyOp{name: "aten::cudnn_grid_sampler", overload: ""}
@@ -2939,7 +2939,7 @@ var opCummax = &lazyOp{name: "aten::cummax", overload: ""}
 //
 //	cummaxmin_backward(Tensor grad, Tensor input, Tensor indices, int dim) -> Tensor
 func CummaxminBackward(grad *Tensor, input *Tensor, indices *Tensor, dim int64) *Tensor {
-	return opCummaxminBackward.call(grad, input, indices, dim)[0].(*Tensor)
+	return opCummaxminBackward.tensor(grad, input, indices, dim)
 }
 
 var opCummaxminBackward = &lazyOp{name: "aten::cummaxmin_backward", overload: ""}
@@ -2964,7 +2964,7 @@ func (t *Tensor) Cumprod(dim int64, opts ...CumprodOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCumprod.call(t, dim, unsetPtr(o.Dtype))[0].(*Tensor)
+	return opCumprod.tensor(t, dim, unsetPtr(o.Dtype))
 }
 
 var opCumprod = &lazyOp{name: "aten::cumprod", overload: ""}
@@ -2984,7 +2984,7 @@ func (t *Tensor) Cumprod_(dim int64, opts ...Cumprod_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCumprodI.call(t, dim, unsetPtr(o.Dtype))[0].(*Tensor)
+	return opCumprodI.tensor(t, dim, unsetPtr(o.Dtype))
 }
 
 var opCumprodI = &lazyOp{name: "aten::cumprod_", overload: ""}
@@ -2998,7 +2998,7 @@ type Cumprod_Opts struct {
 //
 //	cumprod_backward(Tensor grad, Tensor input, int dim, Tensor output) -> Tensor
 func CumprodBackward(grad *Tensor, input *Tensor, dim int64, output *Tensor) *Tensor {
-	return opCumprodBackward.call(grad, input, dim, output)[0].(*Tensor)
+	return opCumprodBackward.tensor(grad, input, dim, output)
 }
 
 var opCumprodBackward = &lazyOp{name: "aten::cumprod_backward", overload: ""}
@@ -3013,7 +3013,7 @@ func (t *Tensor) Cumsum_(dim int64, opts ...Cumsum_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCumsumI.call(t, dim, unsetPtr(o.Dtype))[0].(*Tensor)
+	return opCumsumI.tensor(t, dim, unsetPtr(o.Dtype))
 }
 
 var opCumsumI = &lazyOp{name: "aten::cumsum_", overload: ""}
@@ -3033,7 +3033,7 @@ func CumulativeTrapezoid(y *Tensor, x *Tensor, opts ...CumulativeTrapezoidOpts) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCumulativeTrapezoid.call(y, x, unsetPtr(o.Dim))[0].(*Tensor)
+	return opCumulativeTrapezoid.tensor(y, x, unsetPtr(o.Dim))
 }
 
 var opCumulativeTrapezoid = &lazyOp{name: "aten::cumulative_trapezoid", overload: "x"}
@@ -3053,7 +3053,7 @@ func CumulativeTrapezoidDx(y *Tensor, opts ...CumulativeTrapezoidDxOpts) *Tensor
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opCumulativeTrapezoidDx.call(y, unsetNil(o.Dx), unsetPtr(o.Dim))[0].(*Tensor)
+	return opCumulativeTrapezoidDx.tensor(y, unsetNil(o.Dx), unsetPtr(o.Dim))
 }
 
 var opCumulativeTrapezoidDx = &lazyOp{name: "aten::cumulative_trapezoid", overload: "dx"}
@@ -3068,7 +3068,7 @@ type CumulativeTrapezoidDxOpts struct {
 //
 //	data(Tensor self) -> Tensor
 func (t *Tensor) Data() *Tensor {
-	return opData.call(t)[0].(*Tensor)
+	return opData.tensor(t)
 }
 
 var opData = &lazyOp{name: "aten::data", overload: ""}
@@ -3077,7 +3077,7 @@ var opData = &lazyOp{name: "aten::data", overload: ""}
 //
 //	deg2rad(Tensor self) -> Tensor
 func (t *Tensor) Deg2rad() *Tensor {
-	return opDeg2rad.call(t)[0].(*Tensor)
+	return opDeg2rad.tensor(t)
 }
 
 var opDeg2rad = &lazyOp{name: "aten::deg2rad", overload: ""}
@@ -3086,7 +3086,7 @@ var opDeg2rad = &lazyOp{name: "aten::deg2rad", overload: ""}
 //
 //	deg2rad_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Deg2rad_() *Tensor {
-	return opDeg2radI.call(t)[0].(*Tensor)
+	return opDeg2radI.tensor(t)
 }
 
 var opDeg2radI = &lazyOp{name: "aten::deg2rad_", overload: ""}
@@ -3104,7 +3104,7 @@ var opDenseDim = &lazyOp{name: "aten::dense_dim", overload: ""}
 //
 //	dequantize.self(Tensor self) -> Tensor
 func (t *Tensor) Dequantize() *Tensor {
-	return opDequantize.call(t)[0].(*Tensor)
+	return opDequantize.tensor(t)
 }
 
 var opDequantize = &lazyOp{name: "aten::dequantize", overload: "self"}
@@ -3122,7 +3122,7 @@ var opDequantizeTensors = &lazyOp{name: "aten::dequantize", overload: "tensors"}
 //
 //	det(Tensor self) -> Tensor
 func (t *Tensor) Det() *Tensor {
-	return opDet.call(t)[0].(*Tensor)
+	return opDet.tensor(t)
 }
 
 var opDet = &lazyOp{name: "aten::det", overload: ""}
@@ -3131,7 +3131,7 @@ var opDet = &lazyOp{name: "aten::det", overload: ""}
 //
 //	detach_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Detach_() *Tensor {
-	return opDetachI.call(t)[0].(*Tensor)
+	return opDetachI.tensor(t)
 }
 
 var opDetachI = &lazyOp{name: "aten::detach_", overload: ""}
@@ -3140,7 +3140,7 @@ var opDetachI = &lazyOp{name: "aten::detach_", overload: ""}
 //
 //	detach_copy(Tensor self) -> Tensor
 func DetachCopy(self *Tensor) *Tensor {
-	return opDetachCopy.call(self)[0].(*Tensor)
+	return opDetachCopy.tensor(self)
 }
 
 var opDetachCopy = &lazyOp{name: "aten::detach_copy", overload: ""}
@@ -3155,7 +3155,7 @@ func (t *Tensor) Diag(opts ...DiagOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opDiag.call(t, unset(o.Diagonal))[0].(*Tensor)
+	return opDiag.tensor(t, unset(o.Diagonal))
 }
 
 var opDiag = &lazyOp{name: "aten::diag", overload: ""}
@@ -3169,7 +3169,7 @@ type DiagOpts struct {
 //
 //	diag_backward(Tensor grad, SymInt[] input_sizes, int diagonal) -> Tensor
 func DiagBackward(grad *Tensor, inputSizes []int64, diagonal int64) *Tensor {
-	return opDiagBackward.call(grad, inputSizes, diagonal)[0].(*Tensor)
+	return opDiagBackward.tensor(grad, inputSizes, diagonal)
 }
 
 var opDiagBackward = &lazyOp{name: "aten::diag_backward", overload: ""}
@@ -3184,7 +3184,7 @@ func (t *Tensor) DiagEmbed(opts ...DiagEmbedOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opDiagEmbed.call(t, unset(o.Offset), unsetPtr(o.Dim1), unsetPtr(o.Dim2))[0].(*Tensor)
+	return opDiagEmbed.tensor(t, unset(o.Offset), unsetPtr(o.Dim1), unsetPtr(o.Dim2))
 }
 
 var opDiagEmbed = &lazyOp{name: "aten::diag_embed", overload: ""}
@@ -3206,7 +3206,7 @@ func (t *Tensor) Diagflat(opts ...DiagflatOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opDiagflat.call(t, unset(o.Offset))[0].(*Tensor)
+	return opDiagflat.tensor(t, unset(o.Offset))
 }
 
 var opDiagflat = &lazyOp{name: "aten::diagflat", overload: ""}
@@ -3226,7 +3226,7 @@ func (t *Tensor) Diagonal(opts ...DiagonalOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opDiagonal.call(t, unset(o.Offset), unset(o.Dim1), unsetPtr(o.Dim2))[0].(*Tensor)
+	return opDiagonal.tensor(t, unset(o.Offset), unset(o.Dim1), unsetPtr(o.Dim2))
 }
 
 var opDiagonal = &lazyOp{name: "aten::diagonal", overload: ""}
@@ -3242,7 +3242,7 @@ type DiagonalOpts struct {
 //
 //	diagonal_backward(Tensor grad_output, SymInt[] input_sizes, int offset, int dim1, int dim2) -> Tensor
 func DiagonalBackward(gradOutput *Tensor, inputSizes []int64, offset int64, dim1 int64, dim2 int64) *Tensor {
-	return opDiagonalBackward.call(gradOutput, inputSizes, offset, dim1, dim2)[0].(*Tensor)
+	return opDiagonalBackward.tensor(gradOutput, inputSizes, offset, dim1, dim2)
 }
 
 var opDiagonalBackward = &lazyOp{name: "aten::diagonal_backward", overload: ""}
@@ -3257,7 +3257,7 @@ func DiagonalCopy(self *Tensor, opts ...DiagonalCopyOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opDiagonalCopy.call(self, unset(o.Offset), unset(o.Dim1), unsetPtr(o.Dim2))[0].(*Tensor)
+	return opDiagonalCopy.tensor(self, unset(o.Offset), unset(o.Dim1), unsetPtr(o.Dim2))
 }
 
 var opDiagonalCopy = &lazyOp{name: "aten::diagonal_copy", overload: ""}
@@ -3279,7 +3279,7 @@ func (t *Tensor) DiagonalScatter(src *Tensor, opts ...DiagonalScatterOpts) *Tens
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opDiagonalScatter.call(t, src, unset(o.Offset), unset(o.Dim1), unsetPtr(o.Dim2))[0].(*Tensor)
+	return opDiagonalScatter.tensor(t, src, unset(o.Offset), unset(o.Dim1), unsetPtr(o.Dim2))
 }
 
 var opDiagonalScatter = &lazyOp{name: "aten::diagonal_scatter", overload: ""}
@@ -3301,7 +3301,7 @@ func (t *Tensor) Diff(opts ...DiffOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opDiff.call(t, unsetPtr(o.N), unsetPtr(o.Dim), unsetNil(o.Prepend), unsetNil(o.Append))[0].(*Tensor)
+	return opDiff.tensor(t, unsetPtr(o.N), unsetPtr(o.Dim), unsetNil(o.Prepend), unsetNil(o.Append))
 }
 
 var opDiff = &lazyOp{name: "aten::diff", overload: ""}
@@ -3318,7 +3318,7 @@ type DiffOpts struct {
 //
 //	digamma(Tensor self) -> Tensor
 func (t *Tensor) Digamma() *Tensor {
-	return opDigamma.call(t)[0].(*Tensor)
+	return opDigamma.tensor(t)
 }
 
 var opDigamma = &lazyOp{name: "aten::digamma", overload: ""}
@@ -3327,7 +3327,7 @@ var opDigamma = &lazyOp{name: "aten::digamma", overload: ""}
 //
 //	digamma_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Digamma_() *Tensor {
-	return opDigammaI.call(t)[0].(*Tensor)
+	return opDigammaI.tensor(t)
 }
 
 var opDigammaI = &lazyOp{name: "aten::digamma_", overload: ""}
@@ -3342,7 +3342,7 @@ func (t *Tensor) Dist(other *Tensor, opts ...DistOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opDist.call(t, other, unsetNil(o.P))[0].(*Tensor)
+	return opDist.tensor(t, other, unsetNil(o.P))
 }
 
 var opDist = &lazyOp{name: "aten::dist", overload: ""}
@@ -3356,7 +3356,7 @@ type DistOpts struct {
 //
 //	div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor
 func (t *Tensor) DivTensorMode(other *Tensor, roundingMode *string) *Tensor {
-	return opDivTensorMode.call(t, other, deref(roundingMode))[0].(*Tensor)
+	return opDivTensorMode.tensor(t, other, deref(roundingMode))
 }
 
 var opDivTensorMode = &lazyOp{name: "aten::div", overload: "Tensor_mode"}
@@ -3365,7 +3365,7 @@ var opDivTensorMode = &lazyOp{name: "aten::div", overload: "Tensor_mode"}
 //
 //	div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor
 func (t *Tensor) DivScalarMode(other any, roundingMode *string) *Tensor {
-	return opDivScalarMode.call(t, other, deref(roundingMode))[0].(*Tensor)
+	return opDivScalarMode.tensor(t, other, deref(roundingMode))
 }
 
 var opDivScalarMode = &lazyOp{name: "aten::div", overload: "Scalar_mode"}
@@ -3374,7 +3374,7 @@ var opDivScalarMode = &lazyOp{name: "aten::div", overload: "Scalar_mode"}
 //
 //	div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)
 func (t *Tensor) DivTensorMode_(other *Tensor, roundingMode *string) *Tensor {
-	return opDivTensorModeI.call(t, other, deref(roundingMode))[0].(*Tensor)
+	return opDivTensorModeI.tensor(t, other, deref(roundingMode))
 }
 
 var opDivTensorModeI = &lazyOp{name: "aten::div_", overload: "Tensor_mode"}
@@ -3383,7 +3383,7 @@ var opDivTensorModeI = &lazyOp{name: "aten::div_", overload: "Tensor_mode"}
 //
 //	div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)
 func (t *Tensor) DivScalarMode_(other any, roundingMode *string) *Tensor {
-	return opDivScalarModeI.call(t, other, deref(roundingMode))[0].(*Tensor)
+	return opDivScalarModeI.tensor(t, other, deref(roundingMode))
 }
 
 var opDivScalarModeI = &lazyOp{name: "aten::div_", overload: "Scalar_mode"}
@@ -3392,7 +3392,7 @@ var opDivScalarModeI = &lazyOp{name: "aten::div_", overload: "Scalar_mode"}
 //
 //	divide.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Divide(other *Tensor) *Tensor {
-	return opDivide.call(t, other)[0].(*Tensor)
+	return opDivide.tensor(t, other)
 }
 
 var opDivide = &lazyOp{name: "aten::divide", overload: "Tensor"}
@@ -3401,7 +3401,7 @@ var opDivide = &lazyOp{name: "aten::divide", overload: "Tensor"}
 //
 //	divide.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) DivideScalar(other any) *Tensor {
-	return opDivideScalar.call(t, other)[0].(*Tensor)
+	return opDivideScalar.tensor(t, other)
 }
 
 var opDivideScalar = &lazyOp{name: "aten::divide", overload: "Scalar"}
@@ -3410,7 +3410,7 @@ var opDivideScalar = &lazyOp{name: "aten::divide", overload: "Scalar"}
 //
 //	divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor
 func (t *Tensor) DivideTensorMode(other *Tensor, roundingMode *string) *Tensor {
-	return opDivideTensorMode.call(t, other, deref(roundingMode))[0].(*Tensor)
+	return opDivideTensorMode.tensor(t, other, deref(roundingMode))
 }
 
 var opDivideTensorMode = &lazyOp{name: "aten::divide", overload: "Tensor_mode"}
@@ -3419,7 +3419,7 @@ var opDivideTensorMode = &lazyOp{name: "aten::divide", overload: "Tensor_mode"}
 //
 //	divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor
 func (t *Tensor) DivideScalarMode(other any, roundingMode *string) *Tensor {
-	return opDivideScalarMode.call(t, other, deref(roundingMode))[0].(*Tensor)
+	return opDivideScalarMode.tensor(t, other, deref(roundingMode))
 }
 
 var opDivideScalarMode = &lazyOp{name: "aten::divide", overload: "Scalar_mode"}
@@ -3428,7 +3428,7 @@ var opDivideScalarMode = &lazyOp{name: "aten::divide", overload: "Scalar_mode"}
 //
 //	divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Divide_(other *Tensor) *Tensor {
-	return opDivideI.call(t, other)[0].(*Tensor)
+	return opDivideI.tensor(t, other)
 }
 
 var opDivideI = &lazyOp{name: "aten::divide_", overload: "Tensor"}
@@ -3437,7 +3437,7 @@ var opDivideI = &lazyOp{name: "aten::divide_", overload: "Tensor"}
 //
 //	divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) DivideScalar_(other any) *Tensor {
-	return opDivideScalarI.call(t, other)[0].(*Tensor)
+	return opDivideScalarI.tensor(t, other)
 }
 
 var opDivideScalarI = &lazyOp{name: "aten::divide_", overload: "Scalar"}
@@ -3446,7 +3446,7 @@ var opDivideScalarI = &lazyOp{name: "aten::divide_", overload: "Scalar"}
 //
 //	divide_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)
 func (t *Tensor) DivideTensorMode_(other *Tensor, roundingMode *string) *Tensor {
-	return opDivideTensorModeI.call(t, other, deref(roundingMode))[0].(*Tensor)
+	return opDivideTensorModeI.tensor(t, other, deref(roundingMode))
 }
 
 var opDivideTensorModeI = &lazyOp{name: "aten::divide_", overload: "Tensor_mode"}
@@ -3455,7 +3455,7 @@ var opDivideTensorModeI = &lazyOp{name: "aten::divide_", overload: "Tensor_mode"
 //
 //	divide_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)
 func (t *Tensor) DivideScalarMode_(other any, roundingMode *string) *Tensor {
-	return opDivideScalarModeI.call(t, other, deref(roundingMode))[0].(*Tensor)
+	return opDivideScalarModeI.tensor(t, other, deref(roundingMode))
 }
 
 var opDivideScalarModeI = &lazyOp{name: "aten::divide_", overload: "Scalar_mode"}
@@ -3464,7 +3464,7 @@ var opDivideScalarModeI = &lazyOp{name: "aten::divide_", overload: "Scalar_mode"
 //
 //	dot(Tensor self, Tensor tensor) -> Tensor
 func (t *Tensor) Dot(tensor *Tensor) *Tensor {
-	return opDot.call(t, tensor)[0].(*Tensor)
+	return opDot.tensor(t, tensor)
 }
 
 var opDot = &lazyOp{name: "aten::dot", overload: ""}
@@ -3473,7 +3473,7 @@ var opDot = &lazyOp{name: "aten::dot", overload: ""}
 //
 //	dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
 func Dropout_(self *Tensor, p float64, train bool) *Tensor {
-	return opDropoutI.call(self, p, train)[0].(*Tensor)
+	return opDropoutI.tensor(self, p, train)
 }
 
 var opDropoutI = &lazyOp{name: "aten::dropout_", overload: ""}
@@ -3500,7 +3500,7 @@ var opDsplitArray = &lazyOp{name: "aten::dsplit", overload: "array"}
 //
 //	dstack(Tensor[] tensors) -> Tensor
 func Dstack(tensors []*Tensor) *Tensor {
-	return opDstack.call(tensors)[0].(*Tensor)
+	return opDstack.tensor(tensors)
 }
 
 var opDstack = &lazyOp{name: "aten::dstack", overload: ""}
@@ -3515,7 +3515,7 @@ func Einsum(equation string, tensors []*Tensor, opts ...EinsumOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opEinsum.call(equation, tensors, unsetNil(o.Path))[0].(*Tensor)
+	return opEinsum.tensor(equation, tensors, unsetNil(o.Path))
 }
 
 var opEinsum = &lazyOp{name: "aten::einsum", overload: ""}
@@ -3535,7 +3535,7 @@ func ELU(self *Tensor, opts ...ELUOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opELU.call(self, unsetNil(o.Alpha), unsetNil(o.Scale), unsetNil(o.InputScale))[0].(*Tensor)
+	return opELU.tensor(self, unsetNil(o.Alpha), unsetNil(o.Scale), unsetNil(o.InputScale))
 }
 
 var opELU = &lazyOp{name: "aten::elu", overload: ""}
@@ -3557,7 +3557,7 @@ func ELU_(self *Tensor, opts ...ELU_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opELUI.call(self, unsetNil(o.Alpha), unsetNil(o.Scale), unsetNil(o.InputScale))[0].(*Tensor)
+	return opELUI.tensor(self, unsetNil(o.Alpha), unsetNil(o.Scale), unsetNil(o.InputScale))
 }
 
 var opELUI = &lazyOp{name: "aten::elu_", overload: ""}
@@ -3573,7 +3573,7 @@ type ELU_Opts struct {
 //
 //	elu_backward(Tensor grad_output, Scalar alpha, Scalar scale, Scalar input_scale, bool is_result, Tensor self_or_result) -> Tensor
 func ELUBackward(gradOutput *Tensor, alpha any, scale any, inputScale any, isResult bool, selfOrResult *Tensor) *Tensor {
-	return opELUBackward.call(gradOutput, alpha, scale, inputScale, isResult, selfOrResult)[0].(*Tensor)
+	return opELUBackward.tensor(gradOutput, alpha, scale, inputScale, isResult, selfOrResult)
 }
 
 var opELUBackward = &lazyOp{name: "aten::elu_backward", overload: ""}
@@ -3582,7 +3582,7 @@ var opELUBackward = &lazyOp{name: "aten::elu_backward", overload: ""}
 //
 //	embedding_backward(Tensor grad, Tensor indices, SymInt num_weights, int padding_idx, bool scale_grad_by_freq, bool sparse) -> Tensor
 func EmbeddingBackward(grad *Tensor, indices *Tensor, numWeights int64, paddingIdx int64, scaleGradByFreq bool, sparse bool) *Tensor {
-	return opEmbeddingBackward.call(grad, indices, numWeights, paddingIdx, scaleGradByFreq, sparse)[0].(*Tensor)
+	return opEmbeddingBackward.tensor(grad, indices, numWeights, paddingIdx, scaleGradByFreq, sparse)
 }
 
 var opEmbeddingBackward = &lazyOp{name: "aten::embedding_backward", overload: ""}
@@ -3626,7 +3626,7 @@ var opEmbeddingBagPaddingIdx = &lazyOp{name: "aten::embedding_bag", overload: "p
 //
 //	embedding_dense_backward(Tensor grad_output, Tensor indices, SymInt num_weights, int padding_idx, bool scale_grad_by_freq) -> Tensor
 func EmbeddingDenseBackward(gradOutput *Tensor, indices *Tensor, numWeights int64, paddingIdx int64, scaleGradByFreq bool) *Tensor {
-	return opEmbeddingDenseBackward.call(gradOutput, indices, numWeights, paddingIdx, scaleGradByFreq)[0].(*Tensor)
+	return opEmbeddingDenseBackward.tensor(gradOutput, indices, numWeights, paddingIdx, scaleGradByFreq)
 }
 
 var opEmbeddingDenseBackward = &lazyOp{name: "aten::embedding_dense_backward", overload: ""}
@@ -3635,7 +3635,7 @@ var opEmbeddingDenseBackward = &lazyOp{name: "aten::embedding_dense_backward", o
 //
 //	embedding_renorm(Tensor self, Tensor indices, float max_norm, float norm_type) -> Tensor
 func EmbeddingRenorm(self *Tensor, indices *Tensor, maxNorm float64, normType float64) *Tensor {
-	return opEmbeddingRenorm.call(self, indices, maxNorm, normType)[0].(*Tensor)
+	return opEmbeddingRenorm.tensor(self, indices, maxNorm, normType)
 }
 
 var opEmbeddingRenorm = &lazyOp{name: "aten::embedding_renorm", overload: ""}
@@ -3644,7 +3644,7 @@ var opEmbeddingRenorm = &lazyOp{name: "aten::embedding_renorm", overload: ""}
 //
 //	embedding_renorm_(Tensor(a!) self, Tensor indices, float max_norm, float norm_type) -> Tensor(a!)
 func EmbeddingRenorm_(self *Tensor, indices *Tensor, maxNorm float64, normType float64) *Tensor {
-	return opEmbeddingRenormI.call(self, indices, maxNorm, normType)[0].(*Tensor)
+	return opEmbeddingRenormI.tensor(self, indices, maxNorm, normType)
 }
 
 var opEmbeddingRenormI = &lazyOp{name: "aten::embedding_renorm_", overload: ""}
@@ -3653,7 +3653,7 @@ var opEmbeddingRenormI = &lazyOp{name: "aten::embedding_renorm_", overload: ""}
 //
 //	embedding_sparse_backward(Tensor grad, Tensor indices, int num_weights, int padding_idx, bool scale_grad_by_freq) -> Tensor
 func EmbeddingSparseBackward(grad *Tensor, indices *Tensor, numWeights int64, paddingIdx int64, scaleGradByFreq bool) *Tensor {
-	return opEmbeddingSparseBackward.call(grad, indices, numWeights, paddingIdx, scaleGradByFreq)[0].(*Tensor)
+	return opEmbeddingSparseBackward.tensor(grad, indices, numWeights, paddingIdx, scaleGradByFreq)
 }
 
 var opEmbeddingSparseBackward = &lazyOp{name: "aten::embedding_sparse_backward", overload: ""}
@@ -3668,7 +3668,7 @@ func EmptyMemoryFormat(size []int64, opts ...EmptyMemoryFormatOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opEmptyMemoryFormat.call(size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opEmptyMemoryFormat.tensor(size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))
 }
 
 var opEmptyMemoryFormat = &lazyOp{name: "aten::empty", overload: "memory_format"}
@@ -3692,7 +3692,7 @@ func EmptyQuantized(size []int64, qtensor *Tensor, opts ...EmptyQuantizedOpts) *
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opEmptyQuantized.call(size, qtensor, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opEmptyQuantized.tensor(size, qtensor, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))
 }
 
 var opEmptyQuantized = &lazyOp{name: "aten::empty_quantized", overload: ""}
@@ -3716,7 +3716,7 @@ func EmptyStrided(size []int64, stride []int64, opts ...EmptyStridedOpts) *Tenso
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opEmptyStrided.call(size, stride, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opEmptyStrided.tensor(size, stride, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opEmptyStrided = &lazyOp{name: "aten::empty_strided", overload: ""}
@@ -3733,7 +3733,7 @@ type EmptyStridedOpts struct {
 //
 //	eq.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) EqTensor(other *Tensor) *Tensor {
-	return opEqTensor.call(t, other)[0].(*Tensor)
+	return opEqTensor.tensor(t, other)
 }
 
 var opEqTensor = &lazyOp{name: "aten::eq", overload: "Tensor"}
@@ -3742,7 +3742,7 @@ var opEqTensor = &lazyOp{name: "aten::eq", overload: "Tensor"}
 //
 //	eq_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Eq_(other any) *Tensor {
-	return opEqI.call(t, other)[0].(*Tensor)
+	return opEqI.tensor(t, other)
 }
 
 var opEqI = &lazyOp{name: "aten::eq_", overload: "Scalar"}
@@ -3751,7 +3751,7 @@ var opEqI = &lazyOp{name: "aten::eq_", overload: "Scalar"}
 //
 //	eq_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) EqTensor_(other *Tensor) *Tensor {
-	return opEqTensorI.call(t, other)[0].(*Tensor)
+	return opEqTensorI.tensor(t, other)
 }
 
 var opEqTensorI = &lazyOp{name: "aten::eq_", overload: "Tensor"}
@@ -3760,7 +3760,7 @@ var opEqTensorI = &lazyOp{name: "aten::eq_", overload: "Tensor"}
 //
 //	erf_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Erf_() *Tensor {
-	return opErfI.call(t)[0].(*Tensor)
+	return opErfI.tensor(t)
 }
 
 var opErfI = &lazyOp{name: "aten::erf_", overload: ""}
@@ -3769,7 +3769,7 @@ var opErfI = &lazyOp{name: "aten::erf_", overload: ""}
 //
 //	erfc(Tensor self) -> Tensor
 func (t *Tensor) Erfc() *Tensor {
-	return opErfc.call(t)[0].(*Tensor)
+	return opErfc.tensor(t)
 }
 
 var opErfc = &lazyOp{name: "aten::erfc", overload: ""}
@@ -3778,7 +3778,7 @@ var opErfc = &lazyOp{name: "aten::erfc", overload: ""}
 //
 //	erfc_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Erfc_() *Tensor {
-	return opErfcI.call(t)[0].(*Tensor)
+	return opErfcI.tensor(t)
 }
 
 var opErfcI = &lazyOp{name: "aten::erfc_", overload: ""}
@@ -3787,7 +3787,7 @@ var opErfcI = &lazyOp{name: "aten::erfc_", overload: ""}
 //
 //	exp2(Tensor self) -> Tensor
 func (t *Tensor) Exp2() *Tensor {
-	return opExp2.call(t)[0].(*Tensor)
+	return opExp2.tensor(t)
 }
 
 var opExp2 = &lazyOp{name: "aten::exp2", overload: ""}
@@ -3796,7 +3796,7 @@ var opExp2 = &lazyOp{name: "aten::exp2", overload: ""}
 //
 //	exp2_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Exp2_() *Tensor {
-	return opExp2I.call(t)[0].(*Tensor)
+	return opExp2I.tensor(t)
 }
 
 var opExp2I = &lazyOp{name: "aten::exp2_", overload: ""}
@@ -3805,7 +3805,7 @@ var opExp2I = &lazyOp{name: "aten::exp2_", overload: ""}
 //
 //	expand_as(Tensor(a) self, Tensor other) -> Tensor(a)
 func (t *Tensor) ExpandAs(other *Tensor) *Tensor {
-	return opExpandAs.call(t, other)[0].(*Tensor)
+	return opExpandAs.tensor(t, other)
 }
 
 var opExpandAs = &lazyOp{name: "aten::expand_as", overload: ""}
@@ -3820,7 +3820,7 @@ func ExpandCopy(self *Tensor, size []int64, opts ...ExpandCopyOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opExpandCopy.call(self, size, unset(o.Implicit))[0].(*Tensor)
+	return opExpandCopy.tensor(self, size, unset(o.Implicit))
 }
 
 var opExpandCopy = &lazyOp{name: "aten::expand_copy", overload: ""}
@@ -3834,7 +3834,7 @@ type ExpandCopyOpts struct {
 //
 //	expm1_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Expm1_() *Tensor {
-	return opExpm1I.call(t)[0].(*Tensor)
+	return opExpm1I.tensor(t)
 }
 
 var opExpm1I = &lazyOp{name: "aten::expm1_", overload: ""}
@@ -3849,7 +3849,7 @@ func Exponential(self *Tensor, opts ...ExponentialOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opExponential.call(self, unsetPtr(o.Lambd), unsetNil(o.Generator))[0].(*Tensor)
+	return opExponential.tensor(self, unsetPtr(o.Lambd), unsetNil(o.Generator))
 }
 
 var opExponential = &lazyOp{name: "aten::exponential", overload: ""}
@@ -3870,7 +3870,7 @@ func (t *Tensor) Exponential_(opts ...Exponential_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opExponentialI.call(t, unsetPtr(o.Lambd), unsetNil(o.Generator))[0].(*Tensor)
+	return opExponentialI.tensor(t, unsetPtr(o.Lambd), unsetNil(o.Generator))
 }
 
 var opExponentialI = &lazyOp{name: "aten::exponential_", overload: ""}
@@ -3891,7 +3891,7 @@ func EyeM(n int64, m int64, opts ...EyeMOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opEyeM.call(n, m, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opEyeM.tensor(n, m, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opEyeM = &lazyOp{name: "aten::eye", overload: "m"}
@@ -3908,7 +3908,7 @@ type EyeMOpts struct {
 //
 //	fake_quantize_per_channel_affine(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max) -> Tensor
 func FakeQuantizePerChannelAffine(self *Tensor, scale *Tensor, zeroPoint *Tensor, axis int64, quantMin int64, quantMax int64) *Tensor {
-	return opFakeQuantizePerChannelAffine.call(self, scale, zeroPoint, axis, quantMin, quantMax)[0].(*Tensor)
+	return opFakeQuantizePerChannelAffine.tensor(self, scale, zeroPoint, axis, quantMin, quantMax)
 }
 
 var opFakeQuantizePerChannelAffine = &lazyOp{name: "aten::fake_quantize_per_channel_affine", overload: ""}
@@ -3927,7 +3927,7 @@ var opFakeQuantizePerChannelAffineCachemask = &lazyOp{name: "aten::fake_quantize
 //
 //	fake_quantize_per_channel_affine_cachemask_backward(Tensor grad, Tensor mask) -> Tensor
 func FakeQuantizePerChannelAffineCachemaskBackward(grad *Tensor, mask *Tensor) *Tensor {
-	return opFakeQuantizePerChannelAffineCachemaskBackward.call(grad, mask)[0].(*Tensor)
+	return opFakeQuantizePerChannelAffineCachemaskBackward.tensor(grad, mask)
 }
 
 var opFakeQuantizePerChannelAffineCachemaskBackward = &lazyOp{name: "aten::fake_quantize_per_channel_affine_cachemask_backward", overload: ""}
@@ -3936,7 +3936,7 @@ var opFakeQuantizePerChannelAffineCachemaskBackward = &lazyOp{name: "aten::fake_
 //
 //	fake_quantize_per_tensor_affine(Tensor self, float scale, int zero_point, int quant_min, int quant_max) -> Tensor
 func FakeQuantizePerTensorAffine(self *Tensor, scale float64, zeroPoint int64, quantMin int64, quantMax int64) *Tensor {
-	return opFakeQuantizePerTensorAffine.call(self, scale, zeroPoint, quantMin, quantMax)[0].(*Tensor)
+	return opFakeQuantizePerTensorAffine.tensor(self, scale, zeroPoint, quantMin, quantMax)
 }
 
 var opFakeQuantizePerTensorAffine = &lazyOp{name: "aten::fake_quantize_per_tensor_affine", overload: ""}
@@ -3945,7 +3945,7 @@ var opFakeQuantizePerTensorAffine = &lazyOp{name: "aten::fake_quantize_per_tenso
 //
 //	fake_quantize_per_tensor_affine.tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max) -> Tensor
 func FakeQuantizePerTensorAffineTensorQparams(self *Tensor, scale *Tensor, zeroPoint *Tensor, quantMin int64, quantMax int64) *Tensor {
-	return opFakeQuantizePerTensorAffineTensorQparams.call(self, scale, zeroPoint, quantMin, quantMax)[0].(*Tensor)
+	return opFakeQuantizePerTensorAffineTensorQparams.tensor(self, scale, zeroPoint, quantMin, quantMax)
 }
 
 var opFakeQuantizePerTensorAffineTensorQparams = &lazyOp{name: "aten::fake_quantize_per_tensor_affine", overload: "tensor_qparams"}
@@ -3964,7 +3964,7 @@ var opFakeQuantizePerTensorAffineCachemask = &lazyOp{name: "aten::fake_quantize_
 //
 //	fake_quantize_per_tensor_affine_cachemask_backward(Tensor grad, Tensor mask) -> Tensor
 func FakeQuantizePerTensorAffineCachemaskBackward(grad *Tensor, mask *Tensor) *Tensor {
-	return opFakeQuantizePerTensorAffineCachemaskBackward.call(grad, mask)[0].(*Tensor)
+	return opFakeQuantizePerTensorAffineCachemaskBackward.tensor(grad, mask)
 }
 
 var opFakeQuantizePerTensorAffineCachemaskBackward = &lazyOp{name: "aten::fake_quantize_per_tensor_affine_cachemask_backward", overload: ""}
@@ -3973,7 +3973,7 @@ var opFakeQuantizePerTensorAffineCachemaskBackward = &lazyOp{name: "aten::fake_q
 //
 //	fbgemm_linear_fp16_weight(Tensor input, Tensor packed_weight, Tensor bias) -> Tensor
 func FBGEMMLinearFp16Weight(input *Tensor, packedWeight *Tensor, bias *Tensor) *Tensor {
-	return opFBGEMMLinearFp16Weight.call(input, packedWeight, bias)[0].(*Tensor)
+	return opFBGEMMLinearFp16Weight.tensor(input, packedWeight, bias)
 }
 
 var opFBGEMMLinearFp16Weight = &lazyOp{name: "aten::fbgemm_linear_fp16_weight", overload: ""}
@@ -3982,7 +3982,7 @@ var opFBGEMMLinearFp16Weight = &lazyOp{name: "aten::fbgemm_linear_fp16_weight", 
 //
 //	fbgemm_linear_fp16_weight_fp32_activation(Tensor input, Tensor packed_weight, Tensor bias) -> Tensor
 func FBGEMMLinearFp16WeightFp32Activation(input *Tensor, packedWeight *Tensor, bias *Tensor) *Tensor {
-	return opFBGEMMLinearFp16WeightFp32Activation.call(input, packedWeight, bias)[0].(*Tensor)
+	return opFBGEMMLinearFp16WeightFp32Activation.tensor(input, packedWeight, bias)
 }
 
 var opFBGEMMLinearFp16WeightFp32Activation = &lazyOp{name: "aten::fbgemm_linear_fp16_weight_fp32_activation", overload: ""}
@@ -3991,7 +3991,7 @@ var opFBGEMMLinearFp16WeightFp32Activation = &lazyOp{name: "aten::fbgemm_linear_
 //
 //	fbgemm_linear_int8_weight(Tensor input, Tensor weight, Tensor packed, Tensor col_offsets, Scalar weight_scale, Scalar weight_zero_point, Tensor bias) -> Tensor
 func FBGEMMLinearInt8Weight(input *Tensor, weight *Tensor, packed *Tensor, colOffsets *Tensor, weightScale any, weightZeroPoint any, bias *Tensor) *Tensor {
-	return opFBGEMMLinearInt8Weight.call(input, weight, packed, colOffsets, weightScale, weightZeroPoint, bias)[0].(*Tensor)
+	return opFBGEMMLinearInt8Weight.tensor(input, weight, packed, colOffsets, weightScale, weightZeroPoint, bias)
 }
 
 var opFBGEMMLinearInt8Weight = &lazyOp{name: "aten::fbgemm_linear_int8_weight", overload: ""}
@@ -4000,7 +4000,7 @@ var opFBGEMMLinearInt8Weight = &lazyOp{name: "aten::fbgemm_linear_int8_weight", 
 //
 //	fbgemm_linear_int8_weight_fp32_activation(Tensor input, Tensor weight, Tensor packed, Tensor col_offsets, Scalar weight_scale, Scalar weight_zero_point, Tensor bias) -> Tensor
 func FBGEMMLinearInt8WeightFp32Activation(input *Tensor, weight *Tensor, packed *Tensor, colOffsets *Tensor, weightScale any, weightZeroPoint any, bias *Tensor) *Tensor {
-	return opFBGEMMLinearInt8WeightFp32Activation.call(input, weight, packed, colOffsets, weightScale, weightZeroPoint, bias)[0].(*Tensor)
+	return opFBGEMMLinearInt8WeightFp32Activation.tensor(input, weight, packed, colOffsets, weightScale, weightZeroPoint, bias)
 }
 
 var opFBGEMMLinearInt8WeightFp32Activation = &lazyOp{name: "aten::fbgemm_linear_int8_weight_fp32_activation", overload: ""}
@@ -4009,7 +4009,7 @@ var opFBGEMMLinearInt8WeightFp32Activation = &lazyOp{name: "aten::fbgemm_linear_
 //
 //	fbgemm_pack_gemm_matrix_fp16(Tensor input) -> Tensor
 func FBGEMMPackGemmMatrixFp16(input *Tensor) *Tensor {
-	return opFBGEMMPackGemmMatrixFp16.call(input)[0].(*Tensor)
+	return opFBGEMMPackGemmMatrixFp16.tensor(input)
 }
 
 var opFBGEMMPackGemmMatrixFp16 = &lazyOp{name: "aten::fbgemm_pack_gemm_matrix_fp16", overload: ""}
@@ -4018,7 +4018,7 @@ var opFBGEMMPackGemmMatrixFp16 = &lazyOp{name: "aten::fbgemm_pack_gemm_matrix_fp
 //
 //	fbgemm_pack_quantized_matrix(Tensor input) -> Tensor
 func FBGEMMPackQuantizedMatrix(input *Tensor) *Tensor {
-	return opFBGEMMPackQuantizedMatrix.call(input)[0].(*Tensor)
+	return opFBGEMMPackQuantizedMatrix.tensor(input)
 }
 
 var opFBGEMMPackQuantizedMatrix = &lazyOp{name: "aten::fbgemm_pack_quantized_matrix", overload: ""}
@@ -4027,7 +4027,7 @@ var opFBGEMMPackQuantizedMatrix = &lazyOp{name: "aten::fbgemm_pack_quantized_mat
 //
 //	fbgemm_pack_quantized_matrix.KN(Tensor input, int K, int N) -> Tensor
 func FBGEMMPackQuantizedMatrixKN(input *Tensor, k int64, n int64) *Tensor {
-	return opFBGEMMPackQuantizedMatrixKN.call(input, k, n)[0].(*Tensor)
+	return opFBGEMMPackQuantizedMatrixKN.tensor(input, k, n)
 }
 
 var opFBGEMMPackQuantizedMatrixKN = &lazyOp{name: "aten::fbgemm_pack_quantized_matrix", overload: "KN"}
@@ -4036,7 +4036,7 @@ var opFBGEMMPackQuantizedMatrixKN = &lazyOp{name: "aten::fbgemm_pack_quantized_m
 //
 //	feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor
 func FeatureAlphaDropout(input *Tensor, p float64, train bool) *Tensor {
-	return opFeatureAlphaDropout.call(input, p, train)[0].(*Tensor)
+	return opFeatureAlphaDropout.tensor(input, p, train)
 }
 
 var opFeatureAlphaDropout = &lazyOp{name: "aten::feature_alpha_dropout", overload: ""}
@@ -4045,7 +4045,7 @@ var opFeatureAlphaDropout = &lazyOp{name: "aten::feature_alpha_dropout", overloa
 //
 //	feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
 func FeatureAlphaDropout_(self *Tensor, p float64, train bool) *Tensor {
-	return opFeatureAlphaDropoutI.call(self, p, train)[0].(*Tensor)
+	return opFeatureAlphaDropoutI.tensor(self, p, train)
 }
 
 var opFeatureAlphaDropoutI = &lazyOp{name: "aten::feature_alpha_dropout_", overload: ""}
@@ -4054,7 +4054,7 @@ var opFeatureAlphaDropoutI = &lazyOp{name: "aten::feature_alpha_dropout_", overl
 //
 //	feature_dropout(Tensor input, float p, bool train) -> Tensor
 func FeatureDropout(input *Tensor, p float64, train bool) *Tensor {
-	return opFeatureDropout.call(input, p, train)[0].(*Tensor)
+	return opFeatureDropout.tensor(input, p, train)
 }
 
 var opFeatureDropout = &lazyOp{name: "aten::feature_dropout", overload: ""}
@@ -4063,7 +4063,7 @@ var opFeatureDropout = &lazyOp{name: "aten::feature_dropout", overload: ""}
 //
 //	feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
 func FeatureDropout_(self *Tensor, p float64, train bool) *Tensor {
-	return opFeatureDropoutI.call(self, p, train)[0].(*Tensor)
+	return opFeatureDropoutI.tensor(self, p, train)
 }
 
 var opFeatureDropoutI = &lazyOp{name: "aten::feature_dropout_", overload: ""}
@@ -4078,7 +4078,7 @@ func FFTFFT(self *Tensor, opts ...FFTFFTOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTFFT.call(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTFFT.tensor(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTFFT = &lazyOp{name: "aten::fft_fft", overload: ""}
@@ -4100,7 +4100,7 @@ func FFTFft2(self *Tensor, opts ...FFTFft2Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTFft2.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTFft2.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTFft2 = &lazyOp{name: "aten::fft_fft2", overload: ""}
@@ -4122,7 +4122,7 @@ func FFTFftfreq(n int64, opts ...FFTFftfreqOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTFftfreq.call(n, unsetPtr(o.D), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opFFTFftfreq.tensor(n, unsetPtr(o.D), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opFFTFftfreq = &lazyOp{name: "aten::fft_fftfreq", overload: ""}
@@ -4146,7 +4146,7 @@ func FFTFftn(self *Tensor, opts ...FFTFftnOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTFftn.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTFftn.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTFftn = &lazyOp{name: "aten::fft_fftn", overload: ""}
@@ -4168,7 +4168,7 @@ func FFTFftshift(self *Tensor, opts ...FFTFftshiftOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTFftshift.call(self, unsetNil(o.Dim))[0].(*Tensor)
+	return opFFTFftshift.tensor(self, unsetNil(o.Dim))
 }
 
 var opFFTFftshift = &lazyOp{name: "aten::fft_fftshift", overload: ""}
@@ -4188,7 +4188,7 @@ func FFTHfft(self *Tensor, opts ...FFTHfftOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTHfft.call(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTHfft.tensor(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTHfft = &lazyOp{name: "aten::fft_hfft", overload: ""}
@@ -4210,7 +4210,7 @@ func FFTHfft2(self *Tensor, opts ...FFTHfft2Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTHfft2.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTHfft2.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTHfft2 = &lazyOp{name: "aten::fft_hfft2", overload: ""}
@@ -4232,7 +4232,7 @@ func FFTHfftn(self *Tensor, opts ...FFTHfftnOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTHfftn.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTHfftn.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTHfftn = &lazyOp{name: "aten::fft_hfftn", overload: ""}
@@ -4254,7 +4254,7 @@ func FFTIFFT(self *Tensor, opts ...FFTIFFTOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIFFT.call(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIFFT.tensor(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIFFT = &lazyOp{name: "aten::fft_ifft", overload: ""}
@@ -4276,7 +4276,7 @@ func FFTIfft2(self *Tensor, opts ...FFTIfft2Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIfft2.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIfft2.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIfft2 = &lazyOp{name: "aten::fft_ifft2", overload: ""}
@@ -4298,7 +4298,7 @@ func FFTIfftn(self *Tensor, opts ...FFTIfftnOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIfftn.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIfftn.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIfftn = &lazyOp{name: "aten::fft_ifftn", overload: ""}
@@ -4320,7 +4320,7 @@ func FFTIfftshift(self *Tensor, opts ...FFTIfftshiftOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIfftshift.call(self, unsetNil(o.Dim))[0].(*Tensor)
+	return opFFTIfftshift.tensor(self, unsetNil(o.Dim))
 }
 
 var opFFTIfftshift = &lazyOp{name: "aten::fft_ifftshift", overload: ""}
@@ -4340,7 +4340,7 @@ func FFTIhfft(self *Tensor, opts ...FFTIhfftOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIhfft.call(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIhfft.tensor(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIhfft = &lazyOp{name: "aten::fft_ihfft", overload: ""}
@@ -4362,7 +4362,7 @@ func FFTIhfft2(self *Tensor, opts ...FFTIhfft2Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIhfft2.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIhfft2.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIhfft2 = &lazyOp{name: "aten::fft_ihfft2", overload: ""}
@@ -4384,7 +4384,7 @@ func FFTIhfftn(self *Tensor, opts ...FFTIhfftnOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIhfftn.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIhfftn.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIhfftn = &lazyOp{name: "aten::fft_ihfftn", overload: ""}
@@ -4406,7 +4406,7 @@ func FFTIRFFT(self *Tensor, opts ...FFTIRFFTOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIRFFT.call(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIRFFT.tensor(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIRFFT = &lazyOp{name: "aten::fft_irfft", overload: ""}
@@ -4428,7 +4428,7 @@ func FFTIrfft2(self *Tensor, opts ...FFTIrfft2Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIrfft2.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIrfft2.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIrfft2 = &lazyOp{name: "aten::fft_irfft2", overload: ""}
@@ -4450,7 +4450,7 @@ func FFTIrfftn(self *Tensor, opts ...FFTIrfftnOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTIrfftn.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTIrfftn.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTIrfftn = &lazyOp{name: "aten::fft_irfftn", overload: ""}
@@ -4472,7 +4472,7 @@ func FFTRFFT(self *Tensor, opts ...FFTRFFTOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTRFFT.call(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTRFFT.tensor(self, unsetPtr(o.N), unsetPtr(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTRFFT = &lazyOp{name: "aten::fft_rfft", overload: ""}
@@ -4494,7 +4494,7 @@ func FFTRfft2(self *Tensor, opts ...FFTRfft2Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTRfft2.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTRfft2.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTRfft2 = &lazyOp{name: "aten::fft_rfft2", overload: ""}
@@ -4516,7 +4516,7 @@ func FFTRfftfreq(n int64, opts ...FFTRfftfreqOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTRfftfreq.call(n, unsetPtr(o.D), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opFFTRfftfreq.tensor(n, unsetPtr(o.D), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opFFTRfftfreq = &lazyOp{name: "aten::fft_rfftfreq", overload: ""}
@@ -4540,7 +4540,7 @@ func FFTRfftn(self *Tensor, opts ...FFTRfftnOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFFTRfftn.call(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))[0].(*Tensor)
+	return opFFTRfftn.tensor(self, unsetNil(o.S), unsetNil(o.Dim), unsetPtr(o.Norm))
 }
 
 var opFFTRfftn = &lazyOp{name: "aten::fft_rfftn", overload: ""}
@@ -4556,7 +4556,7 @@ type FFTRfftnOpts struct {
 //
 //	fill.Scalar(Tensor self, Scalar value) -> Tensor
 func Fill(self *Tensor, value any) *Tensor {
-	return opFill.call(self, value)[0].(*Tensor)
+	return opFill.tensor(self, value)
 }
 
 var opFill = &lazyOp{name: "aten::fill", overload: "Scalar"}
@@ -4565,7 +4565,7 @@ var opFill = &lazyOp{name: "aten::fill", overload: "Scalar"}
 //
 //	fill.Tensor(Tensor self, Tensor value) -> Tensor
 func FillTensor(self *Tensor, value *Tensor) *Tensor {
-	return opFillTensor.call(self, value)[0].(*Tensor)
+	return opFillTensor.tensor(self, value)
 }
 
 var opFillTensor = &lazyOp{name: "aten::fill", overload: "Tensor"}
@@ -4574,7 +4574,7 @@ var opFillTensor = &lazyOp{name: "aten::fill", overload: "Tensor"}
 //
 //	fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)
 func (t *Tensor) FillTensor_(value *Tensor) *Tensor {
-	return opFillTensorI.call(t, value)[0].(*Tensor)
+	return opFillTensorI.tensor(t, value)
 }
 
 var opFillTensorI = &lazyOp{name: "aten::fill_", overload: "Tensor"}
@@ -4589,7 +4589,7 @@ func (t *Tensor) FillDiagonal_(fillValue any, opts ...FillDiagonal_Opts) *Tensor
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFillDiagonalI.call(t, fillValue, unset(o.Wrap))[0].(*Tensor)
+	return opFillDiagonalI.tensor(t, fillValue, unset(o.Wrap))
 }
 
 var opFillDiagonalI = &lazyOp{name: "aten::fill_diagonal_", overload: ""}
@@ -4603,7 +4603,7 @@ type FillDiagonal_Opts struct {
 //
 //	fix(Tensor self) -> Tensor
 func (t *Tensor) Fix() *Tensor {
-	return opFix.call(t)[0].(*Tensor)
+	return opFix.tensor(t)
 }
 
 var opFix = &lazyOp{name: "aten::fix", overload: ""}
@@ -4612,7 +4612,7 @@ var opFix = &lazyOp{name: "aten::fix", overload: ""}
 //
 //	fix_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Fix_() *Tensor {
-	return opFixI.call(t)[0].(*Tensor)
+	return opFixI.tensor(t)
 }
 
 var opFixI = &lazyOp{name: "aten::fix_", overload: ""}
@@ -4621,7 +4621,7 @@ var opFixI = &lazyOp{name: "aten::fix_", overload: ""}
 //
 //	flatten_dense_tensors(Tensor[] tensors) -> Tensor
 func FlattenDenseTensors(tensors []*Tensor) *Tensor {
-	return opFlattenDenseTensors.call(tensors)[0].(*Tensor)
+	return opFlattenDenseTensors.tensor(tensors)
 }
 
 var opFlattenDenseTensors = &lazyOp{name: "aten::flatten_dense_tensors", overload: ""}
@@ -4630,7 +4630,7 @@ var opFlattenDenseTensors = &lazyOp{name: "aten::flatten_dense_tensors", overloa
 //
 //	flip(Tensor self, int[] dims) -> Tensor
 func (t *Tensor) Flip(dims []int64) *Tensor {
-	return opFlip.call(t, dims)[0].(*Tensor)
+	return opFlip.tensor(t, dims)
 }
 
 var opFlip = &lazyOp{name: "aten::flip", overload: ""}
@@ -4639,7 +4639,7 @@ var opFlip = &lazyOp{name: "aten::flip", overload: ""}
 //
 //	fliplr(Tensor self) -> Tensor
 func (t *Tensor) Fliplr() *Tensor {
-	return opFliplr.call(t)[0].(*Tensor)
+	return opFliplr.tensor(t)
 }
 
 var opFliplr = &lazyOp{name: "aten::fliplr", overload: ""}
@@ -4648,7 +4648,7 @@ var opFliplr = &lazyOp{name: "aten::fliplr", overload: ""}
 //
 //	flipud(Tensor self) -> Tensor
 func (t *Tensor) Flipud() *Tensor {
-	return opFlipud.call(t)[0].(*Tensor)
+	return opFlipud.tensor(t)
 }
 
 var opFlipud = &lazyOp{name: "aten::flipud", overload: ""}
@@ -4657,7 +4657,7 @@ var opFlipud = &lazyOp{name: "aten::flipud", overload: ""}
 //
 //	float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor
 func (t *Tensor) FloatPower(exponent *Tensor) *Tensor {
-	return opFloatPower.call(t, exponent)[0].(*Tensor)
+	return opFloatPower.tensor(t, exponent)
 }
 
 var opFloatPower = &lazyOp{name: "aten::float_power", overload: "Tensor_Tensor"}
@@ -4666,7 +4666,7 @@ var opFloatPower = &lazyOp{name: "aten::float_power", overload: "Tensor_Tensor"}
 //
 //	float_power.Scalar(Scalar self, Tensor exponent) -> Tensor
 func FloatPowerScalar(self any, exponent *Tensor) *Tensor {
-	return opFloatPowerScalar.call(self, exponent)[0].(*Tensor)
+	return opFloatPowerScalar.tensor(self, exponent)
 }
 
 var opFloatPowerScalar = &lazyOp{name: "aten::float_power", overload: "Scalar"}
@@ -4675,7 +4675,7 @@ var opFloatPowerScalar = &lazyOp{name: "aten::float_power", overload: "Scalar"}
 //
 //	float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor
 func (t *Tensor) FloatPowerTensorScalar(exponent any) *Tensor {
-	return opFloatPowerTensorScalar.call(t, exponent)[0].(*Tensor)
+	return opFloatPowerTensorScalar.tensor(t, exponent)
 }
 
 var opFloatPowerTensorScalar = &lazyOp{name: "aten::float_power", overload: "Tensor_Scalar"}
@@ -4684,7 +4684,7 @@ var opFloatPowerTensorScalar = &lazyOp{name: "aten::float_power", overload: "Ten
 //
 //	float_power_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)
 func (t *Tensor) FloatPower_(exponent any) *Tensor {
-	return opFloatPowerI.call(t, exponent)[0].(*Tensor)
+	return opFloatPowerI.tensor(t, exponent)
 }
 
 var opFloatPowerI = &lazyOp{name: "aten::float_power_", overload: "Scalar"}
@@ -4693,7 +4693,7 @@ var opFloatPowerI = &lazyOp{name: "aten::float_power_", overload: "Scalar"}
 //
 //	float_power_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)
 func (t *Tensor) FloatPowerTensor_(exponent *Tensor) *Tensor {
-	return opFloatPowerTensorI.call(t, exponent)[0].(*Tensor)
+	return opFloatPowerTensorI.tensor(t, exponent)
 }
 
 var opFloatPowerTensorI = &lazyOp{name: "aten::float_power_", overload: "Tensor"}
@@ -4702,7 +4702,7 @@ var opFloatPowerTensorI = &lazyOp{name: "aten::float_power_", overload: "Tensor"
 //
 //	floor_divide.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) FloorDivideScalar(other any) *Tensor {
-	return opFloorDivideScalar.call(t, other)[0].(*Tensor)
+	return opFloorDivideScalar.tensor(t, other)
 }
 
 var opFloorDivideScalar = &lazyOp{name: "aten::floor_divide", overload: "Scalar"}
@@ -4711,7 +4711,7 @@ var opFloorDivideScalar = &lazyOp{name: "aten::floor_divide", overload: "Scalar"
 //
 //	floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) FloorDivideScalar_(other any) *Tensor {
-	return opFloorDivideScalarI.call(t, other)[0].(*Tensor)
+	return opFloorDivideScalarI.tensor(t, other)
 }
 
 var opFloorDivideScalarI = &lazyOp{name: "aten::floor_divide_", overload: "Scalar"}
@@ -4720,7 +4720,7 @@ var opFloorDivideScalarI = &lazyOp{name: "aten::floor_divide_", overload: "Scala
 //
 //	fmax(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Fmax(other *Tensor) *Tensor {
-	return opFmax.call(t, other)[0].(*Tensor)
+	return opFmax.tensor(t, other)
 }
 
 var opFmax = &lazyOp{name: "aten::fmax", overload: ""}
@@ -4729,7 +4729,7 @@ var opFmax = &lazyOp{name: "aten::fmax", overload: ""}
 //
 //	fmin(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Fmin(other *Tensor) *Tensor {
-	return opFmin.call(t, other)[0].(*Tensor)
+	return opFmin.tensor(t, other)
 }
 
 var opFmin = &lazyOp{name: "aten::fmin", overload: ""}
@@ -4738,7 +4738,7 @@ var opFmin = &lazyOp{name: "aten::fmin", overload: ""}
 //
 //	fmod.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) Fmod(other any) *Tensor {
-	return opFmod.call(t, other)[0].(*Tensor)
+	return opFmod.tensor(t, other)
 }
 
 var opFmod = &lazyOp{name: "aten::fmod", overload: "Scalar"}
@@ -4747,7 +4747,7 @@ var opFmod = &lazyOp{name: "aten::fmod", overload: "Scalar"}
 //
 //	fmod.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) FmodTensor(other *Tensor) *Tensor {
-	return opFmodTensor.call(t, other)[0].(*Tensor)
+	return opFmodTensor.tensor(t, other)
 }
 
 var opFmodTensor = &lazyOp{name: "aten::fmod", overload: "Tensor"}
@@ -4756,7 +4756,7 @@ var opFmodTensor = &lazyOp{name: "aten::fmod", overload: "Tensor"}
 //
 //	fmod_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Fmod_(other any) *Tensor {
-	return opFmodI.call(t, other)[0].(*Tensor)
+	return opFmodI.tensor(t, other)
 }
 
 var opFmodI = &lazyOp{name: "aten::fmod_", overload: "Scalar"}
@@ -4765,7 +4765,7 @@ var opFmodI = &lazyOp{name: "aten::fmod_", overload: "Scalar"}
 //
 //	fmod_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) FmodTensor_(other *Tensor) *Tensor {
-	return opFmodTensorI.call(t, other)[0].(*Tensor)
+	return opFmodTensorI.tensor(t, other)
 }
 
 var opFmodTensorI = &lazyOp{name: "aten::fmod_", overload: "Tensor"}
@@ -4774,7 +4774,7 @@ var opFmodTensorI = &lazyOp{name: "aten::fmod_", overload: "Tensor"}
 //
 //	frac(Tensor self) -> Tensor
 func (t *Tensor) Frac() *Tensor {
-	return opFrac.call(t)[0].(*Tensor)
+	return opFrac.tensor(t)
 }
 
 var opFrac = &lazyOp{name: "aten::frac", overload: ""}
@@ -4783,7 +4783,7 @@ var opFrac = &lazyOp{name: "aten::frac", overload: ""}
 //
 //	frac_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Frac_() *Tensor {
-	return opFracI.call(t)[0].(*Tensor)
+	return opFracI.tensor(t)
 }
 
 var opFracI = &lazyOp{name: "aten::frac_", overload: ""}
@@ -4802,7 +4802,7 @@ var opFractionalMaxPool2d = &lazyOp{name: "aten::fractional_max_pool2d", overloa
 //
 //	fractional_max_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] output_size, Tensor indices) -> Tensor
 func FractionalMaxPool2dBackward(gradOutput *Tensor, self *Tensor, kernelSize []int64, outputSize []int64, indices *Tensor) *Tensor {
-	return opFractionalMaxPool2dBackward.call(gradOutput, self, kernelSize, outputSize, indices)[0].(*Tensor)
+	return opFractionalMaxPool2dBackward.tensor(gradOutput, self, kernelSize, outputSize, indices)
 }
 
 var opFractionalMaxPool2dBackward = &lazyOp{name: "aten::fractional_max_pool2d_backward", overload: ""}
@@ -4821,7 +4821,7 @@ var opFractionalMaxPool3d = &lazyOp{name: "aten::fractional_max_pool3d", overloa
 //
 //	fractional_max_pool3d_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] output_size, Tensor indices) -> Tensor
 func FractionalMaxPool3dBackward(gradOutput *Tensor, self *Tensor, kernelSize []int64, outputSize []int64, indices *Tensor) *Tensor {
-	return opFractionalMaxPool3dBackward.call(gradOutput, self, kernelSize, outputSize, indices)[0].(*Tensor)
+	return opFractionalMaxPool3dBackward.tensor(gradOutput, self, kernelSize, outputSize, indices)
 }
 
 var opFractionalMaxPool3dBackward = &lazyOp{name: "aten::fractional_max_pool3d_backward", overload: ""}
@@ -4840,7 +4840,7 @@ var opFrexp = &lazyOp{name: "aten::frexp", overload: "Tensor"}
 //
 //	frobenius_norm(Tensor self) -> Tensor
 func FrobeniusNorm(self *Tensor) *Tensor {
-	return opFrobeniusNorm.call(self)[0].(*Tensor)
+	return opFrobeniusNorm.tensor(self)
 }
 
 var opFrobeniusNorm = &lazyOp{name: "aten::frobenius_norm", overload: ""}
@@ -4855,7 +4855,7 @@ func FrobeniusNormDim(self *Tensor, dim []int64, opts ...FrobeniusNormDimOpts) *
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFrobeniusNormDim.call(self, dim, unset(o.Keepdim))[0].(*Tensor)
+	return opFrobeniusNormDim.tensor(self, dim, unset(o.Keepdim))
 }
 
 var opFrobeniusNormDim = &lazyOp{name: "aten::frobenius_norm", overload: "dim"}
@@ -4875,7 +4875,7 @@ func FromFile(filename string, opts ...FromFileOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFromFile.call(filename, unsetPtr(o.Shared), unsetPtr(o.Size), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opFromFile.tensor(filename, unsetPtr(o.Shared), unsetPtr(o.Size), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opFromFile = &lazyOp{name: "aten::from_file", overload: ""}
@@ -4900,7 +4900,7 @@ func FullLike(self *Tensor, fillValue any, opts ...FullLikeOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFullLike.call(self, fillValue, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opFullLike.tensor(self, fillValue, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))
 }
 
 var opFullLike = &lazyOp{name: "aten::full_like", overload: ""}
@@ -4924,7 +4924,7 @@ func FusedMovingAvgObsFakeQuant(self *Tensor, observerOn *Tensor, fakeQuantOn *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opFusedMovingAvgObsFakeQuant.call(self, observerOn, fakeQuantOn, runningMin, runningMax, scale, zeroPoint, averagingConst, quantMin, quantMax, chAxis, unset(o.PerRowFakeQuant), unset(o.SymmetricQuant))[0].(*Tensor)
+	return opFusedMovingAvgObsFakeQuant.tensor(self, observerOn, fakeQuantOn, runningMin, runningMax, scale, zeroPoint, averagingConst, quantMin, quantMax, chAxis, unset(o.PerRowFakeQuant), unset(o.SymmetricQuant))
 }
 
 var opFusedMovingAvgObsFakeQuant = &lazyOp{name: "aten::fused_moving_avg_obs_fake_quant", overload: ""}
@@ -4939,7 +4939,7 @@ type FusedMovingAvgObsFakeQuantOpts struct {
 //
 //	gather_backward(Tensor grad, Tensor self, int dim, Tensor index, bool sparse_grad) -> Tensor
 func GatherBackward(grad *Tensor, self *Tensor, dim int64, index *Tensor, sparseGrad bool) *Tensor {
-	return opGatherBackward.call(grad, self, dim, index, sparseGrad)[0].(*Tensor)
+	return opGatherBackward.tensor(grad, self, dim, index, sparseGrad)
 }
 
 var opGatherBackward = &lazyOp{name: "aten::gather_backward", overload: ""}
@@ -4948,7 +4948,7 @@ var opGatherBackward = &lazyOp{name: "aten::gather_backward", overload: ""}
 //
 //	gcd(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Gcd(other *Tensor) *Tensor {
-	return opGcd.call(t, other)[0].(*Tensor)
+	return opGcd.tensor(t, other)
 }
 
 var opGcd = &lazyOp{name: "aten::gcd", overload: ""}
@@ -4957,7 +4957,7 @@ var opGcd = &lazyOp{name: "aten::gcd", overload: ""}
 //
 //	gcd_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Gcd_(other *Tensor) *Tensor {
-	return opGcdI.call(t, other)[0].(*Tensor)
+	return opGcdI.tensor(t, other)
 }
 
 var opGcdI = &lazyOp{name: "aten::gcd_", overload: ""}
@@ -4966,7 +4966,7 @@ var opGcdI = &lazyOp{name: "aten::gcd_", overload: ""}
 //
 //	ge.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) GeTensor(other *Tensor) *Tensor {
-	return opGeTensor.call(t, other)[0].(*Tensor)
+	return opGeTensor.tensor(t, other)
 }
 
 var opGeTensor = &lazyOp{name: "aten::ge", overload: "Tensor"}
@@ -4975,7 +4975,7 @@ var opGeTensor = &lazyOp{name: "aten::ge", overload: "Tensor"}
 //
 //	ge_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Ge_(other any) *Tensor {
-	return opGeI.call(t, other)[0].(*Tensor)
+	return opGeI.tensor(t, other)
 }
 
 var opGeI = &lazyOp{name: "aten::ge_", overload: "Scalar"}
@@ -4984,7 +4984,7 @@ var opGeI = &lazyOp{name: "aten::ge_", overload: "Scalar"}
 //
 //	ge_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) GeTensor_(other *Tensor) *Tensor {
-	return opGeTensorI.call(t, other)[0].(*Tensor)
+	return opGeTensorI.tensor(t, other)
 }
 
 var opGeTensorI = &lazyOp{name: "aten::ge_", overload: "Tensor"}
@@ -4999,7 +4999,7 @@ func GELU_(self *Tensor, opts ...GELU_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opGELUI.call(self, unsetPtr(o.Approximate))[0].(*Tensor)
+	return opGELUI.tensor(self, unsetPtr(o.Approximate))
 }
 
 var opGELUI = &lazyOp{name: "aten::gelu_", overload: ""}
@@ -5019,7 +5019,7 @@ func GELUBackward(gradOutput *Tensor, self *Tensor, opts ...GELUBackwardOpts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opGELUBackward.call(gradOutput, self, unsetPtr(o.Approximate))[0].(*Tensor)
+	return opGELUBackward.tensor(gradOutput, self, unsetPtr(o.Approximate))
 }
 
 var opGELUBackward = &lazyOp{name: "aten::gelu_backward", overload: ""}
@@ -5039,7 +5039,7 @@ func Geometric(self *Tensor, p float64, opts ...GeometricOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opGeometric.call(self, p, unsetNil(o.Generator))[0].(*Tensor)
+	return opGeometric.tensor(self, p, unsetNil(o.Generator))
 }
 
 var opGeometric = &lazyOp{name: "aten::geometric", overload: ""}
@@ -5059,7 +5059,7 @@ func (t *Tensor) Geometric_(p float64, opts ...Geometric_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opGeometricI.call(t, p, unsetNil(o.Generator))[0].(*Tensor)
+	return opGeometricI.tensor(t, p, unsetNil(o.Generator))
 }
 
 var opGeometricI = &lazyOp{name: "aten::geometric_", overload: ""}
@@ -5083,7 +5083,7 @@ var opGeqrf = &lazyOp{name: "aten::geqrf", overload: ""}
 //
 //	ger(Tensor self, Tensor vec2) -> Tensor
 func (t *Tensor) Ger(vec2 *Tensor) *Tensor {
-	return opGer.call(t, vec2)[0].(*Tensor)
+	return opGer.tensor(t, vec2)
 }
 
 var opGer = &lazyOp{name: "aten::ger", overload: ""}
@@ -5098,7 +5098,7 @@ func GLU(self *Tensor, opts ...GLUOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opGLU.call(self, unsetPtr(o.Dim))[0].(*Tensor)
+	return opGLU.tensor(self, unsetPtr(o.Dim))
 }
 
 var opGLU = &lazyOp{name: "aten::glu", overload: ""}
@@ -5112,7 +5112,7 @@ type GLUOpts struct {
 //
 //	glu_backward(Tensor grad_output, Tensor self, int dim) -> Tensor
 func GLUBackward(gradOutput *Tensor, self *Tensor, dim int64) *Tensor {
-	return opGLUBackward.call(gradOutput, self, dim)[0].(*Tensor)
+	return opGLUBackward.tensor(gradOutput, self, dim)
 }
 
 var opGLUBackward = &lazyOp{name: "aten::glu_backward", overload: ""}
@@ -5121,7 +5121,7 @@ var opGLUBackward = &lazyOp{name: "aten::glu_backward", overload: ""}
 //
 //	glu_backward_jvp(Tensor grad_x, Tensor grad_glu, Tensor x, Tensor dgrad_glu, Tensor dx, int dim) -> Tensor
 func GLUBackwardJvp(gradX *Tensor, gradGLU *Tensor, x *Tensor, dgradGLU *Tensor, dx *Tensor, dim int64) *Tensor {
-	return opGLUBackwardJvp.call(gradX, gradGLU, x, dgradGLU, dx, dim)[0].(*Tensor)
+	return opGLUBackwardJvp.tensor(gradX, gradGLU, x, dgradGLU, dx, dim)
 }
 
 var opGLUBackwardJvp = &lazyOp{name: "aten::glu_backward_jvp", overload: ""}
@@ -5130,7 +5130,7 @@ var opGLUBackwardJvp = &lazyOp{name: "aten::glu_backward_jvp", overload: ""}
 //
 //	glu_jvp(Tensor glu, Tensor x, Tensor dx, int dim) -> Tensor
 func GLUJvp(gLU *Tensor, x *Tensor, dx *Tensor, dim int64) *Tensor {
-	return opGLUJvp.call(gLU, x, dx, dim)[0].(*Tensor)
+	return opGLUJvp.tensor(gLU, x, dx, dim)
 }
 
 var opGLUJvp = &lazyOp{name: "aten::glu_jvp", overload: ""}
@@ -5242,7 +5242,7 @@ type GradientTensorarrayOpts struct {
 //
 //	greater.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) Greater(other any) *Tensor {
-	return opGreater.call(t, other)[0].(*Tensor)
+	return opGreater.tensor(t, other)
 }
 
 var opGreater = &lazyOp{name: "aten::greater", overload: "Scalar"}
@@ -5251,7 +5251,7 @@ var opGreater = &lazyOp{name: "aten::greater", overload: "Scalar"}
 //
 //	greater.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) GreaterTensor(other *Tensor) *Tensor {
-	return opGreaterTensor.call(t, other)[0].(*Tensor)
+	return opGreaterTensor.tensor(t, other)
 }
 
 var opGreaterTensor = &lazyOp{name: "aten::greater", overload: "Tensor"}
@@ -5260,7 +5260,7 @@ var opGreaterTensor = &lazyOp{name: "aten::greater", overload: "Tensor"}
 //
 //	greater_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Greater_(other any) *Tensor {
-	return opGreaterI.call(t, other)[0].(*Tensor)
+	return opGreaterI.tensor(t, other)
 }
 
 var opGreaterI = &lazyOp{name: "aten::greater_", overload: "Scalar"}
@@ -5269,7 +5269,7 @@ var opGreaterI = &lazyOp{name: "aten::greater_", overload: "Scalar"}
 //
 //	greater_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) GreaterTensor_(other *Tensor) *Tensor {
-	return opGreaterTensorI.call(t, other)[0].(*Tensor)
+	return opGreaterTensorI.tensor(t, other)
 }
 
 var opGreaterTensorI = &lazyOp{name: "aten::greater_", overload: "Tensor"}
@@ -5278,7 +5278,7 @@ var opGreaterTensorI = &lazyOp{name: "aten::greater_", overload: "Tensor"}
 //
 //	greater_equal.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) GreaterEqual(other any) *Tensor {
-	return opGreaterEqual.call(t, other)[0].(*Tensor)
+	return opGreaterEqual.tensor(t, other)
 }
 
 var opGreaterEqual = &lazyOp{name: "aten::greater_equal", overload: "Scalar"}
@@ -5287,7 +5287,7 @@ var opGreaterEqual = &lazyOp{name: "aten::greater_equal", overload: "Scalar"}
 //
 //	greater_equal.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) GreaterEqualTensor(other *Tensor) *Tensor {
-	return opGreaterEqualTensor.call(t, other)[0].(*Tensor)
+	return opGreaterEqualTensor.tensor(t, other)
 }
 
 var opGreaterEqualTensor = &lazyOp{name: "aten::greater_equal", overload: "Tensor"}
@@ -5296,7 +5296,7 @@ var opGreaterEqualTensor = &lazyOp{name: "aten::greater_equal", overload: "Tenso
 //
 //	greater_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) GreaterEqual_(other any) *Tensor {
-	return opGreaterEqualI.call(t, other)[0].(*Tensor)
+	return opGreaterEqualI.tensor(t, other)
 }
 
 var opGreaterEqualI = &lazyOp{name: "aten::greater_equal_", overload: "Scalar"}
@@ -5305,7 +5305,7 @@ var opGreaterEqualI = &lazyOp{name: "aten::greater_equal_", overload: "Scalar"}
 //
 //	greater_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) GreaterEqualTensor_(other *Tensor) *Tensor {
-	return opGreaterEqualTensorI.call(t, other)[0].(*Tensor)
+	return opGreaterEqualTensorI.tensor(t, other)
 }
 
 var opGreaterEqualTensorI = &lazyOp{name: "aten::greater_equal_", overload: "Tensor"}
@@ -5314,7 +5314,7 @@ var opGreaterEqualTensorI = &lazyOp{name: "aten::greater_equal_", overload: "Ten
 //
 //	grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor
 func GridSampler(input *Tensor, grid *Tensor, interpolationMode int64, paddingMode int64, alignCorners bool) *Tensor {
-	return opGridSampler.call(input, grid, interpolationMode, paddingMode, alignCorners)[0].(*Tensor)
+	return opGridSampler.tensor(input, grid, interpolationMode, paddingMode, alignCorners)
 }
 
 var opGridSampler = &lazyOp{name: "aten::grid_sampler", overload: ""}
@@ -5323,7 +5323,7 @@ var opGridSampler = &lazyOp{name: "aten::grid_sampler", overload: ""}
 //
 //	grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor
 func GridSampler2d(input *Tensor, grid *Tensor, interpolationMode int64, paddingMode int64, alignCorners bool) *Tensor {
-	return opGridSampler2d.call(input, grid, interpolationMode, paddingMode, alignCorners)[0].(*Tensor)
+	return opGridSampler2d.tensor(input, grid, interpolationMode, paddingMode, alignCorners)
 }
 
 var opGridSampler2d = &lazyOp{name: "aten::grid_sampler_2d", overload: ""}
@@ -5342,7 +5342,7 @@ var opGridSampler2dBackward = &lazyOp{name: "aten::grid_sampler_2d_backward", ov
 //
 //	grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor
 func GridSampler3d(input *Tensor, grid *Tensor, interpolationMode int64, paddingMode int64, alignCorners bool) *Tensor {
-	return opGridSampler3d.call(input, grid, interpolationMode, paddingMode, alignCorners)[0].(*Tensor)
+	return opGridSampler3d.tensor(input, grid, interpolationMode, paddingMode, alignCorners)
 }
 
 var opGridSampler3d = &lazyOp{name: "aten::grid_sampler_3d", overload: ""}
@@ -5387,7 +5387,7 @@ func GRUCell(input *Tensor, hx *Tensor, wIh *Tensor, wHh *Tensor, opts ...GRUCel
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opGRUCell.call(input, hx, wIh, wHh, unsetNil(o.BIh), unsetNil(o.BHh))[0].(*Tensor)
+	return opGRUCell.tensor(input, hx, wIh, wHh, unsetNil(o.BIh), unsetNil(o.BHh))
 }
 
 var opGRUCell = &lazyOp{name: "aten::gru_cell", overload: ""}
@@ -5402,7 +5402,7 @@ type GRUCellOpts struct {
 //
 //	gt.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) GtTensor(other *Tensor) *Tensor {
-	return opGtTensor.call(t, other)[0].(*Tensor)
+	return opGtTensor.tensor(t, other)
 }
 
 var opGtTensor = &lazyOp{name: "aten::gt", overload: "Tensor"}
@@ -5411,7 +5411,7 @@ var opGtTensor = &lazyOp{name: "aten::gt", overload: "Tensor"}
 //
 //	gt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Gt_(other any) *Tensor {
-	return opGtI.call(t, other)[0].(*Tensor)
+	return opGtI.tensor(t, other)
 }
 
 var opGtI = &lazyOp{name: "aten::gt_", overload: "Scalar"}
@@ -5420,7 +5420,7 @@ var opGtI = &lazyOp{name: "aten::gt_", overload: "Scalar"}
 //
 //	gt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) GtTensor_(other *Tensor) *Tensor {
-	return opGtTensorI.call(t, other)[0].(*Tensor)
+	return opGtTensorI.tensor(t, other)
 }
 
 var opGtTensorI = &lazyOp{name: "aten::gt_", overload: "Tensor"}
@@ -5435,7 +5435,7 @@ func HammingWindow(windowLength int64, opts ...HammingWindowOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHammingWindow.call(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opHammingWindow.tensor(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opHammingWindow = &lazyOp{name: "aten::hamming_window", overload: ""}
@@ -5458,7 +5458,7 @@ func HammingWindowPeriodic(windowLength int64, periodic bool, opts ...HammingWin
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHammingWindowPeriodic.call(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opHammingWindowPeriodic.tensor(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opHammingWindowPeriodic = &lazyOp{name: "aten::hamming_window", overload: "periodic"}
@@ -5481,7 +5481,7 @@ func HammingWindowPeriodicAlpha(windowLength int64, periodic bool, alpha float64
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHammingWindowPeriodicAlpha.call(windowLength, periodic, alpha, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opHammingWindowPeriodicAlpha.tensor(windowLength, periodic, alpha, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opHammingWindowPeriodicAlpha = &lazyOp{name: "aten::hamming_window", overload: "periodic_alpha"}
@@ -5504,7 +5504,7 @@ func HammingWindowPeriodicAlphaBeta(windowLength int64, periodic bool, alpha flo
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHammingWindowPeriodicAlphaBeta.call(windowLength, periodic, alpha, beta, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opHammingWindowPeriodicAlphaBeta.tensor(windowLength, periodic, alpha, beta, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opHammingWindowPeriodicAlphaBeta = &lazyOp{name: "aten::hamming_window", overload: "periodic_alpha_beta"}
@@ -5527,7 +5527,7 @@ func HannWindow(windowLength int64, opts ...HannWindowOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHannWindow.call(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opHannWindow.tensor(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opHannWindow = &lazyOp{name: "aten::hann_window", overload: ""}
@@ -5550,7 +5550,7 @@ func HannWindowPeriodic(windowLength int64, periodic bool, opts ...HannWindowPer
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHannWindowPeriodic.call(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opHannWindowPeriodic.tensor(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opHannWindowPeriodic = &lazyOp{name: "aten::hann_window", overload: "periodic"}
@@ -5573,7 +5573,7 @@ func (t *Tensor) Hardshrink(opts ...HardshrinkOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHardshrink.call(t, unsetNil(o.Lambd))[0].(*Tensor)
+	return opHardshrink.tensor(t, unsetNil(o.Lambd))
 }
 
 var opHardshrink = &lazyOp{name: "aten::hardshrink", overload: ""}
@@ -5587,7 +5587,7 @@ type HardshrinkOpts struct {
 //
 //	hardshrink_backward(Tensor grad_out, Tensor self, Scalar lambd) -> Tensor
 func HardshrinkBackward(gradOut *Tensor, self *Tensor, lambd any) *Tensor {
-	return opHardshrinkBackward.call(gradOut, self, lambd)[0].(*Tensor)
+	return opHardshrinkBackward.tensor(gradOut, self, lambd)
 }
 
 var opHardshrinkBackward = &lazyOp{name: "aten::hardshrink_backward", overload: ""}
@@ -5596,7 +5596,7 @@ var opHardshrinkBackward = &lazyOp{name: "aten::hardshrink_backward", overload: 
 //
 //	hardsigmoid(Tensor self) -> Tensor
 func Hardsigmoid(self *Tensor) *Tensor {
-	return opHardsigmoid.call(self)[0].(*Tensor)
+	return opHardsigmoid.tensor(self)
 }
 
 var opHardsigmoid = &lazyOp{name: "aten::hardsigmoid", overload: ""}
@@ -5605,7 +5605,7 @@ var opHardsigmoid = &lazyOp{name: "aten::hardsigmoid", overload: ""}
 //
 //	hardsigmoid_(Tensor(a!) self) -> Tensor(a!)
 func Hardsigmoid_(self *Tensor) *Tensor {
-	return opHardsigmoidI.call(self)[0].(*Tensor)
+	return opHardsigmoidI.tensor(self)
 }
 
 var opHardsigmoidI = &lazyOp{name: "aten::hardsigmoid_", overload: ""}
@@ -5614,7 +5614,7 @@ var opHardsigmoidI = &lazyOp{name: "aten::hardsigmoid_", overload: ""}
 //
 //	hardsigmoid_backward(Tensor grad_output, Tensor self) -> Tensor
 func HardsigmoidBackward(gradOutput *Tensor, self *Tensor) *Tensor {
-	return opHardsigmoidBackward.call(gradOutput, self)[0].(*Tensor)
+	return opHardsigmoidBackward.tensor(gradOutput, self)
 }
 
 var opHardsigmoidBackward = &lazyOp{name: "aten::hardsigmoid_backward", overload: ""}
@@ -5623,7 +5623,7 @@ var opHardsigmoidBackward = &lazyOp{name: "aten::hardsigmoid_backward", overload
 //
 //	hardswish(Tensor self) -> Tensor
 func Hardswish(self *Tensor) *Tensor {
-	return opHardswish.call(self)[0].(*Tensor)
+	return opHardswish.tensor(self)
 }
 
 var opHardswish = &lazyOp{name: "aten::hardswish", overload: ""}
@@ -5632,7 +5632,7 @@ var opHardswish = &lazyOp{name: "aten::hardswish", overload: ""}
 //
 //	hardswish_(Tensor(a!) self) -> Tensor(a!)
 func Hardswish_(self *Tensor) *Tensor {
-	return opHardswishI.call(self)[0].(*Tensor)
+	return opHardswishI.tensor(self)
 }
 
 var opHardswishI = &lazyOp{name: "aten::hardswish_", overload: ""}
@@ -5641,7 +5641,7 @@ var opHardswishI = &lazyOp{name: "aten::hardswish_", overload: ""}
 //
 //	hardswish_backward(Tensor grad_output, Tensor self) -> Tensor
 func HardswishBackward(gradOutput *Tensor, self *Tensor) *Tensor {
-	return opHardswishBackward.call(gradOutput, self)[0].(*Tensor)
+	return opHardswishBackward.tensor(gradOutput, self)
 }
 
 var opHardswishBackward = &lazyOp{name: "aten::hardswish_backward", overload: ""}
@@ -5656,7 +5656,7 @@ func Hardtanh(self *Tensor, opts ...HardtanhOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHardtanh.call(self, unsetNil(o.MinVal), unsetNil(o.MaxVal))[0].(*Tensor)
+	return opHardtanh.tensor(self, unsetNil(o.MinVal), unsetNil(o.MaxVal))
 }
 
 var opHardtanh = &lazyOp{name: "aten::hardtanh", overload: ""}
@@ -5677,7 +5677,7 @@ func Hardtanh_(self *Tensor, opts ...Hardtanh_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHardtanhI.call(self, unsetNil(o.MinVal), unsetNil(o.MaxVal))[0].(*Tensor)
+	return opHardtanhI.tensor(self, unsetNil(o.MinVal), unsetNil(o.MaxVal))
 }
 
 var opHardtanhI = &lazyOp{name: "aten::hardtanh_", overload: ""}
@@ -5692,7 +5692,7 @@ type Hardtanh_Opts struct {
 //
 //	hardtanh_backward(Tensor grad_output, Tensor self, Scalar min_val, Scalar max_val) -> Tensor
 func HardtanhBackward(gradOutput *Tensor, self *Tensor, minVal any, maxVal any) *Tensor {
-	return opHardtanhBackward.call(gradOutput, self, minVal, maxVal)[0].(*Tensor)
+	return opHardtanhBackward.tensor(gradOutput, self, minVal, maxVal)
 }
 
 var opHardtanhBackward = &lazyOp{name: "aten::hardtanh_backward", overload: ""}
@@ -5701,7 +5701,7 @@ var opHardtanhBackward = &lazyOp{name: "aten::hardtanh_backward", overload: ""}
 //
 //	heaviside(Tensor self, Tensor values) -> Tensor
 func (t *Tensor) Heaviside(values *Tensor) *Tensor {
-	return opHeaviside.call(t, values)[0].(*Tensor)
+	return opHeaviside.tensor(t, values)
 }
 
 var opHeaviside = &lazyOp{name: "aten::heaviside", overload: ""}
@@ -5710,7 +5710,7 @@ var opHeaviside = &lazyOp{name: "aten::heaviside", overload: ""}
 //
 //	heaviside_(Tensor(a!) self, Tensor values) -> Tensor(a!)
 func (t *Tensor) Heaviside_(values *Tensor) *Tensor {
-	return opHeavisideI.call(t, values)[0].(*Tensor)
+	return opHeavisideI.tensor(t, values)
 }
 
 var opHeavisideI = &lazyOp{name: "aten::heaviside_", overload: ""}
@@ -5725,7 +5725,7 @@ func HingeEmbeddingLoss(self *Tensor, target *Tensor, opts ...HingeEmbeddingLoss
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHingeEmbeddingLoss.call(self, target, unsetPtr(o.Margin), unsetPtr(o.Reduction))[0].(*Tensor)
+	return opHingeEmbeddingLoss.tensor(self, target, unsetPtr(o.Margin), unsetPtr(o.Reduction))
 }
 
 var opHingeEmbeddingLoss = &lazyOp{name: "aten::hinge_embedding_loss", overload: ""}
@@ -5746,7 +5746,7 @@ func (t *Tensor) Histc(opts ...HistcOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHistc.call(t, unsetPtr(o.Bins), unsetNil(o.Min), unsetNil(o.Max))[0].(*Tensor)
+	return opHistc.tensor(t, unsetPtr(o.Bins), unsetNil(o.Min), unsetNil(o.Max))
 }
 
 var opHistc = &lazyOp{name: "aten::histc", overload: ""}
@@ -5826,7 +5826,7 @@ var opHsplitArray = &lazyOp{name: "aten::hsplit", overload: "array"}
 //
 //	hspmm(Tensor mat1, Tensor mat2) -> Tensor
 func Hspmm(mat1 *Tensor, mat2 *Tensor) *Tensor {
-	return opHspmm.call(mat1, mat2)[0].(*Tensor)
+	return opHspmm.tensor(mat1, mat2)
 }
 
 var opHspmm = &lazyOp{name: "aten::hspmm", overload: ""}
@@ -5835,7 +5835,7 @@ var opHspmm = &lazyOp{name: "aten::hspmm", overload: ""}
 //
 //	hstack(Tensor[] tensors) -> Tensor
 func Hstack(tensors []*Tensor) *Tensor {
-	return opHstack.call(tensors)[0].(*Tensor)
+	return opHstack.tensor(tensors)
 }
 
 var opHstack = &lazyOp{name: "aten::hstack", overload: ""}
@@ -5850,7 +5850,7 @@ func HuberLoss(self *Tensor, target *Tensor, opts ...HuberLossOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opHuberLoss.call(self, target, unsetPtr(o.Reduction), unsetPtr(o.Delta))[0].(*Tensor)
+	return opHuberLoss.tensor(self, target, unsetPtr(o.Reduction), unsetPtr(o.Delta))
 }
 
 var opHuberLoss = &lazyOp{name: "aten::huber_loss", overload: ""}
@@ -5865,7 +5865,7 @@ type HuberLossOpts struct {
 //
 //	huber_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction, float delta) -> Tensor
 func HuberLossBackward(gradOutput *Tensor, self *Tensor, target *Tensor, reduction int64, delta float64) *Tensor {
-	return opHuberLossBackward.call(gradOutput, self, target, reduction, delta)[0].(*Tensor)
+	return opHuberLossBackward.tensor(gradOutput, self, target, reduction, delta)
 }
 
 var opHuberLossBackward = &lazyOp{name: "aten::huber_loss_backward", overload: ""}
@@ -5874,7 +5874,7 @@ var opHuberLossBackward = &lazyOp{name: "aten::huber_loss_backward", overload: "
 //
 //	hypot(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Hypot(other *Tensor) *Tensor {
-	return opHypot.call(t, other)[0].(*Tensor)
+	return opHypot.tensor(t, other)
 }
 
 var opHypot = &lazyOp{name: "aten::hypot", overload: ""}
@@ -5883,7 +5883,7 @@ var opHypot = &lazyOp{name: "aten::hypot", overload: ""}
 //
 //	hypot_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Hypot_(other *Tensor) *Tensor {
-	return opHypotI.call(t, other)[0].(*Tensor)
+	return opHypotI.tensor(t, other)
 }
 
 var opHypotI = &lazyOp{name: "aten::hypot_", overload: ""}
@@ -5892,7 +5892,7 @@ var opHypotI = &lazyOp{name: "aten::hypot_", overload: ""}
 //
 //	i0(Tensor self) -> Tensor
 func (t *Tensor) I0() *Tensor {
-	return opI0.call(t)[0].(*Tensor)
+	return opI0.tensor(t)
 }
 
 var opI0 = &lazyOp{name: "aten::i0", overload: ""}
@@ -5901,7 +5901,7 @@ var opI0 = &lazyOp{name: "aten::i0", overload: ""}
 //
 //	i0_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) I0_() *Tensor {
-	return opI0I.call(t)[0].(*Tensor)
+	return opI0I.tensor(t)
 }
 
 var opI0I = &lazyOp{name: "aten::i0_", overload: ""}
@@ -5910,7 +5910,7 @@ var opI0I = &lazyOp{name: "aten::i0_", overload: ""}
 //
 //	igamma(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Igamma(other *Tensor) *Tensor {
-	return opIgamma.call(t, other)[0].(*Tensor)
+	return opIgamma.tensor(t, other)
 }
 
 var opIgamma = &lazyOp{name: "aten::igamma", overload: ""}
@@ -5919,7 +5919,7 @@ var opIgamma = &lazyOp{name: "aten::igamma", overload: ""}
 //
 //	igamma_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Igamma_(other *Tensor) *Tensor {
-	return opIgammaI.call(t, other)[0].(*Tensor)
+	return opIgammaI.tensor(t, other)
 }
 
 var opIgammaI = &lazyOp{name: "aten::igamma_", overload: ""}
@@ -5928,7 +5928,7 @@ var opIgammaI = &lazyOp{name: "aten::igamma_", overload: ""}
 //
 //	igammac(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Igammac(other *Tensor) *Tensor {
-	return opIgammac.call(t, other)[0].(*Tensor)
+	return opIgammac.tensor(t, other)
 }
 
 var opIgammac = &lazyOp{name: "aten::igammac", overload: ""}
@@ -5937,7 +5937,7 @@ var opIgammac = &lazyOp{name: "aten::igammac", overload: ""}
 //
 //	igammac_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Igammac_(other *Tensor) *Tensor {
-	return opIgammacI.call(t, other)[0].(*Tensor)
+	return opIgammacI.tensor(t, other)
 }
 
 var opIgammacI = &lazyOp{name: "aten::igammac_", overload: ""}
@@ -5946,7 +5946,7 @@ var opIgammacI = &lazyOp{name: "aten::igammac_", overload: ""}
 //
 //	im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor
 func Im2col(self *Tensor, kernelSize []int64, dilation []int64, padding []int64, stride []int64) *Tensor {
-	return opIm2col.call(self, kernelSize, dilation, padding, stride)[0].(*Tensor)
+	return opIm2col.tensor(self, kernelSize, dilation, padding, stride)
 }
 
 var opIm2col = &lazyOp{name: "aten::im2col", overload: ""}
@@ -5955,7 +5955,7 @@ var opIm2col = &lazyOp{name: "aten::im2col", overload: ""}
 //
 //	imag(Tensor(a) self) -> Tensor(a)
 func Imag(self *Tensor) *Tensor {
-	return opImag.call(self)[0].(*Tensor)
+	return opImag.tensor(self)
 }
 
 var opImag = &lazyOp{name: "aten::imag", overload: ""}
@@ -5970,7 +5970,7 @@ func (t *Tensor) IndexAdd(dim int64, index *Tensor, source *Tensor, opts ...Inde
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIndexAdd.call(t, dim, index, source, unsetNil(o.Alpha))[0].(*Tensor)
+	return opIndexAdd.tensor(t, dim, index, source, unsetNil(o.Alpha))
 }
 
 var opIndexAdd = &lazyOp{name: "aten::index_add", overload: ""}
@@ -5990,7 +5990,7 @@ func (t *Tensor) IndexAdd_(dim int64, index *Tensor, source *Tensor, opts ...Ind
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIndexAddI.call(t, dim, index, source, unsetNil(o.Alpha))[0].(*Tensor)
+	return opIndexAddI.tensor(t, dim, index, source, unsetNil(o.Alpha))
 }
 
 var opIndexAddI = &lazyOp{name: "aten::index_add_", overload: ""}
@@ -6004,7 +6004,7 @@ type IndexAdd_Opts struct {
 //
 //	index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor
 func (t *Tensor) IndexCopy(dim int64, index *Tensor, source *Tensor) *Tensor {
-	return opIndexCopy.call(t, dim, index, source)[0].(*Tensor)
+	return opIndexCopy.tensor(t, dim, index, source)
 }
 
 var opIndexCopy = &lazyOp{name: "aten::index_copy", overload: ""}
@@ -6013,7 +6013,7 @@ var opIndexCopy = &lazyOp{name: "aten::index_copy", overload: ""}
 //
 //	index_copy_(Tensor(a!) self, int dim, Tensor index, Tensor source) -> Tensor(a!)
 func (t *Tensor) IndexCopy_(dim int64, index *Tensor, source *Tensor) *Tensor {
-	return opIndexCopyI.call(t, dim, index, source)[0].(*Tensor)
+	return opIndexCopyI.tensor(t, dim, index, source)
 }
 
 var opIndexCopyI = &lazyOp{name: "aten::index_copy_", overload: ""}
@@ -6022,7 +6022,7 @@ var opIndexCopyI = &lazyOp{name: "aten::index_copy_", overload: ""}
 //
 //	index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor
 func (t *Tensor) IndexFill(dim int64, index *Tensor, value any) *Tensor {
-	return opIndexFill.call(t, dim, index, value)[0].(*Tensor)
+	return opIndexFill.tensor(t, dim, index, value)
 }
 
 var opIndexFill = &lazyOp{name: "aten::index_fill", overload: "int_Scalar"}
@@ -6031,7 +6031,7 @@ var opIndexFill = &lazyOp{name: "aten::index_fill", overload: "int_Scalar"}
 //
 //	index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor
 func (t *Tensor) IndexFillIntTensor(dim int64, index *Tensor, value *Tensor) *Tensor {
-	return opIndexFillIntTensor.call(t, dim, index, value)[0].(*Tensor)
+	return opIndexFillIntTensor.tensor(t, dim, index, value)
 }
 
 var opIndexFillIntTensor = &lazyOp{name: "aten::index_fill", overload: "int_Tensor"}
@@ -6040,7 +6040,7 @@ var opIndexFillIntTensor = &lazyOp{name: "aten::index_fill", overload: "int_Tens
 //
 //	index_fill_.int_Scalar(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)
 func (t *Tensor) IndexFill_(dim int64, index *Tensor, value any) *Tensor {
-	return opIndexFillI.call(t, dim, index, value)[0].(*Tensor)
+	return opIndexFillI.tensor(t, dim, index, value)
 }
 
 var opIndexFillI = &lazyOp{name: "aten::index_fill_", overload: "int_Scalar"}
@@ -6049,7 +6049,7 @@ var opIndexFillI = &lazyOp{name: "aten::index_fill_", overload: "int_Scalar"}
 //
 //	index_fill_.int_Tensor(Tensor(a!) self, int dim, Tensor index, Tensor value) -> Tensor(a!)
 func (t *Tensor) IndexFillIntTensor_(dim int64, index *Tensor, value *Tensor) *Tensor {
-	return opIndexFillIntTensorI.call(t, dim, index, value)[0].(*Tensor)
+	return opIndexFillIntTensorI.tensor(t, dim, index, value)
 }
 
 var opIndexFillIntTensorI = &lazyOp{name: "aten::index_fill_", overload: "int_Tensor"}
@@ -6064,7 +6064,7 @@ func (t *Tensor) IndexPut(indices []*Tensor, values *Tensor, opts ...IndexPutOpt
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIndexPut.call(t, indices, values, unset(o.Accumulate))[0].(*Tensor)
+	return opIndexPut.tensor(t, indices, values, unset(o.Accumulate))
 }
 
 var opIndexPut = &lazyOp{name: "aten::index_put", overload: ""}
@@ -6084,7 +6084,7 @@ func (t *Tensor) IndexReduce(dim int64, index *Tensor, source *Tensor, reduce st
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIndexReduce.call(t, dim, index, source, reduce, unsetPtr(o.IncludeSelf))[0].(*Tensor)
+	return opIndexReduce.tensor(t, dim, index, source, reduce, unsetPtr(o.IncludeSelf))
 }
 
 var opIndexReduce = &lazyOp{name: "aten::index_reduce", overload: ""}
@@ -6104,7 +6104,7 @@ func (t *Tensor) IndexReduce_(dim int64, index *Tensor, source *Tensor, reduce s
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIndexReduceI.call(t, dim, index, source, reduce, unsetPtr(o.IncludeSelf))[0].(*Tensor)
+	return opIndexReduceI.tensor(t, dim, index, source, reduce, unsetPtr(o.IncludeSelf))
 }
 
 var opIndexReduceI = &lazyOp{name: "aten::index_reduce_", overload: ""}
@@ -6118,7 +6118,7 @@ type IndexReduce_Opts struct {
 //
 //	index_select_backward(Tensor grad, int[] self_sizes, int dim, Tensor index) -> Tensor
 func IndexSelectBackward(grad *Tensor, selfSizes []int64, dim int64, index *Tensor) *Tensor {
-	return opIndexSelectBackward.call(grad, selfSizes, dim, index)[0].(*Tensor)
+	return opIndexSelectBackward.tensor(grad, selfSizes, dim, index)
 }
 
 var opIndexSelectBackward = &lazyOp{name: "aten::index_select_backward", overload: ""}
@@ -6127,7 +6127,7 @@ var opIndexSelectBackward = &lazyOp{name: "aten::index_select_backward", overloa
 //
 //	indices(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) Indices() *Tensor {
-	return opIndices.call(t)[0].(*Tensor)
+	return opIndices.tensor(t)
 }
 
 var opIndices = &lazyOp{name: "aten::indices", overload: ""}
@@ -6136,7 +6136,7 @@ var opIndices = &lazyOp{name: "aten::indices", overload: ""}
 //
 //	indices_copy(Tensor self) -> Tensor
 func IndicesCopy(self *Tensor) *Tensor {
-	return opIndicesCopy.call(self)[0].(*Tensor)
+	return opIndicesCopy.tensor(self)
 }
 
 var opIndicesCopy = &lazyOp{name: "aten::indices_copy", overload: ""}
@@ -6145,7 +6145,7 @@ var opIndicesCopy = &lazyOp{name: "aten::indices_copy", overload: ""}
 //
 //	infinitely_differentiable_gelu_backward(Tensor grad, Tensor self) -> Tensor
 func InfinitelyDifferentiableGELUBackward(grad *Tensor, self *Tensor) *Tensor {
-	return opInfinitelyDifferentiableGELUBackward.call(grad, self)[0].(*Tensor)
+	return opInfinitelyDifferentiableGELUBackward.tensor(grad, self)
 }
 
 var opInfinitelyDifferentiableGELUBackward = &lazyOp{name: "aten::infinitely_differentiable_gelu_backward", overload: ""}
@@ -6154,7 +6154,7 @@ var opInfinitelyDifferentiableGELUBackward = &lazyOp{name: "aten::infinitely_dif
 //
 //	inner(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Inner(other *Tensor) *Tensor {
-	return opInner.call(t, other)[0].(*Tensor)
+	return opInner.tensor(t, other)
 }
 
 var opInner = &lazyOp{name: "aten::inner", overload: ""}
@@ -6163,7 +6163,7 @@ var opInner = &lazyOp{name: "aten::inner", overload: ""}
 //
 //	instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor
 func InstanceNorm(input *Tensor, weight *Tensor, bias *Tensor, runningMean *Tensor, runningVar *Tensor, useInputStats bool, momentum float64, eps float64, cuDNNEnabled bool) *Tensor {
-	return opInstanceNorm.call(input, weight, bias, runningMean, runningVar, useInputStats, momentum, eps, cuDNNEnabled)[0].(*Tensor)
+	return opInstanceNorm.tensor(input, weight, bias, runningMean, runningVar, useInputStats, momentum, eps, cuDNNEnabled)
 }
 
 var opInstanceNorm = &lazyOp{name: "aten::instance_norm", overload: ""}
@@ -6172,7 +6172,7 @@ var opInstanceNorm = &lazyOp{name: "aten::instance_norm", overload: ""}
 //
 //	int_repr(Tensor self) -> Tensor
 func (t *Tensor) IntRepr() *Tensor {
-	return opIntRepr.call(t)[0].(*Tensor)
+	return opIntRepr.tensor(t)
 }
 
 var opIntRepr = &lazyOp{name: "aten::int_repr", overload: ""}
@@ -6181,7 +6181,7 @@ var opIntRepr = &lazyOp{name: "aten::int_repr", overload: ""}
 //
 //	inverse(Tensor self) -> Tensor
 func (t *Tensor) Inverse() *Tensor {
-	return opInverse.call(t)[0].(*Tensor)
+	return opInverse.tensor(t)
 }
 
 var opInverse = &lazyOp{name: "aten::inverse", overload: ""}
@@ -6295,7 +6295,7 @@ func (t *Tensor) Isclose(other *Tensor, opts ...IscloseOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIsclose.call(t, other, unsetPtr(o.Rtol), unsetPtr(o.Atol), unset(o.EqualNaN))[0].(*Tensor)
+	return opIsclose.tensor(t, other, unsetPtr(o.Rtol), unsetPtr(o.Atol), unset(o.EqualNaN))
 }
 
 var opIsclose = &lazyOp{name: "aten::isclose", overload: ""}
@@ -6317,7 +6317,7 @@ func Isin(elements *Tensor, testElements *Tensor, opts ...IsinOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIsin.call(elements, testElements, unset(o.AssumeUnique), unset(o.Invert))[0].(*Tensor)
+	return opIsin.tensor(elements, testElements, unset(o.AssumeUnique), unset(o.Invert))
 }
 
 var opIsin = &lazyOp{name: "aten::isin", overload: "Tensor_Tensor"}
@@ -6338,7 +6338,7 @@ func IsinTensorScalar(elements *Tensor, testElement any, opts ...IsinTensorScala
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIsinTensorScalar.call(elements, testElement, unset(o.AssumeUnique), unset(o.Invert))[0].(*Tensor)
+	return opIsinTensorScalar.tensor(elements, testElement, unset(o.AssumeUnique), unset(o.Invert))
 }
 
 var opIsinTensorScalar = &lazyOp{name: "aten::isin", overload: "Tensor_Scalar"}
@@ -6359,7 +6359,7 @@ func IsinScalarTensor(element any, testElements *Tensor, opts ...IsinScalarTenso
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opIsinScalarTensor.call(element, testElements, unset(o.AssumeUnique), unset(o.Invert))[0].(*Tensor)
+	return opIsinScalarTensor.tensor(element, testElements, unset(o.AssumeUnique), unset(o.Invert))
 }
 
 var opIsinScalarTensor = &lazyOp{name: "aten::isin", overload: "Scalar_Tensor"}
@@ -6374,7 +6374,7 @@ type IsinScalarTensorOpts struct {
 //
 //	isneginf(Tensor self) -> Tensor
 func (t *Tensor) Isneginf() *Tensor {
-	return opIsneginf.call(t)[0].(*Tensor)
+	return opIsneginf.tensor(t)
 }
 
 var opIsneginf = &lazyOp{name: "aten::isneginf", overload: ""}
@@ -6383,7 +6383,7 @@ var opIsneginf = &lazyOp{name: "aten::isneginf", overload: ""}
 //
 //	isposinf(Tensor self) -> Tensor
 func (t *Tensor) Isposinf() *Tensor {
-	return opIsposinf.call(t)[0].(*Tensor)
+	return opIsposinf.tensor(t)
 }
 
 var opIsposinf = &lazyOp{name: "aten::isposinf", overload: ""}
@@ -6392,7 +6392,7 @@ var opIsposinf = &lazyOp{name: "aten::isposinf", overload: ""}
 //
 //	isreal(Tensor self) -> Tensor
 func (t *Tensor) Isreal() *Tensor {
-	return opIsreal.call(t)[0].(*Tensor)
+	return opIsreal.tensor(t)
 }
 
 var opIsreal = &lazyOp{name: "aten::isreal", overload: ""}
@@ -6407,7 +6407,7 @@ func (t *Tensor) ISTFT(nFFT int64, opts ...ISTFTOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opISTFT.call(t, nFFT, unsetPtr(o.HopLength), unsetPtr(o.WinLength), unsetNil(o.Window), unsetPtr(o.Center), unset(o.Normalized), unsetPtr(o.Onesided), unsetPtr(o.Length), unset(o.ReturnComplex))[0].(*Tensor)
+	return opISTFT.tensor(t, nFFT, unsetPtr(o.HopLength), unsetPtr(o.WinLength), unsetNil(o.Window), unsetPtr(o.Center), unset(o.Normalized), unsetPtr(o.Onesided), unsetPtr(o.Length), unset(o.ReturnComplex))
 }
 
 var opISTFT = &lazyOp{name: "aten::istft", overload: ""}
@@ -6434,7 +6434,7 @@ func KaiserWindow(windowLength int64, opts ...KaiserWindowOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opKaiserWindow.call(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opKaiserWindow.tensor(windowLength, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opKaiserWindow = &lazyOp{name: "aten::kaiser_window", overload: ""}
@@ -6457,7 +6457,7 @@ func KaiserWindowPeriodic(windowLength int64, periodic bool, opts ...KaiserWindo
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opKaiserWindowPeriodic.call(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opKaiserWindowPeriodic.tensor(windowLength, periodic, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opKaiserWindowPeriodic = &lazyOp{name: "aten::kaiser_window", overload: "periodic"}
@@ -6480,7 +6480,7 @@ func KaiserWindowBeta(windowLength int64, periodic bool, beta float64, opts ...K
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opKaiserWindowBeta.call(windowLength, periodic, beta, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opKaiserWindowBeta.tensor(windowLength, periodic, beta, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opKaiserWindowBeta = &lazyOp{name: "aten::kaiser_window", overload: "beta"}
@@ -6497,7 +6497,7 @@ type KaiserWindowBetaOpts struct {
 //
 //	kron(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Kron(other *Tensor) *Tensor {
-	return opKron.call(t, other)[0].(*Tensor)
+	return opKron.tensor(t, other)
 }
 
 var opKron = &lazyOp{name: "aten::kron", overload: ""}
@@ -6528,7 +6528,7 @@ type KthvalueOpts struct {
 //
 //	lcm(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Lcm(other *Tensor) *Tensor {
-	return opLcm.call(t, other)[0].(*Tensor)
+	return opLcm.tensor(t, other)
 }
 
 var opLcm = &lazyOp{name: "aten::lcm", overload: ""}
@@ -6537,7 +6537,7 @@ var opLcm = &lazyOp{name: "aten::lcm", overload: ""}
 //
 //	lcm_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Lcm_(other *Tensor) *Tensor {
-	return opLcmI.call(t, other)[0].(*Tensor)
+	return opLcmI.tensor(t, other)
 }
 
 var opLcmI = &lazyOp{name: "aten::lcm_", overload: ""}
@@ -6546,7 +6546,7 @@ var opLcmI = &lazyOp{name: "aten::lcm_", overload: ""}
 //
 //	ldexp.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Ldexp(other *Tensor) *Tensor {
-	return opLdexp.call(t, other)[0].(*Tensor)
+	return opLdexp.tensor(t, other)
 }
 
 var opLdexp = &lazyOp{name: "aten::ldexp", overload: "Tensor"}
@@ -6555,7 +6555,7 @@ var opLdexp = &lazyOp{name: "aten::ldexp", overload: "Tensor"}
 //
 //	ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Ldexp_(other *Tensor) *Tensor {
-	return opLdexpI.call(t, other)[0].(*Tensor)
+	return opLdexpI.tensor(t, other)
 }
 
 var opLdexpI = &lazyOp{name: "aten::ldexp_", overload: ""}
@@ -6564,7 +6564,7 @@ var opLdexpI = &lazyOp{name: "aten::ldexp_", overload: ""}
 //
 //	le.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) LeTensor(other *Tensor) *Tensor {
-	return opLeTensor.call(t, other)[0].(*Tensor)
+	return opLeTensor.tensor(t, other)
 }
 
 var opLeTensor = &lazyOp{name: "aten::le", overload: "Tensor"}
@@ -6573,7 +6573,7 @@ var opLeTensor = &lazyOp{name: "aten::le", overload: "Tensor"}
 //
 //	le_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Le_(other any) *Tensor {
-	return opLeI.call(t, other)[0].(*Tensor)
+	return opLeI.tensor(t, other)
 }
 
 var opLeI = &lazyOp{name: "aten::le_", overload: "Scalar"}
@@ -6582,7 +6582,7 @@ var opLeI = &lazyOp{name: "aten::le_", overload: "Scalar"}
 //
 //	le_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) LeTensor_(other *Tensor) *Tensor {
-	return opLeTensorI.call(t, other)[0].(*Tensor)
+	return opLeTensorI.tensor(t, other)
 }
 
 var opLeTensorI = &lazyOp{name: "aten::le_", overload: "Tensor"}
@@ -6597,7 +6597,7 @@ func LeakyReLU_(self *Tensor, opts ...LeakyReLU_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLeakyReLUI.call(self, unsetNil(o.NegativeSlope))[0].(*Tensor)
+	return opLeakyReLUI.tensor(self, unsetNil(o.NegativeSlope))
 }
 
 var opLeakyReLUI = &lazyOp{name: "aten::leaky_relu_", overload: ""}
@@ -6611,7 +6611,7 @@ type LeakyReLU_Opts struct {
 //
 //	leaky_relu_backward(Tensor grad_output, Tensor self, Scalar negative_slope, bool self_is_result) -> Tensor
 func LeakyReLUBackward(gradOutput *Tensor, self *Tensor, negativeSlope any, selfIsResult bool) *Tensor {
-	return opLeakyReLUBackward.call(gradOutput, self, negativeSlope, selfIsResult)[0].(*Tensor)
+	return opLeakyReLUBackward.tensor(gradOutput, self, negativeSlope, selfIsResult)
 }
 
 var opLeakyReLUBackward = &lazyOp{name: "aten::leaky_relu_backward", overload: ""}
@@ -6620,7 +6620,7 @@ var opLeakyReLUBackward = &lazyOp{name: "aten::leaky_relu_backward", overload: "
 //
 //	lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor
 func (t *Tensor) Lerp(end *Tensor, weight any) *Tensor {
-	return opLerp.call(t, end, weight)[0].(*Tensor)
+	return opLerp.tensor(t, end, weight)
 }
 
 var opLerp = &lazyOp{name: "aten::lerp", overload: "Scalar"}
@@ -6629,7 +6629,7 @@ var opLerp = &lazyOp{name: "aten::lerp", overload: "Scalar"}
 //
 //	lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor
 func (t *Tensor) LerpTensor(end *Tensor, weight *Tensor) *Tensor {
-	return opLerpTensor.call(t, end, weight)[0].(*Tensor)
+	return opLerpTensor.tensor(t, end, weight)
 }
 
 var opLerpTensor = &lazyOp{name: "aten::lerp", overload: "Tensor"}
@@ -6638,7 +6638,7 @@ var opLerpTensor = &lazyOp{name: "aten::lerp", overload: "Tensor"}
 //
 //	lerp_.Tensor(Tensor(a!) self, Tensor end, Tensor weight) -> Tensor(a!)
 func (t *Tensor) LerpTensor_(end *Tensor, weight *Tensor) *Tensor {
-	return opLerpTensorI.call(t, end, weight)[0].(*Tensor)
+	return opLerpTensorI.tensor(t, end, weight)
 }
 
 var opLerpTensorI = &lazyOp{name: "aten::lerp_", overload: "Tensor"}
@@ -6647,7 +6647,7 @@ var opLerpTensorI = &lazyOp{name: "aten::lerp_", overload: "Tensor"}
 //
 //	less.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) Less(other any) *Tensor {
-	return opLess.call(t, other)[0].(*Tensor)
+	return opLess.tensor(t, other)
 }
 
 var opLess = &lazyOp{name: "aten::less", overload: "Scalar"}
@@ -6656,7 +6656,7 @@ var opLess = &lazyOp{name: "aten::less", overload: "Scalar"}
 //
 //	less.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) LessTensor(other *Tensor) *Tensor {
-	return opLessTensor.call(t, other)[0].(*Tensor)
+	return opLessTensor.tensor(t, other)
 }
 
 var opLessTensor = &lazyOp{name: "aten::less", overload: "Tensor"}
@@ -6665,7 +6665,7 @@ var opLessTensor = &lazyOp{name: "aten::less", overload: "Tensor"}
 //
 //	less_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Less_(other any) *Tensor {
-	return opLessI.call(t, other)[0].(*Tensor)
+	return opLessI.tensor(t, other)
 }
 
 var opLessI = &lazyOp{name: "aten::less_", overload: "Scalar"}
@@ -6674,7 +6674,7 @@ var opLessI = &lazyOp{name: "aten::less_", overload: "Scalar"}
 //
 //	less_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) LessTensor_(other *Tensor) *Tensor {
-	return opLessTensorI.call(t, other)[0].(*Tensor)
+	return opLessTensorI.tensor(t, other)
 }
 
 var opLessTensorI = &lazyOp{name: "aten::less_", overload: "Tensor"}
@@ -6683,7 +6683,7 @@ var opLessTensorI = &lazyOp{name: "aten::less_", overload: "Tensor"}
 //
 //	less_equal.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) LessEqual(other any) *Tensor {
-	return opLessEqual.call(t, other)[0].(*Tensor)
+	return opLessEqual.tensor(t, other)
 }
 
 var opLessEqual = &lazyOp{name: "aten::less_equal", overload: "Scalar"}
@@ -6692,7 +6692,7 @@ var opLessEqual = &lazyOp{name: "aten::less_equal", overload: "Scalar"}
 //
 //	less_equal.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) LessEqualTensor(other *Tensor) *Tensor {
-	return opLessEqualTensor.call(t, other)[0].(*Tensor)
+	return opLessEqualTensor.tensor(t, other)
 }
 
 var opLessEqualTensor = &lazyOp{name: "aten::less_equal", overload: "Tensor"}
@@ -6701,7 +6701,7 @@ var opLessEqualTensor = &lazyOp{name: "aten::less_equal", overload: "Tensor"}
 //
 //	less_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) LessEqual_(other any) *Tensor {
-	return opLessEqualI.call(t, other)[0].(*Tensor)
+	return opLessEqualI.tensor(t, other)
 }
 
 var opLessEqualI = &lazyOp{name: "aten::less_equal_", overload: "Scalar"}
@@ -6710,7 +6710,7 @@ var opLessEqualI = &lazyOp{name: "aten::less_equal_", overload: "Scalar"}
 //
 //	less_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) LessEqualTensor_(other *Tensor) *Tensor {
-	return opLessEqualTensorI.call(t, other)[0].(*Tensor)
+	return opLessEqualTensorI.tensor(t, other)
 }
 
 var opLessEqualTensorI = &lazyOp{name: "aten::less_equal_", overload: "Tensor"}
@@ -6719,7 +6719,7 @@ var opLessEqualTensorI = &lazyOp{name: "aten::less_equal_", overload: "Tensor"}
 //
 //	lgamma(Tensor self) -> Tensor
 func (t *Tensor) Lgamma() *Tensor {
-	return opLgamma.call(t)[0].(*Tensor)
+	return opLgamma.tensor(t)
 }
 
 var opLgamma = &lazyOp{name: "aten::lgamma", overload: ""}
@@ -6728,7 +6728,7 @@ var opLgamma = &lazyOp{name: "aten::lgamma", overload: ""}
 //
 //	lgamma_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Lgamma_() *Tensor {
-	return opLgammaI.call(t)[0].(*Tensor)
+	return opLgammaI.tensor(t)
 }
 
 var opLgammaI = &lazyOp{name: "aten::lgamma_", overload: ""}
@@ -6737,7 +6737,7 @@ var opLgammaI = &lazyOp{name: "aten::lgamma_", overload: ""}
 //
 //	lift(Tensor self) -> Tensor
 func Lift(self *Tensor) *Tensor {
-	return opLift.call(self)[0].(*Tensor)
+	return opLift.tensor(self)
 }
 
 var opLift = &lazyOp{name: "aten::lift", overload: ""}
@@ -6746,7 +6746,7 @@ var opLift = &lazyOp{name: "aten::lift", overload: ""}
 //
 //	lift_fresh(Tensor(a) self) -> Tensor(a)
 func LiftFresh(self *Tensor) *Tensor {
-	return opLiftFresh.call(self)[0].(*Tensor)
+	return opLiftFresh.tensor(self)
 }
 
 var opLiftFresh = &lazyOp{name: "aten::lift_fresh", overload: ""}
@@ -6755,7 +6755,7 @@ var opLiftFresh = &lazyOp{name: "aten::lift_fresh", overload: ""}
 //
 //	lift_fresh_copy(Tensor self) -> Tensor
 func LiftFreshCopy(self *Tensor) *Tensor {
-	return opLiftFreshCopy.call(self)[0].(*Tensor)
+	return opLiftFreshCopy.tensor(self)
 }
 
 var opLiftFreshCopy = &lazyOp{name: "aten::lift_fresh_copy", overload: ""}
@@ -6770,7 +6770,7 @@ func LinalgCholesky(self *Tensor, opts ...LinalgCholeskyOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgCholesky.call(self, unset(o.Upper))[0].(*Tensor)
+	return opLinalgCholesky.tensor(self, unset(o.Upper))
 }
 
 var opLinalgCholesky = &lazyOp{name: "aten::linalg_cholesky", overload: ""}
@@ -6812,7 +6812,7 @@ func LinalgCond(self *Tensor, opts ...LinalgCondOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgCond.call(self, unsetNil(o.P))[0].(*Tensor)
+	return opLinalgCond.tensor(self, unsetNil(o.P))
 }
 
 var opLinalgCond = &lazyOp{name: "aten::linalg_cond", overload: ""}
@@ -6826,7 +6826,7 @@ type LinalgCondOpts struct {
 //
 //	linalg_cond.p_str(Tensor self, str p) -> Tensor
 func LinalgCondPStr(self *Tensor, p string) *Tensor {
-	return opLinalgCondPStr.call(self, p)[0].(*Tensor)
+	return opLinalgCondPStr.tensor(self, p)
 }
 
 var opLinalgCondPStr = &lazyOp{name: "aten::linalg_cond", overload: "p_str"}
@@ -6841,7 +6841,7 @@ func LinalgCross(self *Tensor, other *Tensor, opts ...LinalgCrossOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgCross.call(self, other, unsetPtr(o.Dim))[0].(*Tensor)
+	return opLinalgCross.tensor(self, other, unsetPtr(o.Dim))
 }
 
 var opLinalgCross = &lazyOp{name: "aten::linalg_cross", overload: ""}
@@ -6855,7 +6855,7 @@ type LinalgCrossOpts struct {
 //
 //	linalg_det(Tensor A) -> Tensor
 func LinalgDet(a *Tensor) *Tensor {
-	return opLinalgDet.call(a)[0].(*Tensor)
+	return opLinalgDet.tensor(a)
 }
 
 var opLinalgDet = &lazyOp{name: "aten::linalg_det", overload: ""}
@@ -6870,7 +6870,7 @@ func LinalgDiagonal(a *Tensor, opts ...LinalgDiagonalOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgDiagonal.call(a, unset(o.Offset), unsetPtr(o.Dim1), unsetPtr(o.Dim2))[0].(*Tensor)
+	return opLinalgDiagonal.tensor(a, unset(o.Offset), unsetPtr(o.Dim1), unsetPtr(o.Dim2))
 }
 
 var opLinalgDiagonal = &lazyOp{name: "aten::linalg_diagonal", overload: ""}
@@ -6917,7 +6917,7 @@ type LinalgEighOpts struct {
 //
 //	linalg_eigvals(Tensor self) -> Tensor
 func LinalgEigvals(self *Tensor) *Tensor {
-	return opLinalgEigvals.call(self)[0].(*Tensor)
+	return opLinalgEigvals.tensor(self)
 }
 
 var opLinalgEigvals = &lazyOp{name: "aten::linalg_eigvals", overload: ""}
@@ -6932,7 +6932,7 @@ func LinalgEigvalsh(self *Tensor, opts ...LinalgEigvalshOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgEigvalsh.call(self, unsetPtr(o.UPLO))[0].(*Tensor)
+	return opLinalgEigvalsh.tensor(self, unsetPtr(o.UPLO))
 }
 
 var opLinalgEigvalsh = &lazyOp{name: "aten::linalg_eigvalsh", overload: ""}
@@ -6946,7 +6946,7 @@ type LinalgEigvalshOpts struct {
 //
 //	linalg_householder_product(Tensor input, Tensor tau) -> Tensor
 func LinalgHouseholderProduct(input *Tensor, tau *Tensor) *Tensor {
-	return opLinalgHouseholderProduct.call(input, tau)[0].(*Tensor)
+	return opLinalgHouseholderProduct.tensor(input, tau)
 }
 
 var opLinalgHouseholderProduct = &lazyOp{name: "aten::linalg_householder_product", overload: ""}
@@ -6955,7 +6955,7 @@ var opLinalgHouseholderProduct = &lazyOp{name: "aten::linalg_householder_product
 //
 //	linalg_inv(Tensor A) -> Tensor
 func LinalgInv(a *Tensor) *Tensor {
-	return opLinalgInv.call(a)[0].(*Tensor)
+	return opLinalgInv.tensor(a)
 }
 
 var opLinalgInv = &lazyOp{name: "aten::linalg_inv", overload: ""}
@@ -7034,7 +7034,7 @@ func LinalgLdlSolve(lD *Tensor, pivots *Tensor, b *Tensor, opts ...LinalgLdlSolv
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgLdlSolve.call(lD, pivots, b, unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgLdlSolve.tensor(lD, pivots, b, unset(o.Hermitian))
 }
 
 var opLinalgLdlSolve = &lazyOp{name: "aten::linalg_ldl_solve", overload: ""}
@@ -7140,7 +7140,7 @@ func LinalgLUSolve(lU *Tensor, pivots *Tensor, b *Tensor, opts ...LinalgLUSolveO
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgLUSolve.call(lU, pivots, b, unsetPtr(o.Left), unset(o.Adjoint))[0].(*Tensor)
+	return opLinalgLUSolve.tensor(lU, pivots, b, unsetPtr(o.Left), unset(o.Adjoint))
 }
 
 var opLinalgLUSolve = &lazyOp{name: "aten::linalg_lu_solve", overload: ""}
@@ -7155,7 +7155,7 @@ type LinalgLUSolveOpts struct {
 //
 //	linalg_matmul(Tensor self, Tensor other) -> Tensor
 func LinalgMatmul(self *Tensor, other *Tensor) *Tensor {
-	return opLinalgMatmul.call(self, other)[0].(*Tensor)
+	return opLinalgMatmul.tensor(self, other)
 }
 
 var opLinalgMatmul = &lazyOp{name: "aten::linalg_matmul", overload: ""}
@@ -7164,7 +7164,7 @@ var opLinalgMatmul = &lazyOp{name: "aten::linalg_matmul", overload: ""}
 //
 //	linalg_matrix_exp(Tensor self) -> Tensor
 func LinalgMatrixExp(self *Tensor) *Tensor {
-	return opLinalgMatrixExp.call(self)[0].(*Tensor)
+	return opLinalgMatrixExp.tensor(self)
 }
 
 var opLinalgMatrixExp = &lazyOp{name: "aten::linalg_matrix_exp", overload: ""}
@@ -7179,7 +7179,7 @@ func LinalgMatrixNorm(self *Tensor, ord any, opts ...LinalgMatrixNormOpts) *Tens
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgMatrixNorm.call(self, ord, unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opLinalgMatrixNorm.tensor(self, ord, unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opLinalgMatrixNorm = &lazyOp{name: "aten::linalg_matrix_norm", overload: ""}
@@ -7201,7 +7201,7 @@ func LinalgMatrixNormStrOrd(self *Tensor, opts ...LinalgMatrixNormStrOrdOpts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgMatrixNormStrOrd.call(self, unsetPtr(o.Ord), unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opLinalgMatrixNormStrOrd.tensor(self, unsetPtr(o.Ord), unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opLinalgMatrixNormStrOrd = &lazyOp{name: "aten::linalg_matrix_norm", overload: "str_ord"}
@@ -7218,7 +7218,7 @@ type LinalgMatrixNormStrOrdOpts struct {
 //
 //	linalg_matrix_power(Tensor self, int n) -> Tensor
 func LinalgMatrixPower(self *Tensor, n int64) *Tensor {
-	return opLinalgMatrixPower.call(self, n)[0].(*Tensor)
+	return opLinalgMatrixPower.tensor(self, n)
 }
 
 var opLinalgMatrixPower = &lazyOp{name: "aten::linalg_matrix_power", overload: ""}
@@ -7233,7 +7233,7 @@ func LinalgMatrixRankAtolRtolTensor(input *Tensor, opts ...LinalgMatrixRankAtolR
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgMatrixRankAtolRtolTensor.call(input, unsetNil(o.Atol), unsetNil(o.Rtol), unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgMatrixRankAtolRtolTensor.tensor(input, unsetNil(o.Atol), unsetNil(o.Rtol), unset(o.Hermitian))
 }
 
 var opLinalgMatrixRankAtolRtolTensor = &lazyOp{name: "aten::linalg_matrix_rank", overload: "atol_rtol_tensor"}
@@ -7255,7 +7255,7 @@ func LinalgMatrixRankAtolRtolFloat(self *Tensor, opts ...LinalgMatrixRankAtolRto
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgMatrixRankAtolRtolFloat.call(self, unsetPtr(o.Atol), unsetPtr(o.Rtol), unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgMatrixRankAtolRtolFloat.tensor(self, unsetPtr(o.Atol), unsetPtr(o.Rtol), unset(o.Hermitian))
 }
 
 var opLinalgMatrixRankAtolRtolFloat = &lazyOp{name: "aten::linalg_matrix_rank", overload: "atol_rtol_float"}
@@ -7277,7 +7277,7 @@ func LinalgMatrixRank(self *Tensor, tol float64, opts ...LinalgMatrixRankOpts) *
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgMatrixRank.call(self, tol, unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgMatrixRank.tensor(self, tol, unset(o.Hermitian))
 }
 
 var opLinalgMatrixRank = &lazyOp{name: "aten::linalg_matrix_rank", overload: ""}
@@ -7297,7 +7297,7 @@ func LinalgMatrixRankTolTensor(input *Tensor, tol *Tensor, opts ...LinalgMatrixR
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgMatrixRankTolTensor.call(input, tol, unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgMatrixRankTolTensor.tensor(input, tol, unset(o.Hermitian))
 }
 
 var opLinalgMatrixRankTolTensor = &lazyOp{name: "aten::linalg_matrix_rank", overload: "tol_tensor"}
@@ -7311,7 +7311,7 @@ type LinalgMatrixRankTolTensorOpts struct {
 //
 //	linalg_multi_dot(Tensor[] tensors) -> Tensor
 func LinalgMultiDot(tensors []*Tensor) *Tensor {
-	return opLinalgMultiDot.call(tensors)[0].(*Tensor)
+	return opLinalgMultiDot.tensor(tensors)
 }
 
 var opLinalgMultiDot = &lazyOp{name: "aten::linalg_multi_dot", overload: ""}
@@ -7326,7 +7326,7 @@ func LinalgNorm(self *Tensor, opts ...LinalgNormOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgNorm.call(self, unsetNil(o.Ord), unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opLinalgNorm.tensor(self, unsetNil(o.Ord), unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opLinalgNorm = &lazyOp{name: "aten::linalg_norm", overload: ""}
@@ -7349,7 +7349,7 @@ func LinalgNormOrdStr(self *Tensor, ord string, opts ...LinalgNormOrdStrOpts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgNormOrdStr.call(self, ord, unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opLinalgNormOrdStr.tensor(self, ord, unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opLinalgNormOrdStr = &lazyOp{name: "aten::linalg_norm", overload: "ord_str"}
@@ -7371,7 +7371,7 @@ func LinalgPinvAtolRtolTensor(self *Tensor, opts ...LinalgPinvAtolRtolTensorOpts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgPinvAtolRtolTensor.call(self, unsetNil(o.Atol), unsetNil(o.Rtol), unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgPinvAtolRtolTensor.tensor(self, unsetNil(o.Atol), unsetNil(o.Rtol), unset(o.Hermitian))
 }
 
 var opLinalgPinvAtolRtolTensor = &lazyOp{name: "aten::linalg_pinv", overload: "atol_rtol_tensor"}
@@ -7393,7 +7393,7 @@ func LinalgPinvAtolRtolFloat(self *Tensor, opts ...LinalgPinvAtolRtolFloatOpts) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgPinvAtolRtolFloat.call(self, unsetPtr(o.Atol), unsetPtr(o.Rtol), unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgPinvAtolRtolFloat.tensor(self, unsetPtr(o.Atol), unsetPtr(o.Rtol), unset(o.Hermitian))
 }
 
 var opLinalgPinvAtolRtolFloat = &lazyOp{name: "aten::linalg_pinv", overload: "atol_rtol_float"}
@@ -7415,7 +7415,7 @@ func LinalgPinv(self *Tensor, rcond float64, opts ...LinalgPinvOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgPinv.call(self, rcond, unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgPinv.tensor(self, rcond, unset(o.Hermitian))
 }
 
 var opLinalgPinv = &lazyOp{name: "aten::linalg_pinv", overload: ""}
@@ -7435,7 +7435,7 @@ func LinalgPinvRcondTensor(self *Tensor, rcond *Tensor, opts ...LinalgPinvRcondT
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgPinvRcondTensor.call(self, rcond, unset(o.Hermitian))[0].(*Tensor)
+	return opLinalgPinvRcondTensor.tensor(self, rcond, unset(o.Hermitian))
 }
 
 var opLinalgPinvRcondTensor = &lazyOp{name: "aten::linalg_pinv", overload: "rcond_tensor"}
@@ -7486,7 +7486,7 @@ func LinalgSolve(a *Tensor, b *Tensor, opts ...LinalgSolveOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgSolve.call(a, b, unsetPtr(o.Left))[0].(*Tensor)
+	return opLinalgSolve.tensor(a, b, unsetPtr(o.Left))
 }
 
 var opLinalgSolve = &lazyOp{name: "aten::linalg_solve", overload: ""}
@@ -7528,7 +7528,7 @@ func LinalgSolveTriangular(self *Tensor, b *Tensor, upper bool, opts ...LinalgSo
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgSolveTriangular.call(self, b, upper, unsetPtr(o.Left), unset(o.Unitriangular))[0].(*Tensor)
+	return opLinalgSolveTriangular.tensor(self, b, upper, unsetPtr(o.Left), unset(o.Unitriangular))
 }
 
 var opLinalgSolveTriangular = &lazyOp{name: "aten::linalg_solve_triangular", overload: ""}
@@ -7571,7 +7571,7 @@ func LinalgSvdvals(a *Tensor, opts ...LinalgSvdvalsOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgSvdvals.call(a, unsetPtr(o.Driver))[0].(*Tensor)
+	return opLinalgSvdvals.tensor(a, unsetPtr(o.Driver))
 }
 
 var opLinalgSvdvals = &lazyOp{name: "aten::linalg_svdvals", overload: ""}
@@ -7591,7 +7591,7 @@ func LinalgTensorinv(self *Tensor, opts ...LinalgTensorinvOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgTensorinv.call(self, unsetPtr(o.Ind))[0].(*Tensor)
+	return opLinalgTensorinv.tensor(self, unsetPtr(o.Ind))
 }
 
 var opLinalgTensorinv = &lazyOp{name: "aten::linalg_tensorinv", overload: ""}
@@ -7611,7 +7611,7 @@ func LinalgTensorsolve(self *Tensor, other *Tensor, opts ...LinalgTensorsolveOpt
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgTensorsolve.call(self, other, unsetNil(o.Dims))[0].(*Tensor)
+	return opLinalgTensorsolve.tensor(self, other, unsetNil(o.Dims))
 }
 
 var opLinalgTensorsolve = &lazyOp{name: "aten::linalg_tensorsolve", overload: ""}
@@ -7631,7 +7631,7 @@ func LinalgVander(x *Tensor, opts ...LinalgVanderOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgVander.call(x, unsetPtr(o.N))[0].(*Tensor)
+	return opLinalgVander.tensor(x, unsetPtr(o.N))
 }
 
 var opLinalgVander = &lazyOp{name: "aten::linalg_vander", overload: ""}
@@ -7651,7 +7651,7 @@ func LinalgVecdot(x *Tensor, y *Tensor, opts ...LinalgVecdotOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgVecdot.call(x, y, unsetPtr(o.Dim))[0].(*Tensor)
+	return opLinalgVecdot.tensor(x, y, unsetPtr(o.Dim))
 }
 
 var opLinalgVecdot = &lazyOp{name: "aten::linalg_vecdot", overload: ""}
@@ -7671,7 +7671,7 @@ func LinalgVectorNorm(self *Tensor, opts ...LinalgVectorNormOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLinalgVectorNorm.call(self, unsetNil(o.Ord), unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opLinalgVectorNorm.tensor(self, unsetNil(o.Ord), unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opLinalgVectorNorm = &lazyOp{name: "aten::linalg_vector_norm", overload: ""}
@@ -7698,7 +7698,7 @@ var opLinearBackward = &lazyOp{name: "aten::linear_backward", overload: ""}
 //
 //	log10_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Log10_() *Tensor {
-	return opLog10I.call(t)[0].(*Tensor)
+	return opLog10I.tensor(t)
 }
 
 var opLog10I = &lazyOp{name: "aten::log10_", overload: ""}
@@ -7707,7 +7707,7 @@ var opLog10I = &lazyOp{name: "aten::log10_", overload: ""}
 //
 //	log1p_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Log1p_() *Tensor {
-	return opLog1pI.call(t)[0].(*Tensor)
+	return opLog1pI.tensor(t)
 }
 
 var opLog1pI = &lazyOp{name: "aten::log1p_", overload: ""}
@@ -7716,7 +7716,7 @@ var opLog1pI = &lazyOp{name: "aten::log1p_", overload: ""}
 //
 //	log2_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Log2_() *Tensor {
-	return opLog2I.call(t)[0].(*Tensor)
+	return opLog2I.tensor(t)
 }
 
 var opLog2I = &lazyOp{name: "aten::log2_", overload: ""}
@@ -7731,7 +7731,7 @@ func LogNormal(self *Tensor, opts ...LogNormalOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLogNormal.call(self, unsetPtr(o.Mean), unsetPtr(o.Std), unsetNil(o.Generator))[0].(*Tensor)
+	return opLogNormal.tensor(self, unsetPtr(o.Mean), unsetPtr(o.Std), unsetNil(o.Generator))
 }
 
 var opLogNormal = &lazyOp{name: "aten::log_normal", overload: ""}
@@ -7753,7 +7753,7 @@ func (t *Tensor) LogNormal_(opts ...LogNormal_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLogNormalI.call(t, unsetPtr(o.Mean), unsetPtr(o.Std), unsetNil(o.Generator))[0].(*Tensor)
+	return opLogNormalI.tensor(t, unsetPtr(o.Mean), unsetPtr(o.Std), unsetNil(o.Generator))
 }
 
 var opLogNormalI = &lazyOp{name: "aten::log_normal_", overload: ""}
@@ -7769,7 +7769,7 @@ type LogNormal_Opts struct {
 //
 //	log_sigmoid(Tensor self) -> Tensor
 func LogSigmoid(self *Tensor) *Tensor {
-	return opLogSigmoid.call(self)[0].(*Tensor)
+	return opLogSigmoid.tensor(self)
 }
 
 var opLogSigmoid = &lazyOp{name: "aten::log_sigmoid", overload: ""}
@@ -7778,7 +7778,7 @@ var opLogSigmoid = &lazyOp{name: "aten::log_sigmoid", overload: ""}
 //
 //	log_sigmoid_backward(Tensor grad_output, Tensor self, Tensor buffer) -> Tensor
 func LogSigmoidBackward(gradOutput *Tensor, self *Tensor, buffer *Tensor) *Tensor {
-	return opLogSigmoidBackward.call(gradOutput, self, buffer)[0].(*Tensor)
+	return opLogSigmoidBackward.tensor(gradOutput, self, buffer)
 }
 
 var opLogSigmoidBackward = &lazyOp{name: "aten::log_sigmoid_backward", overload: ""}
@@ -7797,7 +7797,7 @@ var opLogSigmoidForward = &lazyOp{name: "aten::log_sigmoid_forward", overload: "
 //
 //	logaddexp(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Logaddexp(other *Tensor) *Tensor {
-	return opLogaddexp.call(t, other)[0].(*Tensor)
+	return opLogaddexp.tensor(t, other)
 }
 
 var opLogaddexp = &lazyOp{name: "aten::logaddexp", overload: ""}
@@ -7806,7 +7806,7 @@ var opLogaddexp = &lazyOp{name: "aten::logaddexp", overload: ""}
 //
 //	logaddexp2(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Logaddexp2(other *Tensor) *Tensor {
-	return opLogaddexp2.call(t, other)[0].(*Tensor)
+	return opLogaddexp2.tensor(t, other)
 }
 
 var opLogaddexp2 = &lazyOp{name: "aten::logaddexp2", overload: ""}
@@ -7815,7 +7815,7 @@ var opLogaddexp2 = &lazyOp{name: "aten::logaddexp2", overload: ""}
 //
 //	logcumsumexp(Tensor self, int dim) -> Tensor
 func (t *Tensor) Logcumsumexp(dim int64) *Tensor {
-	return opLogcumsumexp.call(t, dim)[0].(*Tensor)
+	return opLogcumsumexp.tensor(t, dim)
 }
 
 var opLogcumsumexp = &lazyOp{name: "aten::logcumsumexp", overload: ""}
@@ -7824,7 +7824,7 @@ var opLogcumsumexp = &lazyOp{name: "aten::logcumsumexp", overload: ""}
 //
 //	logdet(Tensor self) -> Tensor
 func (t *Tensor) Logdet() *Tensor {
-	return opLogdet.call(t)[0].(*Tensor)
+	return opLogdet.tensor(t)
 }
 
 var opLogdet = &lazyOp{name: "aten::logdet", overload: ""}
@@ -7833,7 +7833,7 @@ var opLogdet = &lazyOp{name: "aten::logdet", overload: ""}
 //
 //	logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) LogicalAnd_(other *Tensor) *Tensor {
-	return opLogicalAndI.call(t, other)[0].(*Tensor)
+	return opLogicalAndI.tensor(t, other)
 }
 
 var opLogicalAndI = &lazyOp{name: "aten::logical_and_", overload: ""}
@@ -7842,7 +7842,7 @@ var opLogicalAndI = &lazyOp{name: "aten::logical_and_", overload: ""}
 //
 //	logical_not_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) LogicalNot_() *Tensor {
-	return opLogicalNotI.call(t)[0].(*Tensor)
+	return opLogicalNotI.tensor(t)
 }
 
 var opLogicalNotI = &lazyOp{name: "aten::logical_not_", overload: ""}
@@ -7851,7 +7851,7 @@ var opLogicalNotI = &lazyOp{name: "aten::logical_not_", overload: ""}
 //
 //	logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) LogicalOr_(other *Tensor) *Tensor {
-	return opLogicalOrI.call(t, other)[0].(*Tensor)
+	return opLogicalOrI.tensor(t, other)
 }
 
 var opLogicalOrI = &lazyOp{name: "aten::logical_or_", overload: ""}
@@ -7860,7 +7860,7 @@ var opLogicalOrI = &lazyOp{name: "aten::logical_or_", overload: ""}
 //
 //	logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) LogicalXor_(other *Tensor) *Tensor {
-	return opLogicalXorI.call(t, other)[0].(*Tensor)
+	return opLogicalXorI.tensor(t, other)
 }
 
 var opLogicalXorI = &lazyOp{name: "aten::logical_xor_", overload: ""}
@@ -7875,7 +7875,7 @@ func (t *Tensor) Logit(opts ...LogitOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLogit.call(t, unsetPtr(o.Eps))[0].(*Tensor)
+	return opLogit.tensor(t, unsetPtr(o.Eps))
 }
 
 var opLogit = &lazyOp{name: "aten::logit", overload: ""}
@@ -7895,7 +7895,7 @@ func (t *Tensor) Logit_(opts ...Logit_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLogitI.call(t, unsetPtr(o.Eps))[0].(*Tensor)
+	return opLogitI.tensor(t, unsetPtr(o.Eps))
 }
 
 var opLogitI = &lazyOp{name: "aten::logit_", overload: ""}
@@ -7915,7 +7915,7 @@ func LogitBackward(gradOutput *Tensor, self *Tensor, opts ...LogitBackwardOpts) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLogitBackward.call(gradOutput, self, unsetPtr(o.Eps))[0].(*Tensor)
+	return opLogitBackward.tensor(gradOutput, self, unsetPtr(o.Eps))
 }
 
 var opLogitBackward = &lazyOp{name: "aten::logit_backward", overload: ""}
@@ -7935,7 +7935,7 @@ func Logspace(start any, end any, steps int64, opts ...LogspaceOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opLogspace.call(start, end, steps, unsetPtr(o.Base), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opLogspace.tensor(start, end, steps, unsetPtr(o.Base), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opLogspace = &lazyOp{name: "aten::logspace", overload: ""}
@@ -7995,7 +7995,7 @@ type LSTMCellOpts struct {
 //
 //	lt.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) LtTensor(other *Tensor) *Tensor {
-	return opLtTensor.call(t, other)[0].(*Tensor)
+	return opLtTensor.tensor(t, other)
 }
 
 var opLtTensor = &lazyOp{name: "aten::lt", overload: "Tensor"}
@@ -8004,7 +8004,7 @@ var opLtTensor = &lazyOp{name: "aten::lt", overload: "Tensor"}
 //
 //	lt_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Lt_(other any) *Tensor {
-	return opLtI.call(t, other)[0].(*Tensor)
+	return opLtI.tensor(t, other)
 }
 
 var opLtI = &lazyOp{name: "aten::lt_", overload: "Scalar"}
@@ -8013,7 +8013,7 @@ var opLtI = &lazyOp{name: "aten::lt_", overload: "Scalar"}
 //
 //	lt_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) LtTensor_(other *Tensor) *Tensor {
-	return opLtTensorI.call(t, other)[0].(*Tensor)
+	return opLtTensorI.tensor(t, other)
 }
 
 var opLtTensorI = &lazyOp{name: "aten::lt_", overload: "Tensor"}
@@ -8022,7 +8022,7 @@ var opLtTensorI = &lazyOp{name: "aten::lt_", overload: "Tensor"}
 //
 //	lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor
 func (t *Tensor) LUSolve(lUData *Tensor, lUPivots *Tensor) *Tensor {
-	return opLUSolve.call(t, lUData, lUPivots)[0].(*Tensor)
+	return opLUSolve.tensor(t, lUData, lUPivots)
 }
 
 var opLUSolve = &lazyOp{name: "aten::lu_solve", overload: ""}
@@ -8053,7 +8053,7 @@ type LUUnpackOpts struct {
 //
 //	mH(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) MH() *Tensor {
-	return opMH.call(t)[0].(*Tensor)
+	return opMH.tensor(t)
 }
 
 var opMH = &lazyOp{name: "aten::mH", overload: ""}
@@ -8062,7 +8062,7 @@ var opMH = &lazyOp{name: "aten::mH", overload: ""}
 //
 //	mT(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) MT() *Tensor {
-	return opMT.call(t)[0].(*Tensor)
+	return opMT.tensor(t)
 }
 
 var opMT = &lazyOp{name: "aten::mT", overload: ""}
@@ -8077,7 +8077,7 @@ func MarginRankingLoss(input1 *Tensor, input2 *Tensor, target *Tensor, opts ...M
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMarginRankingLoss.call(input1, input2, target, unset(o.Margin), unsetPtr(o.Reduction))[0].(*Tensor)
+	return opMarginRankingLoss.tensor(input1, input2, target, unset(o.Margin), unsetPtr(o.Reduction))
 }
 
 var opMarginRankingLoss = &lazyOp{name: "aten::margin_ranking_loss", overload: ""}
@@ -8092,7 +8092,7 @@ type MarginRankingLossOpts struct {
 //
 //	masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor
 func (t *Tensor) MaskedFillTensor(mask *Tensor, value *Tensor) *Tensor {
-	return opMaskedFillTensor.call(t, mask, value)[0].(*Tensor)
+	return opMaskedFillTensor.tensor(t, mask, value)
 }
 
 var opMaskedFillTensor = &lazyOp{name: "aten::masked_fill", overload: "Tensor"}
@@ -8101,7 +8101,7 @@ var opMaskedFillTensor = &lazyOp{name: "aten::masked_fill", overload: "Tensor"}
 //
 //	masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)
 func (t *Tensor) MaskedFill_(mask *Tensor, value any) *Tensor {
-	return opMaskedFillI.call(t, mask, value)[0].(*Tensor)
+	return opMaskedFillI.tensor(t, mask, value)
 }
 
 var opMaskedFillI = &lazyOp{name: "aten::masked_fill_", overload: "Scalar"}
@@ -8110,7 +8110,7 @@ var opMaskedFillI = &lazyOp{name: "aten::masked_fill_", overload: "Scalar"}
 //
 //	masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)
 func (t *Tensor) MaskedFillTensor_(mask *Tensor, value *Tensor) *Tensor {
-	return opMaskedFillTensorI.call(t, mask, value)[0].(*Tensor)
+	return opMaskedFillTensorI.tensor(t, mask, value)
 }
 
 var opMaskedFillTensorI = &lazyOp{name: "aten::masked_fill_", overload: "Tensor"}
@@ -8119,7 +8119,7 @@ var opMaskedFillTensorI = &lazyOp{name: "aten::masked_fill_", overload: "Tensor"
 //
 //	masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor
 func (t *Tensor) MaskedScatter(mask *Tensor, source *Tensor) *Tensor {
-	return opMaskedScatter.call(t, mask, source)[0].(*Tensor)
+	return opMaskedScatter.tensor(t, mask, source)
 }
 
 var opMaskedScatter = &lazyOp{name: "aten::masked_scatter", overload: ""}
@@ -8128,7 +8128,7 @@ var opMaskedScatter = &lazyOp{name: "aten::masked_scatter", overload: ""}
 //
 //	masked_scatter_(Tensor(a!) self, Tensor mask, Tensor source) -> Tensor(a!)
 func (t *Tensor) MaskedScatter_(mask *Tensor, source *Tensor) *Tensor {
-	return opMaskedScatterI.call(t, mask, source)[0].(*Tensor)
+	return opMaskedScatterI.tensor(t, mask, source)
 }
 
 var opMaskedScatterI = &lazyOp{name: "aten::masked_scatter_", overload: ""}
@@ -8137,7 +8137,7 @@ var opMaskedScatterI = &lazyOp{name: "aten::masked_scatter_", overload: ""}
 //
 //	masked_select(Tensor self, Tensor mask) -> Tensor
 func (t *Tensor) MaskedSelect(mask *Tensor) *Tensor {
-	return opMaskedSelect.call(t, mask)[0].(*Tensor)
+	return opMaskedSelect.tensor(t, mask)
 }
 
 var opMaskedSelect = &lazyOp{name: "aten::masked_select", overload: ""}
@@ -8146,7 +8146,7 @@ var opMaskedSelect = &lazyOp{name: "aten::masked_select", overload: ""}
 //
 //	masked_select_backward(Tensor grad, Tensor input, Tensor mask) -> Tensor
 func MaskedSelectBackward(grad *Tensor, input *Tensor, mask *Tensor) *Tensor {
-	return opMaskedSelectBackward.call(grad, input, mask)[0].(*Tensor)
+	return opMaskedSelectBackward.tensor(grad, input, mask)
 }
 
 var opMaskedSelectBackward = &lazyOp{name: "aten::masked_select_backward", overload: ""}
@@ -8165,7 +8165,7 @@ var opMatmulBackward = &lazyOp{name: "aten::matmul_backward", overload: ""}
 //
 //	matrix_H(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) MatrixH() *Tensor {
-	return opMatrixH.call(t)[0].(*Tensor)
+	return opMatrixH.tensor(t)
 }
 
 var opMatrixH = &lazyOp{name: "aten::matrix_H", overload: ""}
@@ -8174,7 +8174,7 @@ var opMatrixH = &lazyOp{name: "aten::matrix_H", overload: ""}
 //
 //	matrix_exp(Tensor self) -> Tensor
 func (t *Tensor) MatrixExp() *Tensor {
-	return opMatrixExp.call(t)[0].(*Tensor)
+	return opMatrixExp.tensor(t)
 }
 
 var opMatrixExp = &lazyOp{name: "aten::matrix_exp", overload: ""}
@@ -8183,7 +8183,7 @@ var opMatrixExp = &lazyOp{name: "aten::matrix_exp", overload: ""}
 //
 //	matrix_exp_backward(Tensor self, Tensor grad) -> Tensor
 func MatrixExpBackward(self *Tensor, grad *Tensor) *Tensor {
-	return opMatrixExpBackward.call(self, grad)[0].(*Tensor)
+	return opMatrixExpBackward.tensor(self, grad)
 }
 
 var opMatrixExpBackward = &lazyOp{name: "aten::matrix_exp_backward", overload: ""}
@@ -8192,7 +8192,7 @@ var opMatrixExpBackward = &lazyOp{name: "aten::matrix_exp_backward", overload: "
 //
 //	matrix_power(Tensor self, int n) -> Tensor
 func (t *Tensor) MatrixPower(n int64) *Tensor {
-	return opMatrixPower.call(t, n)[0].(*Tensor)
+	return opMatrixPower.tensor(t, n)
 }
 
 var opMatrixPower = &lazyOp{name: "aten::matrix_power", overload: ""}
@@ -8201,7 +8201,7 @@ var opMatrixPower = &lazyOp{name: "aten::matrix_power", overload: ""}
 //
 //	max.other(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) MaxOther(other *Tensor) *Tensor {
-	return opMaxOther.call(t, other)[0].(*Tensor)
+	return opMaxOther.tensor(t, other)
 }
 
 var opMaxOther = &lazyOp{name: "aten::max", overload: "other"}
@@ -8258,7 +8258,7 @@ type MaxPool2dWithIndicesOpts struct {
 //
 //	max_pool2d_with_indices_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, bool ceil_mode, Tensor indices) -> Tensor
 func MaxPool2dWithIndicesBackward(gradOutput *Tensor, self *Tensor, kernelSize []int64, stride []int64, padding []int64, dilation []int64, ceilMode bool, indices *Tensor) *Tensor {
-	return opMaxPool2dWithIndicesBackward.call(gradOutput, self, kernelSize, stride, padding, dilation, ceilMode, indices)[0].(*Tensor)
+	return opMaxPool2dWithIndicesBackward.tensor(gradOutput, self, kernelSize, stride, padding, dilation, ceilMode, indices)
 }
 
 var opMaxPool2dWithIndicesBackward = &lazyOp{name: "aten::max_pool2d_with_indices_backward", overload: ""}
@@ -8273,7 +8273,7 @@ func MaxPool3d(self *Tensor, kernelSize []int64, opts ...MaxPool3dOpts) *Tensor 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMaxPool3d.call(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))[0].(*Tensor)
+	return opMaxPool3d.tensor(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))
 }
 
 var opMaxPool3d = &lazyOp{name: "aten::max_pool3d", overload: ""}
@@ -8314,7 +8314,7 @@ type MaxPool3dWithIndicesOpts struct {
 //
 //	max_pool3d_with_indices_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, int[3] dilation, bool ceil_mode, Tensor indices) -> Tensor
 func MaxPool3dWithIndicesBackward(gradOutput *Tensor, self *Tensor, kernelSize []int64, stride []int64, padding []int64, dilation []int64, ceilMode bool, indices *Tensor) *Tensor {
-	return opMaxPool3dWithIndicesBackward.call(gradOutput, self, kernelSize, stride, padding, dilation, ceilMode, indices)[0].(*Tensor)
+	return opMaxPool3dWithIndicesBackward.tensor(gradOutput, self, kernelSize, stride, padding, dilation, ceilMode, indices)
 }
 
 var opMaxPool3dWithIndicesBackward = &lazyOp{name: "aten::max_pool3d_with_indices_backward", overload: ""}
@@ -8323,7 +8323,7 @@ var opMaxPool3dWithIndicesBackward = &lazyOp{name: "aten::max_pool3d_with_indice
 //
 //	max_unpool2d(Tensor self, Tensor indices, int[2] output_size) -> Tensor
 func MaxUnpool2d(self *Tensor, indices *Tensor, outputSize []int64) *Tensor {
-	return opMaxUnpool2d.call(self, indices, outputSize)[0].(*Tensor)
+	return opMaxUnpool2d.tensor(self, indices, outputSize)
 }
 
 var opMaxUnpool2d = &lazyOp{name: "aten::max_unpool2d", overload: ""}
@@ -8332,7 +8332,7 @@ var opMaxUnpool2d = &lazyOp{name: "aten::max_unpool2d", overload: ""}
 //
 //	max_unpool3d(Tensor self, Tensor indices, int[3] output_size, int[3] stride, int[3] padding) -> Tensor
 func MaxUnpool3d(self *Tensor, indices *Tensor, outputSize []int64, stride []int64, padding []int64) *Tensor {
-	return opMaxUnpool3d.call(self, indices, outputSize, stride, padding)[0].(*Tensor)
+	return opMaxUnpool3d.tensor(self, indices, outputSize, stride, padding)
 }
 
 var opMaxUnpool3d = &lazyOp{name: "aten::max_unpool3d", overload: ""}
@@ -8341,7 +8341,7 @@ var opMaxUnpool3d = &lazyOp{name: "aten::max_unpool3d", overload: ""}
 //
 //	median(Tensor self) -> Tensor
 func (t *Tensor) Median() *Tensor {
-	return opMedian.call(t)[0].(*Tensor)
+	return opMedian.tensor(t)
 }
 
 var opMedian = &lazyOp{name: "aten::median", overload: ""}
@@ -8389,7 +8389,7 @@ var opMeshgridIndexing = &lazyOp{name: "aten::meshgrid", overload: "indexing"}
 //
 //	min.other(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) MinOther(other *Tensor) *Tensor {
-	return opMinOther.call(t, other)[0].(*Tensor)
+	return opMinOther.tensor(t, other)
 }
 
 var opMinOther = &lazyOp{name: "aten::min", overload: "other"}
@@ -8418,7 +8418,7 @@ var opMIOpenBatchNormBackward = &lazyOp{name: "aten::miopen_batch_norm_backward"
 //
 //	miopen_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor
 func MIOpenConvolution(self *Tensor, weight *Tensor, bias *Tensor, padding []int64, stride []int64, dilation []int64, groups int64, benchmark bool, deterministic bool) *Tensor {
-	return opMIOpenConvolution.call(self, weight, bias, padding, stride, dilation, groups, benchmark, deterministic)[0].(*Tensor)
+	return opMIOpenConvolution.tensor(self, weight, bias, padding, stride, dilation, groups, benchmark, deterministic)
 }
 
 var opMIOpenConvolution = &lazyOp{name: "aten::miopen_convolution", overload: ""}
@@ -8427,7 +8427,7 @@ var opMIOpenConvolution = &lazyOp{name: "aten::miopen_convolution", overload: ""
 //
 //	miopen_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor
 func MIOpenConvolutionAddReLU(self *Tensor, weight *Tensor, z *Tensor, alpha any, bias *Tensor, stride []int64, padding []int64, dilation []int64, groups int64) *Tensor {
-	return opMIOpenConvolutionAddReLU.call(self, weight, z, alpha, bias, stride, padding, dilation, groups)[0].(*Tensor)
+	return opMIOpenConvolutionAddReLU.tensor(self, weight, z, alpha, bias, stride, padding, dilation, groups)
 }
 
 var opMIOpenConvolutionAddReLU = &lazyOp{name: "aten::miopen_convolution_add_relu", overload: ""}
@@ -8436,7 +8436,7 @@ var opMIOpenConvolutionAddReLU = &lazyOp{name: "aten::miopen_convolution_add_rel
 //
 //	miopen_convolution_relu(Tensor self, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor
 func MIOpenConvolutionReLU(self *Tensor, weight *Tensor, bias *Tensor, stride []int64, padding []int64, dilation []int64, groups int64) *Tensor {
-	return opMIOpenConvolutionReLU.call(self, weight, bias, stride, padding, dilation, groups)[0].(*Tensor)
+	return opMIOpenConvolutionReLU.tensor(self, weight, bias, stride, padding, dilation, groups)
 }
 
 var opMIOpenConvolutionReLU = &lazyOp{name: "aten::miopen_convolution_relu", overload: ""}
@@ -8445,7 +8445,7 @@ var opMIOpenConvolutionReLU = &lazyOp{name: "aten::miopen_convolution_relu", ove
 //
 //	miopen_convolution_transpose(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor
 func MIOpenConvolutionTranspose(self *Tensor, weight *Tensor, bias *Tensor, padding []int64, outputPadding []int64, stride []int64, dilation []int64, groups int64, benchmark bool, deterministic bool) *Tensor {
-	return opMIOpenConvolutionTranspose.call(self, weight, bias, padding, outputPadding, stride, dilation, groups, benchmark, deterministic)[0].(*Tensor)
+	return opMIOpenConvolutionTranspose.tensor(self, weight, bias, padding, outputPadding, stride, dilation, groups, benchmark, deterministic)
 }
 
 var opMIOpenConvolutionTranspose = &lazyOp{name: "aten::miopen_convolution_transpose", overload: ""}
@@ -8454,7 +8454,7 @@ var opMIOpenConvolutionTranspose = &lazyOp{name: "aten::miopen_convolution_trans
 //
 //	miopen_depthwise_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor
 func MIOpenDepthwiseConvolution(self *Tensor, weight *Tensor, bias *Tensor, padding []int64, stride []int64, dilation []int64, groups int64, benchmark bool, deterministic bool) *Tensor {
-	return opMIOpenDepthwiseConvolution.call(self, weight, bias, padding, stride, dilation, groups, benchmark, deterministic)[0].(*Tensor)
+	return opMIOpenDepthwiseConvolution.tensor(self, weight, bias, padding, stride, dilation, groups, benchmark, deterministic)
 }
 
 var opMIOpenDepthwiseConvolution = &lazyOp{name: "aten::miopen_depthwise_convolution", overload: ""}
@@ -8473,7 +8473,7 @@ var opMIOpenRNN = &lazyOp{name: "aten::miopen_rnn", overload: ""}
 //
 //	mish(Tensor self) -> Tensor
 func Mish(self *Tensor) *Tensor {
-	return opMish.call(self)[0].(*Tensor)
+	return opMish.tensor(self)
 }
 
 var opMish = &lazyOp{name: "aten::mish", overload: ""}
@@ -8482,7 +8482,7 @@ var opMish = &lazyOp{name: "aten::mish", overload: ""}
 //
 //	mish_(Tensor(a!) self) -> Tensor(a!)
 func Mish_(self *Tensor) *Tensor {
-	return opMishI.call(self)[0].(*Tensor)
+	return opMishI.tensor(self)
 }
 
 var opMishI = &lazyOp{name: "aten::mish_", overload: ""}
@@ -8491,7 +8491,7 @@ var opMishI = &lazyOp{name: "aten::mish_", overload: ""}
 //
 //	mish_backward(Tensor grad_output, Tensor self) -> Tensor
 func MishBackward(gradOutput *Tensor, self *Tensor) *Tensor {
-	return opMishBackward.call(gradOutput, self)[0].(*Tensor)
+	return opMishBackward.tensor(gradOutput, self)
 }
 
 var opMishBackward = &lazyOp{name: "aten::mish_backward", overload: ""}
@@ -8500,7 +8500,7 @@ var opMishBackward = &lazyOp{name: "aten::mish_backward", overload: ""}
 //
 //	mkldnn_adaptive_avg_pool2d(Tensor self, int[2] output_size) -> Tensor
 func MKLDNNAdaptiveAvgPool2d(self *Tensor, outputSize []int64) *Tensor {
-	return opMKLDNNAdaptiveAvgPool2d.call(self, outputSize)[0].(*Tensor)
+	return opMKLDNNAdaptiveAvgPool2d.tensor(self, outputSize)
 }
 
 var opMKLDNNAdaptiveAvgPool2d = &lazyOp{name: "aten::mkldnn_adaptive_avg_pool2d", overload: ""}
@@ -8509,7 +8509,7 @@ var opMKLDNNAdaptiveAvgPool2d = &lazyOp{name: "aten::mkldnn_adaptive_avg_pool2d"
 //
 //	mkldnn_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tensor
 func MKLDNNAdaptiveAvgPool2dBackward(gradOutput *Tensor, self *Tensor) *Tensor {
-	return opMKLDNNAdaptiveAvgPool2dBackward.call(gradOutput, self)[0].(*Tensor)
+	return opMKLDNNAdaptiveAvgPool2dBackward.tensor(gradOutput, self)
 }
 
 var opMKLDNNAdaptiveAvgPool2dBackward = &lazyOp{name: "aten::mkldnn_adaptive_avg_pool2d_backward", overload: ""}
@@ -8518,7 +8518,7 @@ var opMKLDNNAdaptiveAvgPool2dBackward = &lazyOp{name: "aten::mkldnn_adaptive_avg
 //
 //	mkldnn_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups) -> Tensor
 func MKLDNNConvolution(self *Tensor, weight *Tensor, bias *Tensor, padding []int64, stride []int64, dilation []int64, groups int64) *Tensor {
-	return opMKLDNNConvolution.call(self, weight, bias, padding, stride, dilation, groups)[0].(*Tensor)
+	return opMKLDNNConvolution.tensor(self, weight, bias, padding, stride, dilation, groups)
 }
 
 var opMKLDNNConvolution = &lazyOp{name: "aten::mkldnn_convolution", overload: ""}
@@ -8533,7 +8533,7 @@ func MKLDNNLinear(self *Tensor, weight *Tensor, opts ...MKLDNNLinearOpts) *Tenso
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMKLDNNLinear.call(self, weight, unsetNil(o.Bias))[0].(*Tensor)
+	return opMKLDNNLinear.tensor(self, weight, unsetNil(o.Bias))
 }
 
 var opMKLDNNLinear = &lazyOp{name: "aten::mkldnn_linear", overload: ""}
@@ -8557,7 +8557,7 @@ var opMKLDNNLinearBackward = &lazyOp{name: "aten::mkldnn_linear_backward", overl
 //
 //	mkldnn_linear_backward_input(int[] input_size, Tensor grad_output, Tensor weight) -> Tensor
 func MKLDNNLinearBackwardInput(inputSize []int64, gradOutput *Tensor, weight *Tensor) *Tensor {
-	return opMKLDNNLinearBackwardInput.call(inputSize, gradOutput, weight)[0].(*Tensor)
+	return opMKLDNNLinearBackwardInput.tensor(inputSize, gradOutput, weight)
 }
 
 var opMKLDNNLinearBackwardInput = &lazyOp{name: "aten::mkldnn_linear_backward_input", overload: ""}
@@ -8582,7 +8582,7 @@ func MKLDNNMaxPool2d(self *Tensor, kernelSize []int64, opts ...MKLDNNMaxPool2dOp
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMKLDNNMaxPool2d.call(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))[0].(*Tensor)
+	return opMKLDNNMaxPool2d.tensor(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))
 }
 
 var opMKLDNNMaxPool2d = &lazyOp{name: "aten::mkldnn_max_pool2d", overload: ""}
@@ -8605,7 +8605,7 @@ func MKLDNNMaxPool2dBackward(gradOutput *Tensor, output *Tensor, input *Tensor, 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMKLDNNMaxPool2dBackward.call(gradOutput, output, input, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))[0].(*Tensor)
+	return opMKLDNNMaxPool2dBackward.tensor(gradOutput, output, input, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))
 }
 
 var opMKLDNNMaxPool2dBackward = &lazyOp{name: "aten::mkldnn_max_pool2d_backward", overload: ""}
@@ -8628,7 +8628,7 @@ func MKLDNNMaxPool3d(self *Tensor, kernelSize []int64, opts ...MKLDNNMaxPool3dOp
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMKLDNNMaxPool3d.call(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))[0].(*Tensor)
+	return opMKLDNNMaxPool3d.tensor(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))
 }
 
 var opMKLDNNMaxPool3d = &lazyOp{name: "aten::mkldnn_max_pool3d", overload: ""}
@@ -8651,7 +8651,7 @@ func MKLDNNMaxPool3dBackward(gradOutput *Tensor, output *Tensor, input *Tensor, 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMKLDNNMaxPool3dBackward.call(gradOutput, output, input, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))[0].(*Tensor)
+	return opMKLDNNMaxPool3dBackward.tensor(gradOutput, output, input, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))
 }
 
 var opMKLDNNMaxPool3dBackward = &lazyOp{name: "aten::mkldnn_max_pool3d_backward", overload: ""}
@@ -8674,7 +8674,7 @@ func MKLDNNReorderConv2dWeight(self *Tensor, opts ...MKLDNNReorderConv2dWeightOp
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMKLDNNReorderConv2dWeight.call(self, unsetNil(o.Padding), unsetNil(o.Stride), unsetNil(o.Dilation), unsetPtr(o.Groups))[0].(*Tensor)
+	return opMKLDNNReorderConv2dWeight.tensor(self, unsetNil(o.Padding), unsetNil(o.Stride), unsetNil(o.Dilation), unsetPtr(o.Groups))
 }
 
 var opMKLDNNReorderConv2dWeight = &lazyOp{name: "aten::mkldnn_reorder_conv2d_weight", overload: ""}
@@ -8697,7 +8697,7 @@ func MKLDNNReorderConv3dWeight(self *Tensor, opts ...MKLDNNReorderConv3dWeightOp
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMKLDNNReorderConv3dWeight.call(self, unsetNil(o.Padding), unsetNil(o.Stride), unsetNil(o.Dilation), unsetPtr(o.Groups))[0].(*Tensor)
+	return opMKLDNNReorderConv3dWeight.tensor(self, unsetNil(o.Padding), unsetNil(o.Stride), unsetNil(o.Dilation), unsetPtr(o.Groups))
 }
 
 var opMKLDNNReorderConv3dWeight = &lazyOp{name: "aten::mkldnn_reorder_conv3d_weight", overload: ""}
@@ -8714,7 +8714,7 @@ type MKLDNNReorderConv3dWeightOpts struct {
 //
 //	mm(Tensor self, Tensor mat2) -> Tensor
 func (t *Tensor) Mm(mat2 *Tensor) *Tensor {
-	return opMm.call(t, mat2)[0].(*Tensor)
+	return opMm.tensor(t, mat2)
 }
 
 var opMm = &lazyOp{name: "aten::mm", overload: ""}
@@ -8745,7 +8745,7 @@ type ModeOpts struct {
 //
 //	moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)
 func (t *Tensor) Moveaxis(source []int64, destination []int64) *Tensor {
-	return opMoveaxis.call(t, source, destination)[0].(*Tensor)
+	return opMoveaxis.tensor(t, source, destination)
 }
 
 var opMoveaxis = &lazyOp{name: "aten::moveaxis", overload: "intlist"}
@@ -8754,7 +8754,7 @@ var opMoveaxis = &lazyOp{name: "aten::moveaxis", overload: "intlist"}
 //
 //	moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)
 func (t *Tensor) MoveaxisInt(source int64, destination int64) *Tensor {
-	return opMoveaxisInt.call(t, source, destination)[0].(*Tensor)
+	return opMoveaxisInt.tensor(t, source, destination)
 }
 
 var opMoveaxisInt = &lazyOp{name: "aten::moveaxis", overload: "int"}
@@ -8763,7 +8763,7 @@ var opMoveaxisInt = &lazyOp{name: "aten::moveaxis", overload: "int"}
 //
 //	movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)
 func (t *Tensor) Movedim(source []int64, destination []int64) *Tensor {
-	return opMovedim.call(t, source, destination)[0].(*Tensor)
+	return opMovedim.tensor(t, source, destination)
 }
 
 var opMovedim = &lazyOp{name: "aten::movedim", overload: "intlist"}
@@ -8772,7 +8772,7 @@ var opMovedim = &lazyOp{name: "aten::movedim", overload: "intlist"}
 //
 //	movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)
 func (t *Tensor) MovedimInt(source int64, destination int64) *Tensor {
-	return opMovedimInt.call(t, source, destination)[0].(*Tensor)
+	return opMovedimInt.tensor(t, source, destination)
 }
 
 var opMovedimInt = &lazyOp{name: "aten::movedim", overload: "int"}
@@ -8807,7 +8807,7 @@ func MpsMaxPool2dBackward(gradOutput *Tensor, self *Tensor, kernelSize []int64, 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMpsMaxPool2dBackward.call(gradOutput, self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))[0].(*Tensor)
+	return opMpsMaxPool2dBackward.tensor(gradOutput, self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))
 }
 
 var opMpsMaxPool2dBackward = &lazyOp{name: "aten::mps_max_pool2d_backward", overload: ""}
@@ -8824,7 +8824,7 @@ type MpsMaxPool2dBackwardOpts struct {
 //
 //	mse_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction) -> Tensor
 func MSELossBackward(gradOutput *Tensor, self *Tensor, target *Tensor, reduction int64) *Tensor {
-	return opMSELossBackward.call(gradOutput, self, target, reduction)[0].(*Tensor)
+	return opMSELossBackward.tensor(gradOutput, self, target, reduction)
 }
 
 var opMSELossBackward = &lazyOp{name: "aten::mse_loss_backward", overload: ""}
@@ -8833,7 +8833,7 @@ var opMSELossBackward = &lazyOp{name: "aten::mse_loss_backward", overload: ""}
 //
 //	msort(Tensor self) -> Tensor
 func (t *Tensor) Msort() *Tensor {
-	return opMsort.call(t)[0].(*Tensor)
+	return opMsort.tensor(t)
 }
 
 var opMsort = &lazyOp{name: "aten::msort", overload: ""}
@@ -8848,7 +8848,7 @@ func MultiMarginLoss(self *Tensor, target *Tensor, opts ...MultiMarginLossOpts) 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMultiMarginLoss.call(self, target, unsetNil(o.P), unsetNil(o.Margin), unsetNil(o.Weight), unsetPtr(o.Reduction))[0].(*Tensor)
+	return opMultiMarginLoss.tensor(self, target, unsetNil(o.P), unsetNil(o.Margin), unsetNil(o.Weight), unsetPtr(o.Reduction))
 }
 
 var opMultiMarginLoss = &lazyOp{name: "aten::multi_margin_loss", overload: ""}
@@ -8871,7 +8871,7 @@ func MultiMarginLossBackward(gradOutput *Tensor, self *Tensor, target *Tensor, p
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMultiMarginLossBackward.call(gradOutput, self, target, p, margin, unsetNil(o.Weight), unsetPtr(o.Reduction))[0].(*Tensor)
+	return opMultiMarginLossBackward.tensor(gradOutput, self, target, p, margin, unsetNil(o.Weight), unsetPtr(o.Reduction))
 }
 
 var opMultiMarginLossBackward = &lazyOp{name: "aten::multi_margin_loss_backward", overload: ""}
@@ -8892,7 +8892,7 @@ func MultilabelMarginLoss(self *Tensor, target *Tensor, opts ...MultilabelMargin
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMultilabelMarginLoss.call(self, target, unsetPtr(o.Reduction))[0].(*Tensor)
+	return opMultilabelMarginLoss.tensor(self, target, unsetPtr(o.Reduction))
 }
 
 var opMultilabelMarginLoss = &lazyOp{name: "aten::multilabel_margin_loss", overload: ""}
@@ -8906,7 +8906,7 @@ type MultilabelMarginLossOpts struct {
 //
 //	multilabel_margin_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction, Tensor is_target) -> Tensor
 func MultilabelMarginLossBackward(gradOutput *Tensor, self *Tensor, target *Tensor, reduction int64, isTarget *Tensor) *Tensor {
-	return opMultilabelMarginLossBackward.call(gradOutput, self, target, reduction, isTarget)[0].(*Tensor)
+	return opMultilabelMarginLossBackward.tensor(gradOutput, self, target, reduction, isTarget)
 }
 
 var opMultilabelMarginLossBackward = &lazyOp{name: "aten::multilabel_margin_loss_backward", overload: ""}
@@ -8931,7 +8931,7 @@ func (t *Tensor) Multinomial(numSamples int64, opts ...MultinomialOpts) *Tensor 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opMultinomial.call(t, numSamples, unset(o.Replacement), unsetNil(o.Generator))[0].(*Tensor)
+	return opMultinomial.tensor(t, numSamples, unset(o.Replacement), unsetNil(o.Generator))
 }
 
 var opMultinomial = &lazyOp{name: "aten::multinomial", overload: ""}
@@ -8946,7 +8946,7 @@ type MultinomialOpts struct {
 //
 //	multiply.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Multiply(other *Tensor) *Tensor {
-	return opMultiply.call(t, other)[0].(*Tensor)
+	return opMultiply.tensor(t, other)
 }
 
 var opMultiply = &lazyOp{name: "aten::multiply", overload: "Tensor"}
@@ -8955,7 +8955,7 @@ var opMultiply = &lazyOp{name: "aten::multiply", overload: "Tensor"}
 //
 //	multiply.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) MultiplyScalar(other any) *Tensor {
-	return opMultiplyScalar.call(t, other)[0].(*Tensor)
+	return opMultiplyScalar.tensor(t, other)
 }
 
 var opMultiplyScalar = &lazyOp{name: "aten::multiply", overload: "Scalar"}
@@ -8964,7 +8964,7 @@ var opMultiplyScalar = &lazyOp{name: "aten::multiply", overload: "Scalar"}
 //
 //	multiply_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Multiply_(other *Tensor) *Tensor {
-	return opMultiplyI.call(t, other)[0].(*Tensor)
+	return opMultiplyI.tensor(t, other)
 }
 
 var opMultiplyI = &lazyOp{name: "aten::multiply_", overload: "Tensor"}
@@ -8973,7 +8973,7 @@ var opMultiplyI = &lazyOp{name: "aten::multiply_", overload: "Tensor"}
 //
 //	multiply_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) MultiplyScalar_(other any) *Tensor {
-	return opMultiplyScalarI.call(t, other)[0].(*Tensor)
+	return opMultiplyScalarI.tensor(t, other)
 }
 
 var opMultiplyScalarI = &lazyOp{name: "aten::multiply_", overload: "Scalar"}
@@ -8982,7 +8982,7 @@ var opMultiplyScalarI = &lazyOp{name: "aten::multiply_", overload: "Scalar"}
 //
 //	mv(Tensor self, Tensor vec) -> Tensor
 func (t *Tensor) Mv(vec *Tensor) *Tensor {
-	return opMv.call(t, vec)[0].(*Tensor)
+	return opMv.tensor(t, vec)
 }
 
 var opMv = &lazyOp{name: "aten::mv", overload: ""}
@@ -8991,7 +8991,7 @@ var opMv = &lazyOp{name: "aten::mv", overload: ""}
 //
 //	mvlgamma(Tensor self, int p) -> Tensor
 func (t *Tensor) Mvlgamma(p int64) *Tensor {
-	return opMvlgamma.call(t, p)[0].(*Tensor)
+	return opMvlgamma.tensor(t, p)
 }
 
 var opMvlgamma = &lazyOp{name: "aten::mvlgamma", overload: ""}
@@ -9000,7 +9000,7 @@ var opMvlgamma = &lazyOp{name: "aten::mvlgamma", overload: ""}
 //
 //	mvlgamma_(Tensor(a!) self, int p) -> Tensor(a!)
 func (t *Tensor) Mvlgamma_(p int64) *Tensor {
-	return opMvlgammaI.call(t, p)[0].(*Tensor)
+	return opMvlgammaI.tensor(t, p)
 }
 
 var opMvlgammaI = &lazyOp{name: "aten::mvlgamma_", overload: ""}
@@ -9015,7 +9015,7 @@ func (t *Tensor) NaNToNum(opts ...NaNToNumOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNaNToNum.call(t, unsetPtr(o.NaN), unsetPtr(o.Posinf), unsetPtr(o.Neginf))[0].(*Tensor)
+	return opNaNToNum.tensor(t, unsetPtr(o.NaN), unsetPtr(o.Posinf), unsetPtr(o.Neginf))
 }
 
 var opNaNToNum = &lazyOp{name: "aten::nan_to_num", overload: ""}
@@ -9037,7 +9037,7 @@ func (t *Tensor) NaNToNum_(opts ...NaNToNum_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNaNToNumI.call(t, unsetPtr(o.NaN), unsetPtr(o.Posinf), unsetPtr(o.Neginf))[0].(*Tensor)
+	return opNaNToNumI.tensor(t, unsetPtr(o.NaN), unsetPtr(o.Posinf), unsetPtr(o.Neginf))
 }
 
 var opNaNToNumI = &lazyOp{name: "aten::nan_to_num_", overload: ""}
@@ -9059,7 +9059,7 @@ func (t *Tensor) Nanmean(opts ...NanmeanOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNanmean.call(t, unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opNanmean.tensor(t, unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opNanmean = &lazyOp{name: "aten::nanmean", overload: ""}
@@ -9075,7 +9075,7 @@ type NanmeanOpts struct {
 //
 //	nanmedian(Tensor self) -> Tensor
 func (t *Tensor) Nanmedian() *Tensor {
-	return opNanmedian.call(t)[0].(*Tensor)
+	return opNanmedian.tensor(t)
 }
 
 var opNanmedian = &lazyOp{name: "aten::nanmedian", overload: ""}
@@ -9111,7 +9111,7 @@ func (t *Tensor) Nanquantile(q *Tensor, opts ...NanquantileOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNanquantile.call(t, q, unsetPtr(o.Dim), unset(o.Keepdim), unsetPtr(o.Interpolation))[0].(*Tensor)
+	return opNanquantile.tensor(t, q, unsetPtr(o.Dim), unset(o.Keepdim), unsetPtr(o.Interpolation))
 }
 
 var opNanquantile = &lazyOp{name: "aten::nanquantile", overload: ""}
@@ -9133,7 +9133,7 @@ func (t *Tensor) NanquantileScalar(q float64, opts ...NanquantileScalarOpts) *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNanquantileScalar.call(t, q, unsetPtr(o.Dim), unset(o.Keepdim), unsetPtr(o.Interpolation))[0].(*Tensor)
+	return opNanquantileScalar.tensor(t, q, unsetPtr(o.Dim), unset(o.Keepdim), unsetPtr(o.Interpolation))
 }
 
 var opNanquantileScalar = &lazyOp{name: "aten::nanquantile", overload: "scalar"}
@@ -9155,7 +9155,7 @@ func (t *Tensor) Nansum(opts ...NansumOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNansum.call(t, unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opNansum.tensor(t, unsetNil(o.Dim), unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opNansum = &lazyOp{name: "aten::nansum", overload: ""}
@@ -9171,7 +9171,7 @@ type NansumOpts struct {
 //
 //	narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)
 func (t *Tensor) NarrowTensor(dim int64, start *Tensor, length int64) *Tensor {
-	return opNarrowTensor.call(t, dim, start, length)[0].(*Tensor)
+	return opNarrowTensor.tensor(t, dim, start, length)
 }
 
 var opNarrowTensor = &lazyOp{name: "aten::narrow", overload: "Tensor"}
@@ -9180,7 +9180,7 @@ var opNarrowTensor = &lazyOp{name: "aten::narrow", overload: "Tensor"}
 //
 //	narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor
 func (t *Tensor) NarrowCopy(dim int64, start int64, length int64) *Tensor {
-	return opNarrowCopy.call(t, dim, start, length)[0].(*Tensor)
+	return opNarrowCopy.tensor(t, dim, start, length)
 }
 
 var opNarrowCopy = &lazyOp{name: "aten::narrow_copy", overload: ""}
@@ -9209,7 +9209,7 @@ var opNativeBatchNormBackward = &lazyOp{name: "aten::native_batch_norm_backward"
 //
 //	native_channel_shuffle(Tensor self, int groups) -> Tensor
 func NativeChannelShuffle(self *Tensor, groups int64) *Tensor {
-	return opNativeChannelShuffle.call(self, groups)[0].(*Tensor)
+	return opNativeChannelShuffle.tensor(self, groups)
 }
 
 var opNativeChannelShuffle = &lazyOp{name: "aten::native_channel_shuffle", overload: ""}
@@ -9228,7 +9228,7 @@ var opNativeDropout = &lazyOp{name: "aten::native_dropout", overload: ""}
 //
 //	native_dropout_backward(Tensor grad_output, Tensor mask, float scale) -> Tensor
 func NativeDropoutBackward(gradOutput *Tensor, mask *Tensor, scale float64) *Tensor {
-	return opNativeDropoutBackward.call(gradOutput, mask, scale)[0].(*Tensor)
+	return opNativeDropoutBackward.tensor(gradOutput, mask, scale)
 }
 
 var opNativeDropoutBackward = &lazyOp{name: "aten::native_dropout_backward", overload: ""}
@@ -9283,7 +9283,7 @@ func NativeNorm(self *Tensor, opts ...NativeNormOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNativeNorm.call(self, unsetNil(o.P))[0].(*Tensor)
+	return opNativeNorm.tensor(self, unsetNil(o.P))
 }
 
 var opNativeNorm = &lazyOp{name: "aten::native_norm", overload: ""}
@@ -9297,7 +9297,7 @@ type NativeNormOpts struct {
 //
 //	native_norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype) -> Tensor
 func NativeNormScalarOptDimDtype(self *Tensor, p any, dim []int64, keepdim bool, dtype *DType) *Tensor {
-	return opNativeNormScalarOptDimDtype.call(self, p, dim, keepdim, deref(dtype))[0].(*Tensor)
+	return opNativeNormScalarOptDimDtype.tensor(self, p, dim, keepdim, deref(dtype))
 }
 
 var opNativeNormScalarOptDimDtype = &lazyOp{name: "aten::native_norm", overload: "ScalarOpt_dim_dtype"}
@@ -9306,7 +9306,7 @@ var opNativeNormScalarOptDimDtype = &lazyOp{name: "aten::native_norm", overload:
 //
 //	ne.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) NeTensor(other *Tensor) *Tensor {
-	return opNeTensor.call(t, other)[0].(*Tensor)
+	return opNeTensor.tensor(t, other)
 }
 
 var opNeTensor = &lazyOp{name: "aten::ne", overload: "Tensor"}
@@ -9315,7 +9315,7 @@ var opNeTensor = &lazyOp{name: "aten::ne", overload: "Tensor"}
 //
 //	ne_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) Ne_(other any) *Tensor {
-	return opNeI.call(t, other)[0].(*Tensor)
+	return opNeI.tensor(t, other)
 }
 
 var opNeI = &lazyOp{name: "aten::ne_", overload: "Scalar"}
@@ -9324,7 +9324,7 @@ var opNeI = &lazyOp{name: "aten::ne_", overload: "Scalar"}
 //
 //	ne_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) NeTensor_(other *Tensor) *Tensor {
-	return opNeTensorI.call(t, other)[0].(*Tensor)
+	return opNeTensorI.tensor(t, other)
 }
 
 var opNeTensorI = &lazyOp{name: "aten::ne_", overload: "Tensor"}
@@ -9333,7 +9333,7 @@ var opNeTensorI = &lazyOp{name: "aten::ne_", overload: "Tensor"}
 //
 //	negative(Tensor self) -> Tensor
 func (t *Tensor) Negative() *Tensor {
-	return opNegative.call(t)[0].(*Tensor)
+	return opNegative.tensor(t)
 }
 
 var opNegative = &lazyOp{name: "aten::negative", overload: ""}
@@ -9342,7 +9342,7 @@ var opNegative = &lazyOp{name: "aten::negative", overload: ""}
 //
 //	negative_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Negative_() *Tensor {
-	return opNegativeI.call(t)[0].(*Tensor)
+	return opNegativeI.tensor(t)
 }
 
 var opNegativeI = &lazyOp{name: "aten::negative_", overload: ""}
@@ -9357,7 +9357,7 @@ func NestedToPaddedTensor(self *Tensor, padding float64, opts ...NestedToPaddedT
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNestedToPaddedTensor.call(self, padding, unsetNil(o.OutputSize))[0].(*Tensor)
+	return opNestedToPaddedTensor.tensor(self, padding, unsetNil(o.OutputSize))
 }
 
 var opNestedToPaddedTensor = &lazyOp{name: "aten::nested_to_padded_tensor", overload: ""}
@@ -9377,7 +9377,7 @@ func (t *Tensor) NewEmpty(size []int64, opts ...NewEmptyOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNewEmpty.call(t, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opNewEmpty.tensor(t, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opNewEmpty = &lazyOp{name: "aten::new_empty", overload: ""}
@@ -9400,7 +9400,7 @@ func (t *Tensor) NewEmptyStrided(size []int64, stride []int64, opts ...NewEmptyS
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNewEmptyStrided.call(t, size, stride, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opNewEmptyStrided.tensor(t, size, stride, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opNewEmptyStrided = &lazyOp{name: "aten::new_empty_strided", overload: ""}
@@ -9423,7 +9423,7 @@ func (t *Tensor) NewFull(size []int64, fillValue any, opts ...NewFullOpts) *Tens
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNewFull.call(t, size, fillValue, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opNewFull.tensor(t, size, fillValue, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opNewFull = &lazyOp{name: "aten::new_full", overload: ""}
@@ -9446,7 +9446,7 @@ func (t *Tensor) NewOnes(size []int64, opts ...NewOnesOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNewOnes.call(t, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opNewOnes.tensor(t, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opNewOnes = &lazyOp{name: "aten::new_ones", overload: ""}
@@ -9469,7 +9469,7 @@ func (t *Tensor) NewZeros(size []int64, opts ...NewZerosOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNewZeros.call(t, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opNewZeros.tensor(t, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opNewZeros = &lazyOp{name: "aten::new_zeros", overload: ""}
@@ -9486,7 +9486,7 @@ type NewZerosOpts struct {
 //
 //	nextafter(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Nextafter(other *Tensor) *Tensor {
-	return opNextafter.call(t, other)[0].(*Tensor)
+	return opNextafter.tensor(t, other)
 }
 
 var opNextafter = &lazyOp{name: "aten::nextafter", overload: ""}
@@ -9495,7 +9495,7 @@ var opNextafter = &lazyOp{name: "aten::nextafter", overload: ""}
 //
 //	nextafter_(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Nextafter_(other *Tensor) *Tensor {
-	return opNextafterI.call(t, other)[0].(*Tensor)
+	return opNextafterI.tensor(t, other)
 }
 
 var opNextafterI = &lazyOp{name: "aten::nextafter_", overload: ""}
@@ -9510,7 +9510,7 @@ func NLLLoss2d(self *Tensor, target *Tensor, opts ...NLLLoss2dOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNLLLoss2d.call(self, target, unsetNil(o.Weight), unsetPtr(o.Reduction), unsetPtr(o.IgnoreIndex))[0].(*Tensor)
+	return opNLLLoss2d.tensor(self, target, unsetNil(o.Weight), unsetPtr(o.Reduction), unsetPtr(o.IgnoreIndex))
 }
 
 var opNLLLoss2d = &lazyOp{name: "aten::nll_loss2d", overload: ""}
@@ -9526,7 +9526,7 @@ type NLLLoss2dOpts struct {
 //
 //	nll_loss2d_backward(Tensor grad_output, Tensor self, Tensor target, Tensor? weight, int reduction, int ignore_index, Tensor total_weight) -> Tensor
 func NLLLoss2dBackward(gradOutput *Tensor, self *Tensor, target *Tensor, weight *Tensor, reduction int64, ignoreIndex int64, totalWeight *Tensor) *Tensor {
-	return opNLLLoss2dBackward.call(gradOutput, self, target, weight, reduction, ignoreIndex, totalWeight)[0].(*Tensor)
+	return opNLLLoss2dBackward.tensor(gradOutput, self, target, weight, reduction, ignoreIndex, totalWeight)
 }
 
 var opNLLLoss2dBackward = &lazyOp{name: "aten::nll_loss2d_backward", overload: ""}
@@ -9545,7 +9545,7 @@ var opNLLLoss2dForward = &lazyOp{name: "aten::nll_loss2d_forward", overload: ""}
 //
 //	nll_loss_backward(Tensor grad_output, Tensor self, Tensor target, Tensor? weight, int reduction, int ignore_index, Tensor total_weight) -> Tensor
 func NLLLossBackward(gradOutput *Tensor, self *Tensor, target *Tensor, weight *Tensor, reduction int64, ignoreIndex int64, totalWeight *Tensor) *Tensor {
-	return opNLLLossBackward.call(gradOutput, self, target, weight, reduction, ignoreIndex, totalWeight)[0].(*Tensor)
+	return opNLLLossBackward.tensor(gradOutput, self, target, weight, reduction, ignoreIndex, totalWeight)
 }
 
 var opNLLLossBackward = &lazyOp{name: "aten::nll_loss_backward", overload: ""}
@@ -9570,7 +9570,7 @@ func NLLLossNd(self *Tensor, target *Tensor, opts ...NLLLossNdOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNLLLossNd.call(self, target, unsetNil(o.Weight), unsetPtr(o.Reduction), unsetPtr(o.IgnoreIndex))[0].(*Tensor)
+	return opNLLLossNd.tensor(self, target, unsetNil(o.Weight), unsetPtr(o.Reduction), unsetPtr(o.IgnoreIndex))
 }
 
 var opNLLLossNd = &lazyOp{name: "aten::nll_loss_nd", overload: ""}
@@ -9586,7 +9586,7 @@ type NLLLossNdOpts struct {
 //
 //	nonzero(Tensor self) -> Tensor
 func (t *Tensor) Nonzero() *Tensor {
-	return opNonzero.call(t)[0].(*Tensor)
+	return opNonzero.tensor(t)
 }
 
 var opNonzero = &lazyOp{name: "aten::nonzero", overload: ""}
@@ -9610,7 +9610,7 @@ func (t *Tensor) NormScalar(opts ...NormScalarOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNormScalar.call(t, unsetNil(o.P))[0].(*Tensor)
+	return opNormScalar.tensor(t, unsetNil(o.P))
 }
 
 var opNormScalar = &lazyOp{name: "aten::norm", overload: "Scalar"}
@@ -9624,7 +9624,7 @@ type NormScalarOpts struct {
 //
 //	norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype) -> Tensor
 func (t *Tensor) NormScalarOptDimDtype(p any, dim []int64, keepdim bool, dtype DType) *Tensor {
-	return opNormScalarOptDimDtype.call(t, p, dim, keepdim, dtype)[0].(*Tensor)
+	return opNormScalarOptDimDtype.tensor(t, p, dim, keepdim, dtype)
 }
 
 var opNormScalarOptDimDtype = &lazyOp{name: "aten::norm", overload: "ScalarOpt_dim_dtype"}
@@ -9639,7 +9639,7 @@ func (t *Tensor) NormScalarOptDim(p any, dim []int64, opts ...NormScalarOptDimOp
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNormScalarOptDim.call(t, p, dim, unset(o.Keepdim))[0].(*Tensor)
+	return opNormScalarOptDim.tensor(t, p, dim, unset(o.Keepdim))
 }
 
 var opNormScalarOptDim = &lazyOp{name: "aten::norm", overload: "ScalarOpt_dim"}
@@ -9659,7 +9659,7 @@ func NormExceptDim(v *Tensor, opts ...NormExceptDimOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNormExceptDim.call(v, unsetPtr(o.Pow), unset(o.Dim))[0].(*Tensor)
+	return opNormExceptDim.tensor(v, unsetPtr(o.Pow), unset(o.Dim))
 }
 
 var opNormExceptDim = &lazyOp{name: "aten::norm_except_dim", overload: ""}
@@ -9680,7 +9680,7 @@ func Normal(self *Tensor, opts ...NormalOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNormal.call(self, unset(o.Mean), unsetPtr(o.Std), unsetNil(o.Generator))[0].(*Tensor)
+	return opNormal.tensor(self, unset(o.Mean), unsetPtr(o.Std), unsetNil(o.Generator))
 }
 
 var opNormal = &lazyOp{name: "aten::normal_functional", overload: ""}
@@ -9702,7 +9702,7 @@ func NormalTensorFloat(mean *Tensor, opts ...NormalTensorFloatOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNormalTensorFloat.call(mean, unsetPtr(o.Std), unsetNil(o.Generator))[0].(*Tensor)
+	return opNormalTensorFloat.tensor(mean, unsetPtr(o.Std), unsetNil(o.Generator))
 }
 
 var opNormalTensorFloat = &lazyOp{name: "aten::normal", overload: "Tensor_float"}
@@ -9723,7 +9723,7 @@ func NormalFloatTensor(mean float64, std *Tensor, opts ...NormalFloatTensorOpts)
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNormalFloatTensor.call(mean, std, unsetNil(o.Generator))[0].(*Tensor)
+	return opNormalFloatTensor.tensor(mean, std, unsetNil(o.Generator))
 }
 
 var opNormalFloatTensor = &lazyOp{name: "aten::normal", overload: "float_Tensor"}
@@ -9743,7 +9743,7 @@ func NormalTensorTensor(mean *Tensor, std *Tensor, opts ...NormalTensorTensorOpt
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNormalTensorTensor.call(mean, std, unsetNil(o.Generator))[0].(*Tensor)
+	return opNormalTensorTensor.tensor(mean, std, unsetNil(o.Generator))
 }
 
 var opNormalTensorTensor = &lazyOp{name: "aten::normal", overload: "Tensor_Tensor"}
@@ -9763,7 +9763,7 @@ func NormalFloatFloat(mean float64, std float64, size []int64, opts ...NormalFlo
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNormalFloatFloat.call(mean, std, size, unsetNil(o.Generator), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opNormalFloatFloat.tensor(mean, std, size, unsetNil(o.Generator), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opNormalFloatFloat = &lazyOp{name: "aten::normal", overload: "float_float"}
@@ -9781,7 +9781,7 @@ type NormalFloatFloatOpts struct {
 //
 //	not_equal.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) NotEqual(other any) *Tensor {
-	return opNotEqual.call(t, other)[0].(*Tensor)
+	return opNotEqual.tensor(t, other)
 }
 
 var opNotEqual = &lazyOp{name: "aten::not_equal", overload: "Scalar"}
@@ -9790,7 +9790,7 @@ var opNotEqual = &lazyOp{name: "aten::not_equal", overload: "Scalar"}
 //
 //	not_equal.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) NotEqualTensor(other *Tensor) *Tensor {
-	return opNotEqualTensor.call(t, other)[0].(*Tensor)
+	return opNotEqualTensor.tensor(t, other)
 }
 
 var opNotEqualTensor = &lazyOp{name: "aten::not_equal", overload: "Tensor"}
@@ -9799,7 +9799,7 @@ var opNotEqualTensor = &lazyOp{name: "aten::not_equal", overload: "Tensor"}
 //
 //	not_equal_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) NotEqual_(other any) *Tensor {
-	return opNotEqualI.call(t, other)[0].(*Tensor)
+	return opNotEqualI.tensor(t, other)
 }
 
 var opNotEqualI = &lazyOp{name: "aten::not_equal_", overload: "Scalar"}
@@ -9808,7 +9808,7 @@ var opNotEqualI = &lazyOp{name: "aten::not_equal_", overload: "Scalar"}
 //
 //	not_equal_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) NotEqualTensor_(other *Tensor) *Tensor {
-	return opNotEqualTensorI.call(t, other)[0].(*Tensor)
+	return opNotEqualTensorI.tensor(t, other)
 }
 
 var opNotEqualTensorI = &lazyOp{name: "aten::not_equal_", overload: "Tensor"}
@@ -9823,7 +9823,7 @@ func NuclearNorm(self *Tensor, opts ...NuclearNormOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNuclearNorm.call(self, unset(o.Keepdim))[0].(*Tensor)
+	return opNuclearNorm.tensor(self, unset(o.Keepdim))
 }
 
 var opNuclearNorm = &lazyOp{name: "aten::nuclear_norm", overload: ""}
@@ -9843,7 +9843,7 @@ func NuclearNormDim(self *Tensor, dim []int64, opts ...NuclearNormDimOpts) *Tens
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opNuclearNormDim.call(self, dim, unset(o.Keepdim))[0].(*Tensor)
+	return opNuclearNormDim.tensor(self, dim, unset(o.Keepdim))
 }
 
 var opNuclearNormDim = &lazyOp{name: "aten::nuclear_norm", overload: "dim"}
@@ -9857,7 +9857,7 @@ type NuclearNormDimOpts struct {
 //
 //	numpy_T(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) NumpyT() *Tensor {
-	return opNumpyT.call(t)[0].(*Tensor)
+	return opNumpyT.tensor(t)
 }
 
 var opNumpyT = &lazyOp{name: "aten::numpy_T", overload: ""}
@@ -9866,7 +9866,7 @@ var opNumpyT = &lazyOp{name: "aten::numpy_T", overload: ""}
 //
 //	orgqr(Tensor self, Tensor input2) -> Tensor
 func (t *Tensor) Orgqr(input2 *Tensor) *Tensor {
-	return opOrgqr.call(t, input2)[0].(*Tensor)
+	return opOrgqr.tensor(t, input2)
 }
 
 var opOrgqr = &lazyOp{name: "aten::orgqr", overload: ""}
@@ -9881,7 +9881,7 @@ func (t *Tensor) Ormqr(input2 *Tensor, input3 *Tensor, opts ...OrmqrOpts) *Tenso
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opOrmqr.call(t, input2, input3, unsetPtr(o.Left), unset(o.Transpose))[0].(*Tensor)
+	return opOrmqr.tensor(t, input2, input3, unsetPtr(o.Left), unset(o.Transpose))
 }
 
 var opOrmqr = &lazyOp{name: "aten::ormqr", overload: ""}
@@ -9896,7 +9896,7 @@ type OrmqrOpts struct {
 //
 //	outer(Tensor self, Tensor vec2) -> Tensor
 func (t *Tensor) Outer(vec2 *Tensor) *Tensor {
-	return opOuter.call(t, vec2)[0].(*Tensor)
+	return opOuter.tensor(t, vec2)
 }
 
 var opOuter = &lazyOp{name: "aten::outer", overload: ""}
@@ -9920,7 +9920,7 @@ func PadSequence(sequences []*Tensor, opts ...PadSequenceOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opPadSequence.call(sequences, unset(o.BatchFirst), unset(o.PaddingValue))[0].(*Tensor)
+	return opPadSequence.tensor(sequences, unset(o.BatchFirst), unset(o.PaddingValue))
 }
 
 var opPadSequence = &lazyOp{name: "aten::pad_sequence", overload: ""}
@@ -9941,7 +9941,7 @@ func PairwiseDistance(x1 *Tensor, x2 *Tensor, opts ...PairwiseDistanceOpts) *Ten
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opPairwiseDistance.call(x1, x2, unsetPtr(o.P), unsetPtr(o.Eps), unset(o.Keepdim))[0].(*Tensor)
+	return opPairwiseDistance.tensor(x1, x2, unsetPtr(o.P), unsetPtr(o.Eps), unset(o.Keepdim))
 }
 
 var opPairwiseDistance = &lazyOp{name: "aten::pairwise_distance", overload: ""}
@@ -9963,7 +9963,7 @@ func Pdist(self *Tensor, opts ...PdistOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opPdist.call(self, unsetPtr(o.P))[0].(*Tensor)
+	return opPdist.tensor(self, unsetPtr(o.P))
 }
 
 var opPdist = &lazyOp{name: "aten::pdist", overload: ""}
@@ -9977,7 +9977,7 @@ type PdistOpts struct {
 //
 //	permute_copy(Tensor self, int[] dims) -> Tensor
 func PermuteCopy(self *Tensor, dims []int64) *Tensor {
-	return opPermuteCopy.call(self, dims)[0].(*Tensor)
+	return opPermuteCopy.tensor(self, dims)
 }
 
 var opPermuteCopy = &lazyOp{name: "aten::permute_copy", overload: ""}
@@ -9992,7 +9992,7 @@ func (t *Tensor) Pinverse(opts ...PinverseOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opPinverse.call(t, unsetPtr(o.Rcond))[0].(*Tensor)
+	return opPinverse.tensor(t, unsetPtr(o.Rcond))
 }
 
 var opPinverse = &lazyOp{name: "aten::pinverse", overload: ""}
@@ -10006,7 +10006,7 @@ type PinverseOpts struct {
 //
 //	pixel_shuffle(Tensor self, int upscale_factor) -> Tensor
 func PixelShuffle(self *Tensor, upscaleFactor int64) *Tensor {
-	return opPixelShuffle.call(self, upscaleFactor)[0].(*Tensor)
+	return opPixelShuffle.tensor(self, upscaleFactor)
 }
 
 var opPixelShuffle = &lazyOp{name: "aten::pixel_shuffle", overload: ""}
@@ -10015,7 +10015,7 @@ var opPixelShuffle = &lazyOp{name: "aten::pixel_shuffle", overload: ""}
 //
 //	pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor
 func PixelUnshuffle(self *Tensor, downscaleFactor int64) *Tensor {
-	return opPixelUnshuffle.call(self, downscaleFactor)[0].(*Tensor)
+	return opPixelUnshuffle.tensor(self, downscaleFactor)
 }
 
 var opPixelUnshuffle = &lazyOp{name: "aten::pixel_unshuffle", overload: ""}
@@ -10030,7 +10030,7 @@ func Poisson(self *Tensor, opts ...PoissonOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opPoisson.call(self, unsetNil(o.Generator))[0].(*Tensor)
+	return opPoisson.tensor(self, unsetNil(o.Generator))
 }
 
 var opPoisson = &lazyOp{name: "aten::poisson", overload: ""}
@@ -10044,7 +10044,7 @@ type PoissonOpts struct {
 //
 //	poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor
 func PoissonNLLLoss(input *Tensor, target *Tensor, logInput bool, full bool, eps float64, reduction int64) *Tensor {
-	return opPoissonNLLLoss.call(input, target, logInput, full, eps, reduction)[0].(*Tensor)
+	return opPoissonNLLLoss.tensor(input, target, logInput, full, eps, reduction)
 }
 
 var opPoissonNLLLoss = &lazyOp{name: "aten::poisson_nll_loss", overload: ""}
@@ -10053,7 +10053,7 @@ var opPoissonNLLLoss = &lazyOp{name: "aten::poisson_nll_loss", overload: ""}
 //
 //	polar(Tensor abs, Tensor angle) -> Tensor
 func Polar(abs *Tensor, angle *Tensor) *Tensor {
-	return opPolar.call(abs, angle)[0].(*Tensor)
+	return opPolar.tensor(abs, angle)
 }
 
 var opPolar = &lazyOp{name: "aten::polar", overload: ""}
@@ -10062,7 +10062,7 @@ var opPolar = &lazyOp{name: "aten::polar", overload: ""}
 //
 //	polygamma(int n, Tensor self) -> Tensor
 func Polygamma(n int64, self *Tensor) *Tensor {
-	return opPolygamma.call(n, self)[0].(*Tensor)
+	return opPolygamma.tensor(n, self)
 }
 
 var opPolygamma = &lazyOp{name: "aten::polygamma", overload: ""}
@@ -10071,7 +10071,7 @@ var opPolygamma = &lazyOp{name: "aten::polygamma", overload: ""}
 //
 //	polygamma_(Tensor(a!) self, int n) -> Tensor(a!)
 func (t *Tensor) Polygamma_(n int64) *Tensor {
-	return opPolygammaI.call(t, n)[0].(*Tensor)
+	return opPolygammaI.tensor(t, n)
 }
 
 var opPolygammaI = &lazyOp{name: "aten::polygamma_", overload: ""}
@@ -10080,7 +10080,7 @@ var opPolygammaI = &lazyOp{name: "aten::polygamma_", overload: ""}
 //
 //	positive(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) Positive() *Tensor {
-	return opPositive.call(t)[0].(*Tensor)
+	return opPositive.tensor(t)
 }
 
 var opPositive = &lazyOp{name: "aten::positive", overload: ""}
@@ -10089,7 +10089,7 @@ var opPositive = &lazyOp{name: "aten::positive", overload: ""}
 //
 //	pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor
 func (t *Tensor) PowTensorScalar(exponent any) *Tensor {
-	return opPowTensorScalar.call(t, exponent)[0].(*Tensor)
+	return opPowTensorScalar.tensor(t, exponent)
 }
 
 var opPowTensorScalar = &lazyOp{name: "aten::pow", overload: "Tensor_Scalar"}
@@ -10098,7 +10098,7 @@ var opPowTensorScalar = &lazyOp{name: "aten::pow", overload: "Tensor_Scalar"}
 //
 //	pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)
 func (t *Tensor) Pow_(exponent any) *Tensor {
-	return opPowI.call(t, exponent)[0].(*Tensor)
+	return opPowI.tensor(t, exponent)
 }
 
 var opPowI = &lazyOp{name: "aten::pow_", overload: "Scalar"}
@@ -10107,7 +10107,7 @@ var opPowI = &lazyOp{name: "aten::pow_", overload: "Scalar"}
 //
 //	pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)
 func (t *Tensor) PowTensor_(exponent *Tensor) *Tensor {
-	return opPowTensorI.call(t, exponent)[0].(*Tensor)
+	return opPowTensorI.tensor(t, exponent)
 }
 
 var opPowTensorI = &lazyOp{name: "aten::pow_", overload: "Tensor"}
@@ -10116,7 +10116,7 @@ var opPowTensorI = &lazyOp{name: "aten::pow_", overload: "Tensor"}
 //
 //	prelu(Tensor self, Tensor weight) -> Tensor
 func (t *Tensor) PReLU(weight *Tensor) *Tensor {
-	return opPReLU.call(t, weight)[0].(*Tensor)
+	return opPReLU.tensor(t, weight)
 }
 
 var opPReLU = &lazyOp{name: "aten::prelu", overload: ""}
@@ -10141,7 +10141,7 @@ func (t *Tensor) ProdDimInt(dim int64, opts ...ProdDimIntOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opProdDimInt.call(t, dim, unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opProdDimInt.tensor(t, dim, unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opProdDimInt = &lazyOp{name: "aten::prod", overload: "dim_int"}
@@ -10162,7 +10162,7 @@ func (t *Tensor) Put(index *Tensor, source *Tensor, opts ...PutOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opPut.call(t, index, source, unset(o.Accumulate))[0].(*Tensor)
+	return opPut.tensor(t, index, source, unset(o.Accumulate))
 }
 
 var opPut = &lazyOp{name: "aten::put", overload: ""}
@@ -10182,7 +10182,7 @@ func (t *Tensor) Put_(index *Tensor, source *Tensor, opts ...Put_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opPutI.call(t, index, source, unset(o.Accumulate))[0].(*Tensor)
+	return opPutI.tensor(t, index, source, unset(o.Accumulate))
 }
 
 var opPutI = &lazyOp{name: "aten::put_", overload: ""}
@@ -10205,7 +10205,7 @@ var opQPerChannelAxis = &lazyOp{name: "aten::q_per_channel_axis", overload: ""}
 //
 //	q_per_channel_scales(Tensor self) -> Tensor
 func (t *Tensor) QPerChannelScales() *Tensor {
-	return opQPerChannelScales.call(t)[0].(*Tensor)
+	return opQPerChannelScales.tensor(t)
 }
 
 var opQPerChannelScales = &lazyOp{name: "aten::q_per_channel_scales", overload: ""}
@@ -10214,7 +10214,7 @@ var opQPerChannelScales = &lazyOp{name: "aten::q_per_channel_scales", overload: 
 //
 //	q_per_channel_zero_points(Tensor self) -> Tensor
 func (t *Tensor) QPerChannelZeroPoints() *Tensor {
-	return opQPerChannelZeroPoints.call(t)[0].(*Tensor)
+	return opQPerChannelZeroPoints.tensor(t)
 }
 
 var opQPerChannelZeroPoints = &lazyOp{name: "aten::q_per_channel_zero_points", overload: ""}
@@ -10268,7 +10268,7 @@ func (t *Tensor) Quantile(q *Tensor, opts ...QuantileOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opQuantile.call(t, q, unsetPtr(o.Dim), unset(o.Keepdim), unsetPtr(o.Interpolation))[0].(*Tensor)
+	return opQuantile.tensor(t, q, unsetPtr(o.Dim), unset(o.Keepdim), unsetPtr(o.Interpolation))
 }
 
 var opQuantile = &lazyOp{name: "aten::quantile", overload: ""}
@@ -10290,7 +10290,7 @@ func (t *Tensor) QuantileScalar(q float64, opts ...QuantileScalarOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opQuantileScalar.call(t, q, unsetPtr(o.Dim), unset(o.Keepdim), unsetPtr(o.Interpolation))[0].(*Tensor)
+	return opQuantileScalar.tensor(t, q, unsetPtr(o.Dim), unset(o.Keepdim), unsetPtr(o.Interpolation))
 }
 
 var opQuantileScalar = &lazyOp{name: "aten::quantile", overload: "scalar"}
@@ -10306,7 +10306,7 @@ type QuantileScalarOpts struct {
 //
 //	quantize_per_channel(Tensor self, Tensor scales, Tensor zero_points, int axis, ScalarType dtype) -> Tensor
 func QuantizePerChannel(self *Tensor, scales *Tensor, zeroPoints *Tensor, axis int64, dtype DType) *Tensor {
-	return opQuantizePerChannel.call(self, scales, zeroPoints, axis, dtype)[0].(*Tensor)
+	return opQuantizePerChannel.tensor(self, scales, zeroPoints, axis, dtype)
 }
 
 var opQuantizePerChannel = &lazyOp{name: "aten::quantize_per_channel", overload: ""}
@@ -10315,7 +10315,7 @@ var opQuantizePerChannel = &lazyOp{name: "aten::quantize_per_channel", overload:
 //
 //	quantize_per_tensor(Tensor self, float scale, int zero_point, ScalarType dtype) -> Tensor
 func QuantizePerTensor(self *Tensor, scale float64, zeroPoint int64, dtype DType) *Tensor {
-	return opQuantizePerTensor.call(self, scale, zeroPoint, dtype)[0].(*Tensor)
+	return opQuantizePerTensor.tensor(self, scale, zeroPoint, dtype)
 }
 
 var opQuantizePerTensor = &lazyOp{name: "aten::quantize_per_tensor", overload: ""}
@@ -10324,7 +10324,7 @@ var opQuantizePerTensor = &lazyOp{name: "aten::quantize_per_tensor", overload: "
 //
 //	quantize_per_tensor.tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, ScalarType dtype) -> Tensor
 func QuantizePerTensorTensorQparams(self *Tensor, scale *Tensor, zeroPoint *Tensor, dtype DType) *Tensor {
-	return opQuantizePerTensorTensorQparams.call(self, scale, zeroPoint, dtype)[0].(*Tensor)
+	return opQuantizePerTensorTensorQparams.tensor(self, scale, zeroPoint, dtype)
 }
 
 var opQuantizePerTensorTensorQparams = &lazyOp{name: "aten::quantize_per_tensor", overload: "tensor_qparams"}
@@ -10342,7 +10342,7 @@ var opQuantizePerTensorTensors = &lazyOp{name: "aten::quantize_per_tensor", over
 //
 //	quantize_per_tensor_dynamic(Tensor self, ScalarType dtype, bool reduce_range) -> Tensor
 func QuantizePerTensorDynamic(self *Tensor, dtype DType, reduceRange bool) *Tensor {
-	return opQuantizePerTensorDynamic.call(self, dtype, reduceRange)[0].(*Tensor)
+	return opQuantizePerTensorDynamic.tensor(self, dtype, reduceRange)
 }
 
 var opQuantizePerTensorDynamic = &lazyOp{name: "aten::quantize_per_tensor_dynamic", overload: ""}
@@ -10351,7 +10351,7 @@ var opQuantizePerTensorDynamic = &lazyOp{name: "aten::quantize_per_tensor_dynami
 //
 //	quantized_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point) -> Tensor
 func QuantizedBatchNorm(input *Tensor, weight *Tensor, bias *Tensor, mean *Tensor, var_ *Tensor, eps float64, outputScale float64, outputZeroPoint int64) *Tensor {
-	return opQuantizedBatchNorm.call(input, weight, bias, mean, var_, eps, outputScale, outputZeroPoint)[0].(*Tensor)
+	return opQuantizedBatchNorm.tensor(input, weight, bias, mean, var_, eps, outputScale, outputZeroPoint)
 }
 
 var opQuantizedBatchNorm = &lazyOp{name: "aten::quantized_batch_norm", overload: ""}
@@ -10360,7 +10360,7 @@ var opQuantizedBatchNorm = &lazyOp{name: "aten::quantized_batch_norm", overload:
 //
 //	quantized_gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor
 func QuantizedGRUCell(input *Tensor, hx *Tensor, wIh *Tensor, wHh *Tensor, bIh *Tensor, bHh *Tensor, packedIh *Tensor, packedHh *Tensor, colOffsetsIh *Tensor, colOffsetsHh *Tensor, scaleIh any, scaleHh any, zeroPointIh any, zeroPointHh any) *Tensor {
-	return opQuantizedGRUCell.call(input, hx, wIh, wHh, bIh, bHh, packedIh, packedHh, colOffsetsIh, colOffsetsHh, scaleIh, scaleHh, zeroPointIh, zeroPointHh)[0].(*Tensor)
+	return opQuantizedGRUCell.tensor(input, hx, wIh, wHh, bIh, bHh, packedIh, packedHh, colOffsetsIh, colOffsetsHh, scaleIh, scaleHh, zeroPointIh, zeroPointHh)
 }
 
 var opQuantizedGRUCell = &lazyOp{name: "aten::quantized_gru_cell", overload: ""}
@@ -10385,7 +10385,7 @@ func QuantizedMaxPool1d(self *Tensor, kernelSize []int64, opts ...QuantizedMaxPo
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opQuantizedMaxPool1d.call(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))[0].(*Tensor)
+	return opQuantizedMaxPool1d.tensor(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))
 }
 
 var opQuantizedMaxPool1d = &lazyOp{name: "aten::quantized_max_pool1d", overload: ""}
@@ -10408,7 +10408,7 @@ func QuantizedMaxPool2d(self *Tensor, kernelSize []int64, opts ...QuantizedMaxPo
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opQuantizedMaxPool2d.call(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))[0].(*Tensor)
+	return opQuantizedMaxPool2d.tensor(self, kernelSize, unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation), unset(o.CeilMode))
 }
 
 var opQuantizedMaxPool2d = &lazyOp{name: "aten::quantized_max_pool2d", overload: ""}
@@ -10425,7 +10425,7 @@ type QuantizedMaxPool2dOpts struct {
 //
 //	quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor
 func QuantizedRNNReLUCell(input *Tensor, hx *Tensor, wIh *Tensor, wHh *Tensor, bIh *Tensor, bHh *Tensor, packedIh *Tensor, packedHh *Tensor, colOffsetsIh *Tensor, colOffsetsHh *Tensor, scaleIh any, scaleHh any, zeroPointIh any, zeroPointHh any) *Tensor {
-	return opQuantizedRNNReLUCell.call(input, hx, wIh, wHh, bIh, bHh, packedIh, packedHh, colOffsetsIh, colOffsetsHh, scaleIh, scaleHh, zeroPointIh, zeroPointHh)[0].(*Tensor)
+	return opQuantizedRNNReLUCell.tensor(input, hx, wIh, wHh, bIh, bHh, packedIh, packedHh, colOffsetsIh, colOffsetsHh, scaleIh, scaleHh, zeroPointIh, zeroPointHh)
 }
 
 var opQuantizedRNNReLUCell = &lazyOp{name: "aten::quantized_rnn_relu_cell", overload: ""}
@@ -10434,7 +10434,7 @@ var opQuantizedRNNReLUCell = &lazyOp{name: "aten::quantized_rnn_relu_cell", over
 //
 //	quantized_rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor
 func QuantizedRNNTanhCell(input *Tensor, hx *Tensor, wIh *Tensor, wHh *Tensor, bIh *Tensor, bHh *Tensor, packedIh *Tensor, packedHh *Tensor, colOffsetsIh *Tensor, colOffsetsHh *Tensor, scaleIh any, scaleHh any, zeroPointIh any, zeroPointHh any) *Tensor {
-	return opQuantizedRNNTanhCell.call(input, hx, wIh, wHh, bIh, bHh, packedIh, packedHh, colOffsetsIh, colOffsetsHh, scaleIh, scaleHh, zeroPointIh, zeroPointHh)[0].(*Tensor)
+	return opQuantizedRNNTanhCell.tensor(input, hx, wIh, wHh, bIh, bHh, packedIh, packedHh, colOffsetsIh, colOffsetsHh, scaleIh, scaleHh, zeroPointIh, zeroPointHh)
 }
 
 var opQuantizedRNNTanhCell = &lazyOp{name: "aten::quantized_rnn_tanh_cell", overload: ""}
@@ -10443,7 +10443,7 @@ var opQuantizedRNNTanhCell = &lazyOp{name: "aten::quantized_rnn_tanh_cell", over
 //
 //	rad2deg(Tensor self) -> Tensor
 func (t *Tensor) Rad2deg() *Tensor {
-	return opRad2deg.call(t)[0].(*Tensor)
+	return opRad2deg.tensor(t)
 }
 
 var opRad2deg = &lazyOp{name: "aten::rad2deg", overload: ""}
@@ -10452,7 +10452,7 @@ var opRad2deg = &lazyOp{name: "aten::rad2deg", overload: ""}
 //
 //	rad2deg_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Rad2deg_() *Tensor {
-	return opRad2degI.call(t)[0].(*Tensor)
+	return opRad2degI.tensor(t)
 }
 
 var opRad2degI = &lazyOp{name: "aten::rad2deg_", overload: ""}
@@ -10467,7 +10467,7 @@ func RandGenerator(size []int64, generator *Generator, opts ...RandGeneratorOpts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandGenerator.call(size, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opRandGenerator.tensor(size, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opRandGenerator = &lazyOp{name: "aten::rand", overload: "generator"}
@@ -10490,7 +10490,7 @@ func RandintGenerator(high int64, size []int64, generator *Generator, opts ...Ra
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandintGenerator.call(high, size, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opRandintGenerator.tensor(high, size, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opRandintGenerator = &lazyOp{name: "aten::randint", overload: "generator"}
@@ -10513,7 +10513,7 @@ func RandintLow(low int64, high int64, size []int64, opts ...RandintLowOpts) *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandintLow.call(low, high, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opRandintLow.tensor(low, high, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opRandintLow = &lazyOp{name: "aten::randint", overload: "low"}
@@ -10536,7 +10536,7 @@ func RandintLowGenerator(low int64, high int64, size []int64, generator *Generat
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandintLowGenerator.call(low, high, size, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opRandintLowGenerator.tensor(low, high, size, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opRandintLowGenerator = &lazyOp{name: "aten::randint", overload: "low_generator"}
@@ -10559,7 +10559,7 @@ func RandintLike(self *Tensor, high int64, opts ...RandintLikeOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandintLike.call(self, high, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opRandintLike.tensor(self, high, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))
 }
 
 var opRandintLike = &lazyOp{name: "aten::randint_like", overload: ""}
@@ -10583,7 +10583,7 @@ func RandintLikeLowDtype(self *Tensor, low int64, high int64, opts ...RandintLik
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandintLikeLowDtype.call(self, low, high, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opRandintLikeLowDtype.tensor(self, low, high, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory), unsetPtr(o.MemoryFormat))
 }
 
 var opRandintLikeLowDtype = &lazyOp{name: "aten::randint_like", overload: "low_dtype"}
@@ -10607,7 +10607,7 @@ func RandnGenerator(size []int64, generator *Generator, opts ...RandnGeneratorOp
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandnGenerator.call(size, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opRandnGenerator.tensor(size, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opRandnGenerator = &lazyOp{name: "aten::randn", overload: "generator"}
@@ -10630,7 +10630,7 @@ func RandomFrom(self *Tensor, from_ int64, to *int64, opts ...RandomFromOpts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandomFrom.call(self, from_, deref(to), unsetNil(o.Generator))[0].(*Tensor)
+	return opRandomFrom.tensor(self, from_, deref(to), unsetNil(o.Generator))
 }
 
 var opRandomFrom = &lazyOp{name: "aten::random", overload: "from"}
@@ -10650,7 +10650,7 @@ func RandomTo(self *Tensor, to int64, opts ...RandomToOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandomTo.call(self, to, unsetNil(o.Generator))[0].(*Tensor)
+	return opRandomTo.tensor(self, to, unsetNil(o.Generator))
 }
 
 var opRandomTo = &lazyOp{name: "aten::random", overload: "to"}
@@ -10670,7 +10670,7 @@ func Random(self *Tensor, opts ...RandomOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandom.call(self, unsetNil(o.Generator))[0].(*Tensor)
+	return opRandom.tensor(self, unsetNil(o.Generator))
 }
 
 var opRandom = &lazyOp{name: "aten::random", overload: ""}
@@ -10690,7 +10690,7 @@ func (t *Tensor) RandomFrom_(from_ int64, to *int64, opts ...RandomFrom_Opts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandomFromI.call(t, from_, deref(to), unsetNil(o.Generator))[0].(*Tensor)
+	return opRandomFromI.tensor(t, from_, deref(to), unsetNil(o.Generator))
 }
 
 var opRandomFromI = &lazyOp{name: "aten::random_", overload: "from"}
@@ -10710,7 +10710,7 @@ func (t *Tensor) RandomTo_(to int64, opts ...RandomTo_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandomToI.call(t, to, unsetNil(o.Generator))[0].(*Tensor)
+	return opRandomToI.tensor(t, to, unsetNil(o.Generator))
 }
 
 var opRandomToI = &lazyOp{name: "aten::random_", overload: "to"}
@@ -10730,7 +10730,7 @@ func RandpermGenerator(n int64, generator *Generator, opts ...RandpermGeneratorO
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRandpermGenerator.call(n, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opRandpermGenerator.tensor(n, generator, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opRandpermGenerator = &lazyOp{name: "aten::randperm", overload: "generator"}
@@ -10753,7 +10753,7 @@ func RangeStep(start any, end any, opts ...RangeStepOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRangeStep.call(start, end, unsetNil(o.Step), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opRangeStep.tensor(start, end, unsetNil(o.Step), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opRangeStep = &lazyOp{name: "aten::range", overload: "step"}
@@ -10777,7 +10777,7 @@ func Range(start any, end any, opts ...RangeOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRange.call(start, end, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opRange.tensor(start, end, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opRange = &lazyOp{name: "aten::range", overload: ""}
@@ -10794,7 +10794,7 @@ type RangeOpts struct {
 //
 //	ravel(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) Ravel() *Tensor {
-	return opRavel.call(t)[0].(*Tensor)
+	return opRavel.tensor(t)
 }
 
 var opRavel = &lazyOp{name: "aten::ravel", overload: ""}
@@ -10803,7 +10803,7 @@ var opRavel = &lazyOp{name: "aten::ravel", overload: ""}
 //
 //	real(Tensor(a) self) -> Tensor(a)
 func Real(self *Tensor) *Tensor {
-	return opReal.call(self)[0].(*Tensor)
+	return opReal.tensor(self)
 }
 
 var opReal = &lazyOp{name: "aten::real", overload: ""}
@@ -10812,7 +10812,7 @@ var opReal = &lazyOp{name: "aten::real", overload: ""}
 //
 //	reciprocal_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Reciprocal_() *Tensor {
-	return opReciprocalI.call(t)[0].(*Tensor)
+	return opReciprocalI.tensor(t)
 }
 
 var opReciprocalI = &lazyOp{name: "aten::reciprocal_", overload: ""}
@@ -10821,7 +10821,7 @@ var opReciprocalI = &lazyOp{name: "aten::reciprocal_", overload: ""}
 //
 //	reflection_pad1d(Tensor self, int[2] padding) -> Tensor
 func ReflectionPad1d(self *Tensor, padding []int64) *Tensor {
-	return opReflectionPad1d.call(self, padding)[0].(*Tensor)
+	return opReflectionPad1d.tensor(self, padding)
 }
 
 var opReflectionPad1d = &lazyOp{name: "aten::reflection_pad1d", overload: ""}
@@ -10830,7 +10830,7 @@ var opReflectionPad1d = &lazyOp{name: "aten::reflection_pad1d", overload: ""}
 //
 //	reflection_pad1d_backward(Tensor grad_output, Tensor self, int[2] padding) -> Tensor
 func ReflectionPad1dBackward(gradOutput *Tensor, self *Tensor, padding []int64) *Tensor {
-	return opReflectionPad1dBackward.call(gradOutput, self, padding)[0].(*Tensor)
+	return opReflectionPad1dBackward.tensor(gradOutput, self, padding)
 }
 
 var opReflectionPad1dBackward = &lazyOp{name: "aten::reflection_pad1d_backward", overload: ""}
@@ -10839,7 +10839,7 @@ var opReflectionPad1dBackward = &lazyOp{name: "aten::reflection_pad1d_backward",
 //
 //	reflection_pad2d(Tensor self, int[4] padding) -> Tensor
 func ReflectionPad2d(self *Tensor, padding []int64) *Tensor {
-	return opReflectionPad2d.call(self, padding)[0].(*Tensor)
+	return opReflectionPad2d.tensor(self, padding)
 }
 
 var opReflectionPad2d = &lazyOp{name: "aten::reflection_pad2d", overload: ""}
@@ -10848,7 +10848,7 @@ var opReflectionPad2d = &lazyOp{name: "aten::reflection_pad2d", overload: ""}
 //
 //	reflection_pad2d_backward(Tensor grad_output, Tensor self, int[4] padding) -> Tensor
 func ReflectionPad2dBackward(gradOutput *Tensor, self *Tensor, padding []int64) *Tensor {
-	return opReflectionPad2dBackward.call(gradOutput, self, padding)[0].(*Tensor)
+	return opReflectionPad2dBackward.tensor(gradOutput, self, padding)
 }
 
 var opReflectionPad2dBackward = &lazyOp{name: "aten::reflection_pad2d_backward", overload: ""}
@@ -10857,7 +10857,7 @@ var opReflectionPad2dBackward = &lazyOp{name: "aten::reflection_pad2d_backward",
 //
 //	reflection_pad3d(Tensor self, int[6] padding) -> Tensor
 func ReflectionPad3d(self *Tensor, padding []int64) *Tensor {
-	return opReflectionPad3d.call(self, padding)[0].(*Tensor)
+	return opReflectionPad3d.tensor(self, padding)
 }
 
 var opReflectionPad3d = &lazyOp{name: "aten::reflection_pad3d", overload: ""}
@@ -10866,7 +10866,7 @@ var opReflectionPad3d = &lazyOp{name: "aten::reflection_pad3d", overload: ""}
 //
 //	reflection_pad3d_backward(Tensor grad_output, Tensor self, int[6] padding) -> Tensor
 func ReflectionPad3dBackward(gradOutput *Tensor, self *Tensor, padding []int64) *Tensor {
-	return opReflectionPad3dBackward.call(gradOutput, self, padding)[0].(*Tensor)
+	return opReflectionPad3dBackward.tensor(gradOutput, self, padding)
 }
 
 var opReflectionPad3dBackward = &lazyOp{name: "aten::reflection_pad3d_backward", overload: ""}
@@ -10875,7 +10875,7 @@ var opReflectionPad3dBackward = &lazyOp{name: "aten::reflection_pad3d_backward",
 //
 //	relu6(Tensor self) -> Tensor
 func ReLU6(self *Tensor) *Tensor {
-	return opReLU6.call(self)[0].(*Tensor)
+	return opReLU6.tensor(self)
 }
 
 var opReLU6 = &lazyOp{name: "aten::relu6", overload: ""}
@@ -10884,7 +10884,7 @@ var opReLU6 = &lazyOp{name: "aten::relu6", overload: ""}
 //
 //	relu6_(Tensor(a!) self) -> Tensor(a!)
 func ReLU6_(self *Tensor) *Tensor {
-	return opReLU6I.call(self)[0].(*Tensor)
+	return opReLU6I.tensor(self)
 }
 
 var opReLU6I = &lazyOp{name: "aten::relu6_", overload: ""}
@@ -10893,7 +10893,7 @@ var opReLU6I = &lazyOp{name: "aten::relu6_", overload: ""}
 //
 //	remainder.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) RemainderTensor(other *Tensor) *Tensor {
-	return opRemainderTensor.call(t, other)[0].(*Tensor)
+	return opRemainderTensor.tensor(t, other)
 }
 
 var opRemainderTensor = &lazyOp{name: "aten::remainder", overload: "Tensor"}
@@ -10902,7 +10902,7 @@ var opRemainderTensor = &lazyOp{name: "aten::remainder", overload: "Tensor"}
 //
 //	remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor
 func RemainderScalarTensor(self any, other *Tensor) *Tensor {
-	return opRemainderScalarTensor.call(self, other)[0].(*Tensor)
+	return opRemainderScalarTensor.tensor(self, other)
 }
 
 var opRemainderScalarTensor = &lazyOp{name: "aten::remainder", overload: "Scalar_Tensor"}
@@ -10911,7 +10911,7 @@ var opRemainderScalarTensor = &lazyOp{name: "aten::remainder", overload: "Scalar
 //
 //	remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) RemainderTensor_(other *Tensor) *Tensor {
-	return opRemainderTensorI.call(t, other)[0].(*Tensor)
+	return opRemainderTensorI.tensor(t, other)
 }
 
 var opRemainderTensorI = &lazyOp{name: "aten::remainder_", overload: "Tensor"}
@@ -10920,7 +10920,7 @@ var opRemainderTensorI = &lazyOp{name: "aten::remainder_", overload: "Tensor"}
 //
 //	renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor
 func (t *Tensor) Renorm(p any, dim int64, maxnorm any) *Tensor {
-	return opRenorm.call(t, p, dim, maxnorm)[0].(*Tensor)
+	return opRenorm.tensor(t, p, dim, maxnorm)
 }
 
 var opRenorm = &lazyOp{name: "aten::renorm", overload: ""}
@@ -10929,7 +10929,7 @@ var opRenorm = &lazyOp{name: "aten::renorm", overload: ""}
 //
 //	renorm_(Tensor(a!) self, Scalar p, int dim, Scalar maxnorm) -> Tensor(a!)
 func (t *Tensor) Renorm_(p any, dim int64, maxnorm any) *Tensor {
-	return opRenormI.call(t, p, dim, maxnorm)[0].(*Tensor)
+	return opRenormI.tensor(t, p, dim, maxnorm)
 }
 
 var opRenormI = &lazyOp{name: "aten::renorm_", overload: ""}
@@ -10944,7 +10944,7 @@ func RepeatInterleave(repeats *Tensor, opts ...RepeatInterleaveOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRepeatInterleave.call(repeats, unsetPtr(o.OutputSize))[0].(*Tensor)
+	return opRepeatInterleave.tensor(repeats, unsetPtr(o.OutputSize))
 }
 
 var opRepeatInterleave = &lazyOp{name: "aten::repeat_interleave", overload: "Tensor"}
@@ -10964,7 +10964,7 @@ func (t *Tensor) RepeatInterleaveSelfTensor(repeats *Tensor, opts ...RepeatInter
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRepeatInterleaveSelfTensor.call(t, repeats, unsetPtr(o.Dim), unsetPtr(o.OutputSize))[0].(*Tensor)
+	return opRepeatInterleaveSelfTensor.tensor(t, repeats, unsetPtr(o.Dim), unsetPtr(o.OutputSize))
 }
 
 var opRepeatInterleaveSelfTensor = &lazyOp{name: "aten::repeat_interleave", overload: "self_Tensor"}
@@ -10985,7 +10985,7 @@ func (t *Tensor) RepeatInterleaveSelfInt(repeats int64, opts ...RepeatInterleave
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRepeatInterleaveSelfInt.call(t, repeats, unsetPtr(o.Dim), unsetPtr(o.OutputSize))[0].(*Tensor)
+	return opRepeatInterleaveSelfInt.tensor(t, repeats, unsetPtr(o.Dim), unsetPtr(o.OutputSize))
 }
 
 var opRepeatInterleaveSelfInt = &lazyOp{name: "aten::repeat_interleave", overload: "self_int"}
@@ -11000,7 +11000,7 @@ type RepeatInterleaveSelfIntOpts struct {
 //
 //	replication_pad1d(Tensor self, int[2] padding) -> Tensor
 func ReplicationPad1d(self *Tensor, padding []int64) *Tensor {
-	return opReplicationPad1d.call(self, padding)[0].(*Tensor)
+	return opReplicationPad1d.tensor(self, padding)
 }
 
 var opReplicationPad1d = &lazyOp{name: "aten::replication_pad1d", overload: ""}
@@ -11009,7 +11009,7 @@ var opReplicationPad1d = &lazyOp{name: "aten::replication_pad1d", overload: ""}
 //
 //	replication_pad1d_backward(Tensor grad_output, Tensor self, int[2] padding) -> Tensor
 func ReplicationPad1dBackward(gradOutput *Tensor, self *Tensor, padding []int64) *Tensor {
-	return opReplicationPad1dBackward.call(gradOutput, self, padding)[0].(*Tensor)
+	return opReplicationPad1dBackward.tensor(gradOutput, self, padding)
 }
 
 var opReplicationPad1dBackward = &lazyOp{name: "aten::replication_pad1d_backward", overload: ""}
@@ -11018,7 +11018,7 @@ var opReplicationPad1dBackward = &lazyOp{name: "aten::replication_pad1d_backward
 //
 //	replication_pad2d(Tensor self, int[4] padding) -> Tensor
 func ReplicationPad2d(self *Tensor, padding []int64) *Tensor {
-	return opReplicationPad2d.call(self, padding)[0].(*Tensor)
+	return opReplicationPad2d.tensor(self, padding)
 }
 
 var opReplicationPad2d = &lazyOp{name: "aten::replication_pad2d", overload: ""}
@@ -11027,7 +11027,7 @@ var opReplicationPad2d = &lazyOp{name: "aten::replication_pad2d", overload: ""}
 //
 //	replication_pad2d_backward(Tensor grad_output, Tensor self, int[4] padding) -> Tensor
 func ReplicationPad2dBackward(gradOutput *Tensor, self *Tensor, padding []int64) *Tensor {
-	return opReplicationPad2dBackward.call(gradOutput, self, padding)[0].(*Tensor)
+	return opReplicationPad2dBackward.tensor(gradOutput, self, padding)
 }
 
 var opReplicationPad2dBackward = &lazyOp{name: "aten::replication_pad2d_backward", overload: ""}
@@ -11036,7 +11036,7 @@ var opReplicationPad2dBackward = &lazyOp{name: "aten::replication_pad2d_backward
 //
 //	replication_pad3d(Tensor self, int[6] padding) -> Tensor
 func ReplicationPad3d(self *Tensor, padding []int64) *Tensor {
-	return opReplicationPad3d.call(self, padding)[0].(*Tensor)
+	return opReplicationPad3d.tensor(self, padding)
 }
 
 var opReplicationPad3d = &lazyOp{name: "aten::replication_pad3d", overload: ""}
@@ -11045,7 +11045,7 @@ var opReplicationPad3d = &lazyOp{name: "aten::replication_pad3d", overload: ""}
 //
 //	replication_pad3d_backward(Tensor grad_output, Tensor self, int[6] padding) -> Tensor
 func ReplicationPad3dBackward(gradOutput *Tensor, self *Tensor, padding []int64) *Tensor {
-	return opReplicationPad3dBackward.call(gradOutput, self, padding)[0].(*Tensor)
+	return opReplicationPad3dBackward.tensor(gradOutput, self, padding)
 }
 
 var opReplicationPad3dBackward = &lazyOp{name: "aten::replication_pad3d_backward", overload: ""}
@@ -11060,7 +11060,7 @@ func (t *Tensor) RequiresGrad_(opts ...RequiresGrad_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRequiresGradI.call(t, unsetPtr(o.RequiresGrad))[0].(*Tensor)
+	return opRequiresGradI.tensor(t, unsetPtr(o.RequiresGrad))
 }
 
 var opRequiresGradI = &lazyOp{name: "aten::requires_grad_", overload: ""}
@@ -11074,7 +11074,7 @@ type RequiresGrad_Opts struct {
 //
 //	reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)
 func (t *Tensor) ReshapeAs(other *Tensor) *Tensor {
-	return opReshapeAs.call(t, other)[0].(*Tensor)
+	return opReshapeAs.tensor(t, other)
 }
 
 var opReshapeAs = &lazyOp{name: "aten::reshape_as", overload: ""}
@@ -11089,7 +11089,7 @@ func Resize(self *Tensor, size []int64, opts ...ResizeOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opResize.call(self, size, unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opResize.tensor(self, size, unsetPtr(o.MemoryFormat))
 }
 
 var opResize = &lazyOp{name: "aten::resize", overload: ""}
@@ -11109,7 +11109,7 @@ func (t *Tensor) Resize_(size []int64, opts ...Resize_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opResizeI.call(t, size, unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opResizeI.tensor(t, size, unsetPtr(o.MemoryFormat))
 }
 
 var opResizeI = &lazyOp{name: "aten::resize_", overload: ""}
@@ -11129,7 +11129,7 @@ func ResizeAs(self *Tensor, theTemplate *Tensor, opts ...ResizeAsOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opResizeAs.call(self, theTemplate, unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opResizeAs.tensor(self, theTemplate, unsetPtr(o.MemoryFormat))
 }
 
 var opResizeAs = &lazyOp{name: "aten::resize_as", overload: ""}
@@ -11149,7 +11149,7 @@ func (t *Tensor) ResizeAs_(theTemplate *Tensor, opts ...ResizeAs_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opResizeAsI.call(t, theTemplate, unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opResizeAsI.tensor(t, theTemplate, unsetPtr(o.MemoryFormat))
 }
 
 var opResizeAsI = &lazyOp{name: "aten::resize_as_", overload: ""}
@@ -11163,7 +11163,7 @@ type ResizeAs_Opts struct {
 //
 //	resize_as_sparse(Tensor self, Tensor the_template) -> Tensor
 func ResizeAsSparse(self *Tensor, theTemplate *Tensor) *Tensor {
-	return opResizeAsSparse.call(self, theTemplate)[0].(*Tensor)
+	return opResizeAsSparse.tensor(self, theTemplate)
 }
 
 var opResizeAsSparse = &lazyOp{name: "aten::resize_as_sparse", overload: ""}
@@ -11172,7 +11172,7 @@ var opResizeAsSparse = &lazyOp{name: "aten::resize_as_sparse", overload: ""}
 //
 //	resize_as_sparse_(Tensor(a!) self, Tensor the_template) -> Tensor(a!)
 func (t *Tensor) ResizeAsSparse_(theTemplate *Tensor) *Tensor {
-	return opResizeAsSparseI.call(t, theTemplate)[0].(*Tensor)
+	return opResizeAsSparseI.tensor(t, theTemplate)
 }
 
 var opResizeAsSparseI = &lazyOp{name: "aten::resize_as_sparse_", overload: ""}
@@ -11181,7 +11181,7 @@ var opResizeAsSparseI = &lazyOp{name: "aten::resize_as_sparse_", overload: ""}
 //
 //	resolve_conj(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) ResolveConj() *Tensor {
-	return opResolveConj.call(t)[0].(*Tensor)
+	return opResolveConj.tensor(t)
 }
 
 var opResolveConj = &lazyOp{name: "aten::resolve_conj", overload: ""}
@@ -11190,7 +11190,7 @@ var opResolveConj = &lazyOp{name: "aten::resolve_conj", overload: ""}
 //
 //	resolve_neg(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) ResolveNeg() *Tensor {
-	return opResolveNeg.call(t)[0].(*Tensor)
+	return opResolveNeg.tensor(t)
 }
 
 var opResolveNeg = &lazyOp{name: "aten::resolve_neg", overload: ""}
@@ -11234,7 +11234,7 @@ func RNNReLUCell(input *Tensor, hx *Tensor, wIh *Tensor, wHh *Tensor, opts ...RN
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRNNReLUCell.call(input, hx, wIh, wHh, unsetNil(o.BIh), unsetNil(o.BHh))[0].(*Tensor)
+	return opRNNReLUCell.tensor(input, hx, wIh, wHh, unsetNil(o.BIh), unsetNil(o.BHh))
 }
 
 var opRNNReLUCell = &lazyOp{name: "aten::rnn_relu_cell", overload: ""}
@@ -11275,7 +11275,7 @@ func RNNTanhCell(input *Tensor, hx *Tensor, wIh *Tensor, wHh *Tensor, opts ...RN
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRNNTanhCell.call(input, hx, wIh, wHh, unsetNil(o.BIh), unsetNil(o.BHh))[0].(*Tensor)
+	return opRNNTanhCell.tensor(input, hx, wIh, wHh, unsetNil(o.BIh), unsetNil(o.BHh))
 }
 
 var opRNNTanhCell = &lazyOp{name: "aten::rnn_tanh_cell", overload: ""}
@@ -11296,7 +11296,7 @@ func (t *Tensor) Roll(shifts []int64, opts ...RollOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRoll.call(t, shifts, unsetNil(o.Dims))[0].(*Tensor)
+	return opRoll.tensor(t, shifts, unsetNil(o.Dims))
 }
 
 var opRoll = &lazyOp{name: "aten::roll", overload: ""}
@@ -11316,7 +11316,7 @@ func (t *Tensor) Rot90(opts ...Rot90Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRot90.call(t, unsetPtr(o.K), unsetNil(o.Dims))[0].(*Tensor)
+	return opRot90.tensor(t, unsetPtr(o.K), unsetNil(o.Dims))
 }
 
 var opRot90 = &lazyOp{name: "aten::rot90", overload: ""}
@@ -11331,7 +11331,7 @@ type Rot90Opts struct {
 //
 //	round.decimals(Tensor self, *, int decimals) -> Tensor
 func (t *Tensor) RoundDecimals(decimals int64) *Tensor {
-	return opRoundDecimals.call(t, decimals)[0].(*Tensor)
+	return opRoundDecimals.tensor(t, decimals)
 }
 
 var opRoundDecimals = &lazyOp{name: "aten::round", overload: "decimals"}
@@ -11340,7 +11340,7 @@ var opRoundDecimals = &lazyOp{name: "aten::round", overload: "decimals"}
 //
 //	round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)
 func (t *Tensor) RoundDecimals_(decimals int64) *Tensor {
-	return opRoundDecimalsI.call(t, decimals)[0].(*Tensor)
+	return opRoundDecimalsI.tensor(t, decimals)
 }
 
 var opRoundDecimalsI = &lazyOp{name: "aten::round_", overload: "decimals"}
@@ -11349,7 +11349,7 @@ var opRoundDecimalsI = &lazyOp{name: "aten::round_", overload: "decimals"}
 //
 //	row_indices(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) RowIndices() *Tensor {
-	return opRowIndices.call(t)[0].(*Tensor)
+	return opRowIndices.tensor(t)
 }
 
 var opRowIndices = &lazyOp{name: "aten::row_indices", overload: ""}
@@ -11358,7 +11358,7 @@ var opRowIndices = &lazyOp{name: "aten::row_indices", overload: ""}
 //
 //	row_indices_copy(Tensor self) -> Tensor
 func RowIndicesCopy(self *Tensor) *Tensor {
-	return opRowIndicesCopy.call(self)[0].(*Tensor)
+	return opRowIndicesCopy.tensor(self)
 }
 
 var opRowIndicesCopy = &lazyOp{name: "aten::row_indices_copy", overload: ""}
@@ -11367,7 +11367,7 @@ var opRowIndicesCopy = &lazyOp{name: "aten::row_indices_copy", overload: ""}
 //
 //	row_stack(Tensor[] tensors) -> Tensor
 func RowStack(tensors []*Tensor) *Tensor {
-	return opRowStack.call(tensors)[0].(*Tensor)
+	return opRowStack.tensor(tensors)
 }
 
 var opRowStack = &lazyOp{name: "aten::row_stack", overload: ""}
@@ -11382,7 +11382,7 @@ func RReLU(self *Tensor, opts ...RReLUOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRReLU.call(self, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))[0].(*Tensor)
+	return opRReLU.tensor(self, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))
 }
 
 var opRReLU = &lazyOp{name: "aten::rrelu", overload: ""}
@@ -11405,7 +11405,7 @@ func RReLU_(self *Tensor, opts ...RReLU_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRReLUI.call(self, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))[0].(*Tensor)
+	return opRReLUI.tensor(self, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))
 }
 
 var opRReLUI = &lazyOp{name: "aten::rrelu_", overload: ""}
@@ -11428,7 +11428,7 @@ func RReLUWithNoise(self *Tensor, noise *Tensor, opts ...RReLUWithNoiseOpts) *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRReLUWithNoise.call(self, noise, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))[0].(*Tensor)
+	return opRReLUWithNoise.tensor(self, noise, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))
 }
 
 var opRReLUWithNoise = &lazyOp{name: "aten::rrelu_with_noise", overload: ""}
@@ -11451,7 +11451,7 @@ func RReLUWithNoise_(self *Tensor, noise *Tensor, opts ...RReLUWithNoise_Opts) *
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRReLUWithNoiseI.call(self, noise, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))[0].(*Tensor)
+	return opRReLUWithNoiseI.tensor(self, noise, unsetNil(o.Lower), unsetNil(o.Upper), unset(o.Training), unsetNil(o.Generator))
 }
 
 var opRReLUWithNoiseI = &lazyOp{name: "aten::rrelu_with_noise_", overload: ""}
@@ -11468,7 +11468,7 @@ type RReLUWithNoise_Opts struct {
 //
 //	rrelu_with_noise_backward(Tensor grad_output, Tensor self, Tensor noise, Scalar lower, Scalar upper, bool training, bool self_is_result) -> Tensor
 func RReLUWithNoiseBackward(gradOutput *Tensor, self *Tensor, noise *Tensor, lower any, upper any, training bool, selfIsResult bool) *Tensor {
-	return opRReLUWithNoiseBackward.call(gradOutput, self, noise, lower, upper, training, selfIsResult)[0].(*Tensor)
+	return opRReLUWithNoiseBackward.tensor(gradOutput, self, noise, lower, upper, training, selfIsResult)
 }
 
 var opRReLUWithNoiseBackward = &lazyOp{name: "aten::rrelu_with_noise_backward", overload: ""}
@@ -11477,7 +11477,7 @@ var opRReLUWithNoiseBackward = &lazyOp{name: "aten::rrelu_with_noise_backward", 
 //
 //	rsqrt_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Rsqrt_() *Tensor {
-	return opRsqrtI.call(t)[0].(*Tensor)
+	return opRsqrtI.tensor(t)
 }
 
 var opRsqrtI = &lazyOp{name: "aten::rsqrt_", overload: ""}
@@ -11492,7 +11492,7 @@ func Rsub(self *Tensor, other *Tensor, opts ...RsubOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRsub.call(self, other, unsetNil(o.Alpha))[0].(*Tensor)
+	return opRsub.tensor(self, other, unsetNil(o.Alpha))
 }
 
 var opRsub = &lazyOp{name: "aten::rsub", overload: "Tensor"}
@@ -11512,7 +11512,7 @@ func RsubScalar(self *Tensor, other any, opts ...RsubScalarOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opRsubScalar.call(self, other, unsetNil(o.Alpha))[0].(*Tensor)
+	return opRsubScalar.tensor(self, other, unsetNil(o.Alpha))
 }
 
 var opRsubScalar = &lazyOp{name: "aten::rsub", overload: "Scalar"}
@@ -11532,7 +11532,7 @@ func ScalarTensor(s any, opts ...ScalarTensorOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opScalarTensor.call(s, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opScalarTensor.tensor(s, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opScalarTensor = &lazyOp{name: "aten::scalar_tensor", overload: ""}
@@ -11549,7 +11549,7 @@ type ScalarTensorOpts struct {
 //
 //	scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor
 func (t *Tensor) Scatter(dim int64, index *Tensor, src *Tensor) *Tensor {
-	return opScatter.call(t, dim, index, src)[0].(*Tensor)
+	return opScatter.tensor(t, dim, index, src)
 }
 
 var opScatter = &lazyOp{name: "aten::scatter", overload: "src"}
@@ -11558,7 +11558,7 @@ var opScatter = &lazyOp{name: "aten::scatter", overload: "src"}
 //
 //	scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor
 func (t *Tensor) ScatterValue(dim int64, index *Tensor, value any) *Tensor {
-	return opScatterValue.call(t, dim, index, value)[0].(*Tensor)
+	return opScatterValue.tensor(t, dim, index, value)
 }
 
 var opScatterValue = &lazyOp{name: "aten::scatter", overload: "value"}
@@ -11567,7 +11567,7 @@ var opScatterValue = &lazyOp{name: "aten::scatter", overload: "value"}
 //
 //	scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor
 func (t *Tensor) ScatterReduce(dim int64, index *Tensor, src *Tensor, reduce string) *Tensor {
-	return opScatterReduce.call(t, dim, index, src, reduce)[0].(*Tensor)
+	return opScatterReduce.tensor(t, dim, index, src, reduce)
 }
 
 var opScatterReduce = &lazyOp{name: "aten::scatter", overload: "reduce"}
@@ -11576,7 +11576,7 @@ var opScatterReduce = &lazyOp{name: "aten::scatter", overload: "reduce"}
 //
 //	scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor
 func (t *Tensor) ScatterValueReduce(dim int64, index *Tensor, value any, reduce string) *Tensor {
-	return opScatterValueReduce.call(t, dim, index, value, reduce)[0].(*Tensor)
+	return opScatterValueReduce.tensor(t, dim, index, value, reduce)
 }
 
 var opScatterValueReduce = &lazyOp{name: "aten::scatter", overload: "value_reduce"}
@@ -11585,7 +11585,7 @@ var opScatterValueReduce = &lazyOp{name: "aten::scatter", overload: "value_reduc
 //
 //	scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)
 func (t *Tensor) Scatter_(dim int64, index *Tensor, src *Tensor) *Tensor {
-	return opScatterI.call(t, dim, index, src)[0].(*Tensor)
+	return opScatterI.tensor(t, dim, index, src)
 }
 
 var opScatterI = &lazyOp{name: "aten::scatter_", overload: "src"}
@@ -11594,7 +11594,7 @@ var opScatterI = &lazyOp{name: "aten::scatter_", overload: "src"}
 //
 //	scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)
 func (t *Tensor) ScatterValue_(dim int64, index *Tensor, value any) *Tensor {
-	return opScatterValueI.call(t, dim, index, value)[0].(*Tensor)
+	return opScatterValueI.tensor(t, dim, index, value)
 }
 
 var opScatterValueI = &lazyOp{name: "aten::scatter_", overload: "value"}
@@ -11603,7 +11603,7 @@ var opScatterValueI = &lazyOp{name: "aten::scatter_", overload: "value"}
 //
 //	scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)
 func (t *Tensor) ScatterReduce_(dim int64, index *Tensor, src *Tensor, reduce string) *Tensor {
-	return opScatterReduceI.call(t, dim, index, src, reduce)[0].(*Tensor)
+	return opScatterReduceI.tensor(t, dim, index, src, reduce)
 }
 
 var opScatterReduceI = &lazyOp{name: "aten::scatter_", overload: "reduce"}
@@ -11612,7 +11612,7 @@ var opScatterReduceI = &lazyOp{name: "aten::scatter_", overload: "reduce"}
 //
 //	scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)
 func (t *Tensor) ScatterValueReduce_(dim int64, index *Tensor, value any, reduce string) *Tensor {
-	return opScatterValueReduceI.call(t, dim, index, value, reduce)[0].(*Tensor)
+	return opScatterValueReduceI.tensor(t, dim, index, value, reduce)
 }
 
 var opScatterValueReduceI = &lazyOp{name: "aten::scatter_", overload: "value_reduce"}
@@ -11621,7 +11621,7 @@ var opScatterValueReduceI = &lazyOp{name: "aten::scatter_", overload: "value_red
 //
 //	scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor
 func (t *Tensor) ScatterAdd(dim int64, index *Tensor, src *Tensor) *Tensor {
-	return opScatterAdd.call(t, dim, index, src)[0].(*Tensor)
+	return opScatterAdd.tensor(t, dim, index, src)
 }
 
 var opScatterAdd = &lazyOp{name: "aten::scatter_add", overload: ""}
@@ -11630,7 +11630,7 @@ var opScatterAdd = &lazyOp{name: "aten::scatter_add", overload: ""}
 //
 //	scatter_add_(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)
 func (t *Tensor) ScatterAdd_(dim int64, index *Tensor, src *Tensor) *Tensor {
-	return opScatterAddI.call(t, dim, index, src)[0].(*Tensor)
+	return opScatterAddI.tensor(t, dim, index, src)
 }
 
 var opScatterAddI = &lazyOp{name: "aten::scatter_add_", overload: ""}
@@ -11645,7 +11645,7 @@ func Searchsorted(sortedSequence *Tensor, self *Tensor, opts ...SearchsortedOpts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSearchsorted.call(sortedSequence, self, unset(o.OutInt32), unset(o.Right), unsetPtr(o.Side), unsetNil(o.Sorter))[0].(*Tensor)
+	return opSearchsorted.tensor(sortedSequence, self, unset(o.OutInt32), unset(o.Right), unsetPtr(o.Side), unsetNil(o.Sorter))
 }
 
 var opSearchsorted = &lazyOp{name: "aten::searchsorted", overload: "Tensor"}
@@ -11668,7 +11668,7 @@ func SearchsortedScalar(sortedSequence *Tensor, self any, opts ...SearchsortedSc
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSearchsortedScalar.call(sortedSequence, self, unset(o.OutInt32), unset(o.Right), unsetPtr(o.Side), unsetNil(o.Sorter))[0].(*Tensor)
+	return opSearchsortedScalar.tensor(sortedSequence, self, unset(o.OutInt32), unset(o.Right), unsetPtr(o.Side), unsetNil(o.Sorter))
 }
 
 var opSearchsortedScalar = &lazyOp{name: "aten::searchsorted", overload: "Scalar"}
@@ -11691,7 +11691,7 @@ func SegmentReduce(data *Tensor, reduce string, opts ...SegmentReduceOpts) *Tens
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSegmentReduce.call(data, reduce, unsetNil(o.Lengths), unsetNil(o.Indices), unsetNil(o.Offsets), unset(o.Axis), unset(o.Unsafe), unsetNil(o.Initial))[0].(*Tensor)
+	return opSegmentReduce.tensor(data, reduce, unsetNil(o.Lengths), unsetNil(o.Indices), unsetNil(o.Offsets), unset(o.Axis), unset(o.Unsafe), unsetNil(o.Initial))
 }
 
 var opSegmentReduce = &lazyOp{name: "aten::segment_reduce", overload: ""}
@@ -11710,7 +11710,7 @@ type SegmentReduceOpts struct {
 //
 //	select.int(Tensor(a) self, int dim, int index) -> Tensor(a)
 func (t *Tensor) SelectInt(dim int64, index int64) *Tensor {
-	return opSelectInt.call(t, dim, index)[0].(*Tensor)
+	return opSelectInt.tensor(t, dim, index)
 }
 
 var opSelectInt = &lazyOp{name: "aten::select", overload: "int"}
@@ -11719,7 +11719,7 @@ var opSelectInt = &lazyOp{name: "aten::select", overload: "int"}
 //
 //	select_backward(Tensor grad_output, SymInt[] input_sizes, int dim, int index) -> Tensor
 func SelectBackward(gradOutput *Tensor, inputSizes []int64, dim int64, index int64) *Tensor {
-	return opSelectBackward.call(gradOutput, inputSizes, dim, index)[0].(*Tensor)
+	return opSelectBackward.tensor(gradOutput, inputSizes, dim, index)
 }
 
 var opSelectBackward = &lazyOp{name: "aten::select_backward", overload: ""}
@@ -11728,7 +11728,7 @@ var opSelectBackward = &lazyOp{name: "aten::select_backward", overload: ""}
 //
 //	select_copy.int(Tensor self, int dim, int index) -> Tensor
 func SelectCopy(self *Tensor, dim int64, index int64) *Tensor {
-	return opSelectCopy.call(self, dim, index)[0].(*Tensor)
+	return opSelectCopy.tensor(self, dim, index)
 }
 
 var opSelectCopy = &lazyOp{name: "aten::select_copy", overload: "int"}
@@ -11737,7 +11737,7 @@ var opSelectCopy = &lazyOp{name: "aten::select_copy", overload: "int"}
 //
 //	select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor
 func (t *Tensor) SelectScatter(src *Tensor, dim int64, index int64) *Tensor {
-	return opSelectScatter.call(t, src, dim, index)[0].(*Tensor)
+	return opSelectScatter.tensor(t, src, dim, index)
 }
 
 var opSelectScatter = &lazyOp{name: "aten::select_scatter", overload: ""}
@@ -11746,7 +11746,7 @@ var opSelectScatter = &lazyOp{name: "aten::select_scatter", overload: ""}
 //
 //	selu(Tensor self) -> Tensor
 func SELU(self *Tensor) *Tensor {
-	return opSELU.call(self)[0].(*Tensor)
+	return opSELU.tensor(self)
 }
 
 var opSELU = &lazyOp{name: "aten::selu", overload: ""}
@@ -11755,7 +11755,7 @@ var opSELU = &lazyOp{name: "aten::selu", overload: ""}
 //
 //	selu_(Tensor(a!) self) -> Tensor(a!)
 func SELU_(self *Tensor) *Tensor {
-	return opSELUI.call(self)[0].(*Tensor)
+	return opSELUI.tensor(self)
 }
 
 var opSELUI = &lazyOp{name: "aten::selu_", overload: ""}
@@ -11764,7 +11764,7 @@ var opSELUI = &lazyOp{name: "aten::selu_", overload: ""}
 //
 //	set.source_Tensor(Tensor self, Tensor source) -> Tensor
 func SetSourceTensor(self *Tensor, source *Tensor) *Tensor {
-	return opSetSourceTensor.call(self, source)[0].(*Tensor)
+	return opSetSourceTensor.tensor(self, source)
 }
 
 var opSetSourceTensor = &lazyOp{name: "aten::set", overload: "source_Tensor"}
@@ -11773,7 +11773,7 @@ var opSetSourceTensor = &lazyOp{name: "aten::set", overload: "source_Tensor"}
 //
 //	set(Tensor self) -> Tensor
 func Set(self *Tensor) *Tensor {
-	return opSet.call(self)[0].(*Tensor)
+	return opSet.tensor(self)
 }
 
 var opSet = &lazyOp{name: "aten::set", overload: ""}
@@ -11788,7 +11788,7 @@ func (t *Tensor) SetSourceTensorStorageOffset_(source *Tensor, storageOffset int
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSetSourceTensorStorageOffsetI.call(t, source, storageOffset, size, unsetNil(o.Stride))[0].(*Tensor)
+	return opSetSourceTensorStorageOffsetI.tensor(t, source, storageOffset, size, unsetNil(o.Stride))
 }
 
 var opSetSourceTensorStorageOffsetI = &lazyOp{name: "aten::set_", overload: "source_Tensor_storage_offset"}
@@ -11802,7 +11802,7 @@ type SetSourceTensorStorageOffset_Opts struct {
 //
 //	set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!)
 func (t *Tensor) SetSourceTensor_(source *Tensor) *Tensor {
-	return opSetSourceTensorI.call(t, source)[0].(*Tensor)
+	return opSetSourceTensorI.tensor(t, source)
 }
 
 var opSetSourceTensorI = &lazyOp{name: "aten::set_", overload: "source_Tensor"}
@@ -11811,7 +11811,7 @@ var opSetSourceTensorI = &lazyOp{name: "aten::set_", overload: "source_Tensor"}
 //
 //	set_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Set_() *Tensor {
-	return opSetI.call(t)[0].(*Tensor)
+	return opSetI.tensor(t)
 }
 
 var opSetI = &lazyOp{name: "aten::set_", overload: ""}
@@ -11820,7 +11820,7 @@ var opSetI = &lazyOp{name: "aten::set_", overload: ""}
 //
 //	sgn(Tensor self) -> Tensor
 func (t *Tensor) Sgn() *Tensor {
-	return opSgn.call(t)[0].(*Tensor)
+	return opSgn.tensor(t)
 }
 
 var opSgn = &lazyOp{name: "aten::sgn", overload: ""}
@@ -11829,7 +11829,7 @@ var opSgn = &lazyOp{name: "aten::sgn", overload: ""}
 //
 //	sgn_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Sgn_() *Tensor {
-	return opSgnI.call(t)[0].(*Tensor)
+	return opSgnI.tensor(t)
 }
 
 var opSgnI = &lazyOp{name: "aten::sgn_", overload: ""}
@@ -11838,7 +11838,7 @@ var opSgnI = &lazyOp{name: "aten::sgn_", overload: ""}
 //
 //	sigmoid_backward(Tensor grad_output, Tensor output) -> Tensor
 func SigmoidBackward(gradOutput *Tensor, output *Tensor) *Tensor {
-	return opSigmoidBackward.call(gradOutput, output)[0].(*Tensor)
+	return opSigmoidBackward.tensor(gradOutput, output)
 }
 
 var opSigmoidBackward = &lazyOp{name: "aten::sigmoid_backward", overload: ""}
@@ -11847,7 +11847,7 @@ var opSigmoidBackward = &lazyOp{name: "aten::sigmoid_backward", overload: ""}
 //
 //	sign_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Sign_() *Tensor {
-	return opSignI.call(t)[0].(*Tensor)
+	return opSignI.tensor(t)
 }
 
 var opSignI = &lazyOp{name: "aten::sign_", overload: ""}
@@ -11856,7 +11856,7 @@ var opSignI = &lazyOp{name: "aten::sign_", overload: ""}
 //
 //	signbit(Tensor self) -> Tensor
 func (t *Tensor) Signbit() *Tensor {
-	return opSignbit.call(t)[0].(*Tensor)
+	return opSignbit.tensor(t)
 }
 
 var opSignbit = &lazyOp{name: "aten::signbit", overload: ""}
@@ -11865,7 +11865,7 @@ var opSignbit = &lazyOp{name: "aten::signbit", overload: ""}
 //
 //	silu_(Tensor(a!) self) -> Tensor(a!)
 func SiLU_(self *Tensor) *Tensor {
-	return opSiLUI.call(self)[0].(*Tensor)
+	return opSiLUI.tensor(self)
 }
 
 var opSiLUI = &lazyOp{name: "aten::silu_", overload: ""}
@@ -11874,7 +11874,7 @@ var opSiLUI = &lazyOp{name: "aten::silu_", overload: ""}
 //
 //	silu_backward(Tensor grad_output, Tensor self) -> Tensor
 func SiLUBackward(gradOutput *Tensor, self *Tensor) *Tensor {
-	return opSiLUBackward.call(gradOutput, self)[0].(*Tensor)
+	return opSiLUBackward.tensor(gradOutput, self)
 }
 
 var opSiLUBackward = &lazyOp{name: "aten::silu_backward", overload: ""}
@@ -11883,7 +11883,7 @@ var opSiLUBackward = &lazyOp{name: "aten::silu_backward", overload: ""}
 //
 //	sin_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Sin_() *Tensor {
-	return opSinI.call(t)[0].(*Tensor)
+	return opSinI.tensor(t)
 }
 
 var opSinI = &lazyOp{name: "aten::sin_", overload: ""}
@@ -11892,7 +11892,7 @@ var opSinI = &lazyOp{name: "aten::sin_", overload: ""}
 //
 //	sinc(Tensor self) -> Tensor
 func (t *Tensor) Sinc() *Tensor {
-	return opSinc.call(t)[0].(*Tensor)
+	return opSinc.tensor(t)
 }
 
 var opSinc = &lazyOp{name: "aten::sinc", overload: ""}
@@ -11901,7 +11901,7 @@ var opSinc = &lazyOp{name: "aten::sinc", overload: ""}
 //
 //	sinc_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Sinc_() *Tensor {
-	return opSincI.call(t)[0].(*Tensor)
+	return opSincI.tensor(t)
 }
 
 var opSincI = &lazyOp{name: "aten::sinc_", overload: ""}
@@ -11910,7 +11910,7 @@ var opSincI = &lazyOp{name: "aten::sinc_", overload: ""}
 //
 //	sinh(Tensor self) -> Tensor
 func (t *Tensor) Sinh() *Tensor {
-	return opSinh.call(t)[0].(*Tensor)
+	return opSinh.tensor(t)
 }
 
 var opSinh = &lazyOp{name: "aten::sinh", overload: ""}
@@ -11919,7 +11919,7 @@ var opSinh = &lazyOp{name: "aten::sinh", overload: ""}
 //
 //	sinh_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Sinh_() *Tensor {
-	return opSinhI.call(t)[0].(*Tensor)
+	return opSinhI.tensor(t)
 }
 
 var opSinhI = &lazyOp{name: "aten::sinh_", overload: ""}
@@ -11928,7 +11928,7 @@ var opSinhI = &lazyOp{name: "aten::sinh_", overload: ""}
 //
 //	slice_backward(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt start, SymInt end, SymInt step) -> Tensor
 func SliceBackward(gradOutput *Tensor, inputSizes []int64, dim int64, start int64, end int64, step int64) *Tensor {
-	return opSliceBackward.call(gradOutput, inputSizes, dim, start, end, step)[0].(*Tensor)
+	return opSliceBackward.tensor(gradOutput, inputSizes, dim, start, end, step)
 }
 
 var opSliceBackward = &lazyOp{name: "aten::slice_backward", overload: ""}
@@ -11943,7 +11943,7 @@ func SliceCopy(self *Tensor, opts ...SliceCopyOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSliceCopy.call(self, unset(o.Dim), unsetPtr(o.Start), unsetPtr(o.End), unsetPtr(o.Step))[0].(*Tensor)
+	return opSliceCopy.tensor(self, unset(o.Dim), unsetPtr(o.Start), unsetPtr(o.End), unsetPtr(o.Step))
 }
 
 var opSliceCopy = &lazyOp{name: "aten::slice_copy", overload: "Tensor"}
@@ -11966,7 +11966,7 @@ func (t *Tensor) SliceScatter(src *Tensor, opts ...SliceScatterOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSliceScatter.call(t, src, unset(o.Dim), unsetPtr(o.Start), unsetPtr(o.End), unsetPtr(o.Step))[0].(*Tensor)
+	return opSliceScatter.tensor(t, src, unset(o.Dim), unsetPtr(o.Start), unsetPtr(o.End), unsetPtr(o.Step))
 }
 
 var opSliceScatter = &lazyOp{name: "aten::slice_scatter", overload: ""}
@@ -11999,7 +11999,7 @@ func SlowConv3d(self *Tensor, weight *Tensor, kernelSize []int64, opts ...SlowCo
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSlowConv3d.call(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding))[0].(*Tensor)
+	return opSlowConv3d.tensor(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding))
 }
 
 var opSlowConv3d = &lazyOp{name: "aten::slow_conv3d", overload: ""}
@@ -12015,7 +12015,7 @@ type SlowConv3dOpts struct {
 //
 //	slow_conv3d_forward(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding) -> Tensor
 func SlowConv3dForward(self *Tensor, weight *Tensor, kernelSize []int64, bias *Tensor, stride []int64, padding []int64) *Tensor {
-	return opSlowConv3dForward.call(self, weight, kernelSize, bias, stride, padding)[0].(*Tensor)
+	return opSlowConv3dForward.tensor(self, weight, kernelSize, bias, stride, padding)
 }
 
 var opSlowConv3dForward = &lazyOp{name: "aten::slow_conv3d_forward", overload: ""}
@@ -12030,7 +12030,7 @@ func SlowConvDilated2d(self *Tensor, weight *Tensor, kernelSize []int64, opts ..
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSlowConvDilated2d.call(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation))[0].(*Tensor)
+	return opSlowConvDilated2d.tensor(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation))
 }
 
 var opSlowConvDilated2d = &lazyOp{name: "aten::slow_conv_dilated2d", overload: ""}
@@ -12053,7 +12053,7 @@ func SlowConvDilated3d(self *Tensor, weight *Tensor, kernelSize []int64, opts ..
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSlowConvDilated3d.call(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation))[0].(*Tensor)
+	return opSlowConvDilated3d.tensor(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.Dilation))
 }
 
 var opSlowConvDilated3d = &lazyOp{name: "aten::slow_conv_dilated3d", overload: ""}
@@ -12076,7 +12076,7 @@ func SlowConvTranspose2d(self *Tensor, weight *Tensor, kernelSize []int64, opts 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSlowConvTranspose2d.call(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.OutputPadding), unsetNil(o.Dilation))[0].(*Tensor)
+	return opSlowConvTranspose2d.tensor(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.OutputPadding), unsetNil(o.Dilation))
 }
 
 var opSlowConvTranspose2d = &lazyOp{name: "aten::slow_conv_transpose2d", overload: ""}
@@ -12100,7 +12100,7 @@ func SlowConvTranspose3d(self *Tensor, weight *Tensor, kernelSize []int64, opts 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSlowConvTranspose3d.call(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.OutputPadding), unsetNil(o.Dilation))[0].(*Tensor)
+	return opSlowConvTranspose3d.tensor(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding), unsetNil(o.OutputPadding), unsetNil(o.Dilation))
 }
 
 var opSlowConvTranspose3d = &lazyOp{name: "aten::slow_conv_transpose3d", overload: ""}
@@ -12118,7 +12118,7 @@ type SlowConvTranspose3dOpts struct {
 //
 //	smm(Tensor self, Tensor mat2) -> Tensor
 func (t *Tensor) Smm(mat2 *Tensor) *Tensor {
-	return opSmm.call(t, mat2)[0].(*Tensor)
+	return opSmm.tensor(t, mat2)
 }
 
 var opSmm = &lazyOp{name: "aten::smm", overload: ""}
@@ -12127,7 +12127,7 @@ var opSmm = &lazyOp{name: "aten::smm", overload: ""}
 //
 //	smooth_l1_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction, float beta) -> Tensor
 func SmoothL1LossBackward(gradOutput *Tensor, self *Tensor, target *Tensor, reduction int64, beta float64) *Tensor {
-	return opSmoothL1LossBackward.call(gradOutput, self, target, reduction, beta)[0].(*Tensor)
+	return opSmoothL1LossBackward.tensor(gradOutput, self, target, reduction, beta)
 }
 
 var opSmoothL1LossBackward = &lazyOp{name: "aten::smooth_l1_loss_backward", overload: ""}
@@ -12142,7 +12142,7 @@ func SoftMarginLoss(self *Tensor, target *Tensor, opts ...SoftMarginLossOpts) *T
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSoftMarginLoss.call(self, target, unsetPtr(o.Reduction))[0].(*Tensor)
+	return opSoftMarginLoss.tensor(self, target, unsetPtr(o.Reduction))
 }
 
 var opSoftMarginLoss = &lazyOp{name: "aten::soft_margin_loss", overload: ""}
@@ -12156,7 +12156,7 @@ type SoftMarginLossOpts struct {
 //
 //	soft_margin_loss_backward(Tensor grad_output, Tensor self, Tensor target, int reduction) -> Tensor
 func SoftMarginLossBackward(gradOutput *Tensor, self *Tensor, target *Tensor, reduction int64) *Tensor {
-	return opSoftMarginLossBackward.call(gradOutput, self, target, reduction)[0].(*Tensor)
+	return opSoftMarginLossBackward.tensor(gradOutput, self, target, reduction)
 }
 
 var opSoftMarginLossBackward = &lazyOp{name: "aten::soft_margin_loss_backward", overload: ""}
@@ -12171,7 +12171,7 @@ func Softplus(self *Tensor, opts ...SoftplusOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSoftplus.call(self, unsetNil(o.Beta), unsetNil(o.Threshold))[0].(*Tensor)
+	return opSoftplus.tensor(self, unsetNil(o.Beta), unsetNil(o.Threshold))
 }
 
 var opSoftplus = &lazyOp{name: "aten::softplus", overload: ""}
@@ -12186,7 +12186,7 @@ type SoftplusOpts struct {
 //
 //	softplus_backward(Tensor grad_output, Tensor self, Scalar beta, Scalar threshold) -> Tensor
 func SoftplusBackward(gradOutput *Tensor, self *Tensor, beta any, threshold any) *Tensor {
-	return opSoftplusBackward.call(gradOutput, self, beta, threshold)[0].(*Tensor)
+	return opSoftplusBackward.tensor(gradOutput, self, beta, threshold)
 }
 
 var opSoftplusBackward = &lazyOp{name: "aten::softplus_backward", overload: ""}
@@ -12201,7 +12201,7 @@ func Softshrink(self *Tensor, opts ...SoftshrinkOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSoftshrink.call(self, unsetNil(o.Lambd))[0].(*Tensor)
+	return opSoftshrink.tensor(self, unsetNil(o.Lambd))
 }
 
 var opSoftshrink = &lazyOp{name: "aten::softshrink", overload: ""}
@@ -12215,7 +12215,7 @@ type SoftshrinkOpts struct {
 //
 //	softshrink_backward(Tensor grad_output, Tensor self, Scalar lambd) -> Tensor
 func SoftshrinkBackward(gradOutput *Tensor, self *Tensor, lambd any) *Tensor {
-	return opSoftshrinkBackward.call(gradOutput, self, lambd)[0].(*Tensor)
+	return opSoftshrinkBackward.tensor(gradOutput, self, lambd)
 }
 
 var opSoftshrinkBackward = &lazyOp{name: "aten::softshrink_backward", overload: ""}
@@ -12252,7 +12252,7 @@ func SparseBscTensor(ccolIndices *Tensor, rowIndices *Tensor, values *Tensor, si
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseBscTensor.call(ccolIndices, rowIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseBscTensor.tensor(ccolIndices, rowIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseBscTensor = &lazyOp{name: "aten::sparse_bsc_tensor", overload: "ccol_row_value_size"}
@@ -12275,7 +12275,7 @@ func SparseBscTensorCcolRowValue(ccolIndices *Tensor, rowIndices *Tensor, values
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseBscTensorCcolRowValue.call(ccolIndices, rowIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseBscTensorCcolRowValue.tensor(ccolIndices, rowIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseBscTensorCcolRowValue = &lazyOp{name: "aten::sparse_bsc_tensor", overload: "ccol_row_value"}
@@ -12298,7 +12298,7 @@ func SparseBsrTensor(crowIndices *Tensor, colIndices *Tensor, values *Tensor, si
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseBsrTensor.call(crowIndices, colIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseBsrTensor.tensor(crowIndices, colIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseBsrTensor = &lazyOp{name: "aten::sparse_bsr_tensor", overload: "crow_col_value_size"}
@@ -12321,7 +12321,7 @@ func SparseBsrTensorCrowColValue(crowIndices *Tensor, colIndices *Tensor, values
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseBsrTensorCrowColValue.call(crowIndices, colIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseBsrTensorCrowColValue.tensor(crowIndices, colIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseBsrTensorCrowColValue = &lazyOp{name: "aten::sparse_bsr_tensor", overload: "crow_col_value"}
@@ -12344,7 +12344,7 @@ func SparseCompressedTensor(compressedIndices *Tensor, plainIndices *Tensor, val
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCompressedTensor.call(compressedIndices, plainIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCompressedTensor.tensor(compressedIndices, plainIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCompressedTensor = &lazyOp{name: "aten::sparse_compressed_tensor", overload: "comp_plain_value_size"}
@@ -12367,7 +12367,7 @@ func SparseCompressedTensorCompPlainValue(compressedIndices *Tensor, plainIndice
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCompressedTensorCompPlainValue.call(compressedIndices, plainIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCompressedTensorCompPlainValue.tensor(compressedIndices, plainIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCompressedTensorCompPlainValue = &lazyOp{name: "aten::sparse_compressed_tensor", overload: "comp_plain_value"}
@@ -12390,7 +12390,7 @@ func SparseCooTensor(size []int64, opts ...SparseCooTensorOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCooTensor.call(size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCooTensor.tensor(size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCooTensor = &lazyOp{name: "aten::sparse_coo_tensor", overload: "size"}
@@ -12413,7 +12413,7 @@ func SparseCooTensorIndices(indices *Tensor, values *Tensor, opts ...SparseCooTe
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCooTensorIndices.call(indices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCooTensorIndices.tensor(indices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCooTensorIndices = &lazyOp{name: "aten::sparse_coo_tensor", overload: "indices"}
@@ -12436,7 +12436,7 @@ func SparseCooTensorIndicesSize(indices *Tensor, values *Tensor, size []int64, o
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCooTensorIndicesSize.call(indices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCooTensorIndicesSize.tensor(indices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCooTensorIndicesSize = &lazyOp{name: "aten::sparse_coo_tensor", overload: "indices_size"}
@@ -12459,7 +12459,7 @@ func SparseCscTensor(ccolIndices *Tensor, rowIndices *Tensor, values *Tensor, si
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCscTensor.call(ccolIndices, rowIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCscTensor.tensor(ccolIndices, rowIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCscTensor = &lazyOp{name: "aten::sparse_csc_tensor", overload: "ccol_row_value_size"}
@@ -12482,7 +12482,7 @@ func SparseCscTensorCcolRowValue(ccolIndices *Tensor, rowIndices *Tensor, values
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCscTensorCcolRowValue.call(ccolIndices, rowIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCscTensorCcolRowValue.tensor(ccolIndices, rowIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCscTensorCcolRowValue = &lazyOp{name: "aten::sparse_csc_tensor", overload: "ccol_row_value"}
@@ -12505,7 +12505,7 @@ func SparseCsrTensor(crowIndices *Tensor, colIndices *Tensor, values *Tensor, si
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCsrTensor.call(crowIndices, colIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCsrTensor.tensor(crowIndices, colIndices, values, size, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCsrTensor = &lazyOp{name: "aten::sparse_csr_tensor", overload: "crow_col_value_size"}
@@ -12528,7 +12528,7 @@ func SparseCsrTensorCrowColValue(crowIndices *Tensor, colIndices *Tensor, values
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseCsrTensorCrowColValue.call(crowIndices, colIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opSparseCsrTensorCrowColValue.tensor(crowIndices, colIndices, values, unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opSparseCsrTensorCrowColValue = &lazyOp{name: "aten::sparse_csr_tensor", overload: "crow_col_value"}
@@ -12554,7 +12554,7 @@ var opSparseDim = &lazyOp{name: "aten::sparse_dim", overload: ""}
 //
 //	sparse_mask(Tensor self, Tensor mask) -> Tensor
 func (t *Tensor) SparseMask(mask *Tensor) *Tensor {
-	return opSparseMask.call(t, mask)[0].(*Tensor)
+	return opSparseMask.tensor(t, mask)
 }
 
 var opSparseMask = &lazyOp{name: "aten::sparse_mask", overload: ""}
@@ -12563,7 +12563,7 @@ var opSparseMask = &lazyOp{name: "aten::sparse_mask", overload: ""}
 //
 //	sparse_resize(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor
 func SparseResize(self *Tensor, size []int64, sparseDim int64, denseDim int64) *Tensor {
-	return opSparseResize.call(self, size, sparseDim, denseDim)[0].(*Tensor)
+	return opSparseResize.tensor(self, size, sparseDim, denseDim)
 }
 
 var opSparseResize = &lazyOp{name: "aten::sparse_resize", overload: ""}
@@ -12572,7 +12572,7 @@ var opSparseResize = &lazyOp{name: "aten::sparse_resize", overload: ""}
 //
 //	sparse_resize_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!)
 func (t *Tensor) SparseResize_(size []int64, sparseDim int64, denseDim int64) *Tensor {
-	return opSparseResizeI.call(t, size, sparseDim, denseDim)[0].(*Tensor)
+	return opSparseResizeI.tensor(t, size, sparseDim, denseDim)
 }
 
 var opSparseResizeI = &lazyOp{name: "aten::sparse_resize_", overload: ""}
@@ -12581,7 +12581,7 @@ var opSparseResizeI = &lazyOp{name: "aten::sparse_resize_", overload: ""}
 //
 //	sparse_resize_and_clear(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor
 func SparseResizeAndClear(self *Tensor, size []int64, sparseDim int64, denseDim int64) *Tensor {
-	return opSparseResizeAndClear.call(self, size, sparseDim, denseDim)[0].(*Tensor)
+	return opSparseResizeAndClear.tensor(self, size, sparseDim, denseDim)
 }
 
 var opSparseResizeAndClear = &lazyOp{name: "aten::sparse_resize_and_clear", overload: ""}
@@ -12590,7 +12590,7 @@ var opSparseResizeAndClear = &lazyOp{name: "aten::sparse_resize_and_clear", over
 //
 //	sparse_resize_and_clear_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!)
 func (t *Tensor) SparseResizeAndClear_(size []int64, sparseDim int64, denseDim int64) *Tensor {
-	return opSparseResizeAndClearI.call(t, size, sparseDim, denseDim)[0].(*Tensor)
+	return opSparseResizeAndClearI.tensor(t, size, sparseDim, denseDim)
 }
 
 var opSparseResizeAndClearI = &lazyOp{name: "aten::sparse_resize_and_clear_", overload: ""}
@@ -12605,7 +12605,7 @@ func SparseSampledAddmm(self *Tensor, mat1 *Tensor, mat2 *Tensor, opts ...Sparse
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSparseSampledAddmm.call(self, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opSparseSampledAddmm.tensor(self, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opSparseSampledAddmm = &lazyOp{name: "aten::sparse_sampled_addmm", overload: ""}
@@ -12620,7 +12620,7 @@ type SparseSampledAddmmOpts struct {
 //
 //	special_airy_ai(Tensor x) -> Tensor
 func SpecialAiryAi(x *Tensor) *Tensor {
-	return opSpecialAiryAi.call(x)[0].(*Tensor)
+	return opSpecialAiryAi.tensor(x)
 }
 
 var opSpecialAiryAi = &lazyOp{name: "aten::special_airy_ai", overload: ""}
@@ -12629,7 +12629,7 @@ var opSpecialAiryAi = &lazyOp{name: "aten::special_airy_ai", overload: ""}
 //
 //	special_bessel_j0(Tensor self) -> Tensor
 func SpecialBesselJ0(self *Tensor) *Tensor {
-	return opSpecialBesselJ0.call(self)[0].(*Tensor)
+	return opSpecialBesselJ0.tensor(self)
 }
 
 var opSpecialBesselJ0 = &lazyOp{name: "aten::special_bessel_j0", overload: ""}
@@ -12638,7 +12638,7 @@ var opSpecialBesselJ0 = &lazyOp{name: "aten::special_bessel_j0", overload: ""}
 //
 //	special_bessel_j1(Tensor self) -> Tensor
 func SpecialBesselJ1(self *Tensor) *Tensor {
-	return opSpecialBesselJ1.call(self)[0].(*Tensor)
+	return opSpecialBesselJ1.tensor(self)
 }
 
 var opSpecialBesselJ1 = &lazyOp{name: "aten::special_bessel_j1", overload: ""}
@@ -12647,7 +12647,7 @@ var opSpecialBesselJ1 = &lazyOp{name: "aten::special_bessel_j1", overload: ""}
 //
 //	special_bessel_y0(Tensor self) -> Tensor
 func SpecialBesselY0(self *Tensor) *Tensor {
-	return opSpecialBesselY0.call(self)[0].(*Tensor)
+	return opSpecialBesselY0.tensor(self)
 }
 
 var opSpecialBesselY0 = &lazyOp{name: "aten::special_bessel_y0", overload: ""}
@@ -12656,7 +12656,7 @@ var opSpecialBesselY0 = &lazyOp{name: "aten::special_bessel_y0", overload: ""}
 //
 //	special_bessel_y1(Tensor self) -> Tensor
 func SpecialBesselY1(self *Tensor) *Tensor {
-	return opSpecialBesselY1.call(self)[0].(*Tensor)
+	return opSpecialBesselY1.tensor(self)
 }
 
 var opSpecialBesselY1 = &lazyOp{name: "aten::special_bessel_y1", overload: ""}
@@ -12665,7 +12665,7 @@ var opSpecialBesselY1 = &lazyOp{name: "aten::special_bessel_y1", overload: ""}
 //
 //	special_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor
 func SpecialChebyshevPolynomialT(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialChebyshevPolynomialT.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialT.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialT = &lazyOp{name: "aten::special_chebyshev_polynomial_t", overload: ""}
@@ -12674,7 +12674,7 @@ var opSpecialChebyshevPolynomialT = &lazyOp{name: "aten::special_chebyshev_polyn
 //
 //	special_chebyshev_polynomial_t.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialChebyshevPolynomialTXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialChebyshevPolynomialTXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialTXScalar.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialTXScalar = &lazyOp{name: "aten::special_chebyshev_polynomial_t", overload: "x_scalar"}
@@ -12683,7 +12683,7 @@ var opSpecialChebyshevPolynomialTXScalar = &lazyOp{name: "aten::special_chebyshe
 //
 //	special_chebyshev_polynomial_t.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialChebyshevPolynomialTNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialChebyshevPolynomialTNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialTNScalar.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialTNScalar = &lazyOp{name: "aten::special_chebyshev_polynomial_t", overload: "n_scalar"}
@@ -12692,7 +12692,7 @@ var opSpecialChebyshevPolynomialTNScalar = &lazyOp{name: "aten::special_chebyshe
 //
 //	special_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor
 func SpecialChebyshevPolynomialU(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialChebyshevPolynomialU.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialU.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialU = &lazyOp{name: "aten::special_chebyshev_polynomial_u", overload: ""}
@@ -12701,7 +12701,7 @@ var opSpecialChebyshevPolynomialU = &lazyOp{name: "aten::special_chebyshev_polyn
 //
 //	special_chebyshev_polynomial_u.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialChebyshevPolynomialUXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialChebyshevPolynomialUXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialUXScalar.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialUXScalar = &lazyOp{name: "aten::special_chebyshev_polynomial_u", overload: "x_scalar"}
@@ -12710,7 +12710,7 @@ var opSpecialChebyshevPolynomialUXScalar = &lazyOp{name: "aten::special_chebyshe
 //
 //	special_chebyshev_polynomial_u.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialChebyshevPolynomialUNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialChebyshevPolynomialUNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialUNScalar.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialUNScalar = &lazyOp{name: "aten::special_chebyshev_polynomial_u", overload: "n_scalar"}
@@ -12719,7 +12719,7 @@ var opSpecialChebyshevPolynomialUNScalar = &lazyOp{name: "aten::special_chebyshe
 //
 //	special_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor
 func SpecialChebyshevPolynomialV(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialChebyshevPolynomialV.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialV.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialV = &lazyOp{name: "aten::special_chebyshev_polynomial_v", overload: ""}
@@ -12728,7 +12728,7 @@ var opSpecialChebyshevPolynomialV = &lazyOp{name: "aten::special_chebyshev_polyn
 //
 //	special_chebyshev_polynomial_v.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialChebyshevPolynomialVXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialChebyshevPolynomialVXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialVXScalar.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialVXScalar = &lazyOp{name: "aten::special_chebyshev_polynomial_v", overload: "x_scalar"}
@@ -12737,7 +12737,7 @@ var opSpecialChebyshevPolynomialVXScalar = &lazyOp{name: "aten::special_chebyshe
 //
 //	special_chebyshev_polynomial_v.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialChebyshevPolynomialVNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialChebyshevPolynomialVNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialVNScalar.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialVNScalar = &lazyOp{name: "aten::special_chebyshev_polynomial_v", overload: "n_scalar"}
@@ -12746,7 +12746,7 @@ var opSpecialChebyshevPolynomialVNScalar = &lazyOp{name: "aten::special_chebyshe
 //
 //	special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor
 func SpecialChebyshevPolynomialW(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialChebyshevPolynomialW.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialW.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialW = &lazyOp{name: "aten::special_chebyshev_polynomial_w", overload: ""}
@@ -12755,7 +12755,7 @@ var opSpecialChebyshevPolynomialW = &lazyOp{name: "aten::special_chebyshev_polyn
 //
 //	special_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialChebyshevPolynomialWXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialChebyshevPolynomialWXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialWXScalar.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialWXScalar = &lazyOp{name: "aten::special_chebyshev_polynomial_w", overload: "x_scalar"}
@@ -12764,7 +12764,7 @@ var opSpecialChebyshevPolynomialWXScalar = &lazyOp{name: "aten::special_chebyshe
 //
 //	special_chebyshev_polynomial_w.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialChebyshevPolynomialWNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialChebyshevPolynomialWNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialChebyshevPolynomialWNScalar.tensor(x, n)
 }
 
 var opSpecialChebyshevPolynomialWNScalar = &lazyOp{name: "aten::special_chebyshev_polynomial_w", overload: "n_scalar"}
@@ -12773,7 +12773,7 @@ var opSpecialChebyshevPolynomialWNScalar = &lazyOp{name: "aten::special_chebyshe
 //
 //	special_digamma(Tensor self) -> Tensor
 func SpecialDigamma(self *Tensor) *Tensor {
-	return opSpecialDigamma.call(self)[0].(*Tensor)
+	return opSpecialDigamma.tensor(self)
 }
 
 var opSpecialDigamma = &lazyOp{name: "aten::special_digamma", overload: ""}
@@ -12782,7 +12782,7 @@ var opSpecialDigamma = &lazyOp{name: "aten::special_digamma", overload: ""}
 //
 //	special_entr(Tensor self) -> Tensor
 func SpecialEntr(self *Tensor) *Tensor {
-	return opSpecialEntr.call(self)[0].(*Tensor)
+	return opSpecialEntr.tensor(self)
 }
 
 var opSpecialEntr = &lazyOp{name: "aten::special_entr", overload: ""}
@@ -12791,7 +12791,7 @@ var opSpecialEntr = &lazyOp{name: "aten::special_entr", overload: ""}
 //
 //	special_erf(Tensor self) -> Tensor
 func SpecialErf(self *Tensor) *Tensor {
-	return opSpecialErf.call(self)[0].(*Tensor)
+	return opSpecialErf.tensor(self)
 }
 
 var opSpecialErf = &lazyOp{name: "aten::special_erf", overload: ""}
@@ -12800,7 +12800,7 @@ var opSpecialErf = &lazyOp{name: "aten::special_erf", overload: ""}
 //
 //	special_erfc(Tensor self) -> Tensor
 func SpecialErfc(self *Tensor) *Tensor {
-	return opSpecialErfc.call(self)[0].(*Tensor)
+	return opSpecialErfc.tensor(self)
 }
 
 var opSpecialErfc = &lazyOp{name: "aten::special_erfc", overload: ""}
@@ -12809,7 +12809,7 @@ var opSpecialErfc = &lazyOp{name: "aten::special_erfc", overload: ""}
 //
 //	special_erfcx(Tensor self) -> Tensor
 func SpecialErfcx(self *Tensor) *Tensor {
-	return opSpecialErfcx.call(self)[0].(*Tensor)
+	return opSpecialErfcx.tensor(self)
 }
 
 var opSpecialErfcx = &lazyOp{name: "aten::special_erfcx", overload: ""}
@@ -12818,7 +12818,7 @@ var opSpecialErfcx = &lazyOp{name: "aten::special_erfcx", overload: ""}
 //
 //	special_erfinv(Tensor self) -> Tensor
 func SpecialErfinv(self *Tensor) *Tensor {
-	return opSpecialErfinv.call(self)[0].(*Tensor)
+	return opSpecialErfinv.tensor(self)
 }
 
 var opSpecialErfinv = &lazyOp{name: "aten::special_erfinv", overload: ""}
@@ -12827,7 +12827,7 @@ var opSpecialErfinv = &lazyOp{name: "aten::special_erfinv", overload: ""}
 //
 //	special_exp2(Tensor self) -> Tensor
 func SpecialExp2(self *Tensor) *Tensor {
-	return opSpecialExp2.call(self)[0].(*Tensor)
+	return opSpecialExp2.tensor(self)
 }
 
 var opSpecialExp2 = &lazyOp{name: "aten::special_exp2", overload: ""}
@@ -12836,7 +12836,7 @@ var opSpecialExp2 = &lazyOp{name: "aten::special_exp2", overload: ""}
 //
 //	special_expit(Tensor self) -> Tensor
 func SpecialExpit(self *Tensor) *Tensor {
-	return opSpecialExpit.call(self)[0].(*Tensor)
+	return opSpecialExpit.tensor(self)
 }
 
 var opSpecialExpit = &lazyOp{name: "aten::special_expit", overload: ""}
@@ -12845,7 +12845,7 @@ var opSpecialExpit = &lazyOp{name: "aten::special_expit", overload: ""}
 //
 //	special_expm1(Tensor self) -> Tensor
 func SpecialExpm1(self *Tensor) *Tensor {
-	return opSpecialExpm1.call(self)[0].(*Tensor)
+	return opSpecialExpm1.tensor(self)
 }
 
 var opSpecialExpm1 = &lazyOp{name: "aten::special_expm1", overload: ""}
@@ -12854,7 +12854,7 @@ var opSpecialExpm1 = &lazyOp{name: "aten::special_expm1", overload: ""}
 //
 //	special_gammainc(Tensor self, Tensor other) -> Tensor
 func SpecialGammainc(self *Tensor, other *Tensor) *Tensor {
-	return opSpecialGammainc.call(self, other)[0].(*Tensor)
+	return opSpecialGammainc.tensor(self, other)
 }
 
 var opSpecialGammainc = &lazyOp{name: "aten::special_gammainc", overload: ""}
@@ -12863,7 +12863,7 @@ var opSpecialGammainc = &lazyOp{name: "aten::special_gammainc", overload: ""}
 //
 //	special_gammaincc(Tensor self, Tensor other) -> Tensor
 func SpecialGammaincc(self *Tensor, other *Tensor) *Tensor {
-	return opSpecialGammaincc.call(self, other)[0].(*Tensor)
+	return opSpecialGammaincc.tensor(self, other)
 }
 
 var opSpecialGammaincc = &lazyOp{name: "aten::special_gammaincc", overload: ""}
@@ -12872,7 +12872,7 @@ var opSpecialGammaincc = &lazyOp{name: "aten::special_gammaincc", overload: ""}
 //
 //	special_gammaln(Tensor self) -> Tensor
 func SpecialGammaln(self *Tensor) *Tensor {
-	return opSpecialGammaln.call(self)[0].(*Tensor)
+	return opSpecialGammaln.tensor(self)
 }
 
 var opSpecialGammaln = &lazyOp{name: "aten::special_gammaln", overload: ""}
@@ -12881,7 +12881,7 @@ var opSpecialGammaln = &lazyOp{name: "aten::special_gammaln", overload: ""}
 //
 //	special_hermite_polynomial_h(Tensor x, Tensor n) -> Tensor
 func SpecialHermitePolynomialH(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialHermitePolynomialH.call(x, n)[0].(*Tensor)
+	return opSpecialHermitePolynomialH.tensor(x, n)
 }
 
 var opSpecialHermitePolynomialH = &lazyOp{name: "aten::special_hermite_polynomial_h", overload: ""}
@@ -12890,7 +12890,7 @@ var opSpecialHermitePolynomialH = &lazyOp{name: "aten::special_hermite_polynomia
 //
 //	special_hermite_polynomial_h.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialHermitePolynomialHXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialHermitePolynomialHXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialHermitePolynomialHXScalar.tensor(x, n)
 }
 
 var opSpecialHermitePolynomialHXScalar = &lazyOp{name: "aten::special_hermite_polynomial_h", overload: "x_scalar"}
@@ -12899,7 +12899,7 @@ var opSpecialHermitePolynomialHXScalar = &lazyOp{name: "aten::special_hermite_po
 //
 //	special_hermite_polynomial_h.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialHermitePolynomialHNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialHermitePolynomialHNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialHermitePolynomialHNScalar.tensor(x, n)
 }
 
 var opSpecialHermitePolynomialHNScalar = &lazyOp{name: "aten::special_hermite_polynomial_h", overload: "n_scalar"}
@@ -12908,7 +12908,7 @@ var opSpecialHermitePolynomialHNScalar = &lazyOp{name: "aten::special_hermite_po
 //
 //	special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor
 func SpecialHermitePolynomialHe(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialHermitePolynomialHe.call(x, n)[0].(*Tensor)
+	return opSpecialHermitePolynomialHe.tensor(x, n)
 }
 
 var opSpecialHermitePolynomialHe = &lazyOp{name: "aten::special_hermite_polynomial_he", overload: ""}
@@ -12917,7 +12917,7 @@ var opSpecialHermitePolynomialHe = &lazyOp{name: "aten::special_hermite_polynomi
 //
 //	special_hermite_polynomial_he.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialHermitePolynomialHeXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialHermitePolynomialHeXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialHermitePolynomialHeXScalar.tensor(x, n)
 }
 
 var opSpecialHermitePolynomialHeXScalar = &lazyOp{name: "aten::special_hermite_polynomial_he", overload: "x_scalar"}
@@ -12926,7 +12926,7 @@ var opSpecialHermitePolynomialHeXScalar = &lazyOp{name: "aten::special_hermite_p
 //
 //	special_hermite_polynomial_he.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialHermitePolynomialHeNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialHermitePolynomialHeNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialHermitePolynomialHeNScalar.tensor(x, n)
 }
 
 var opSpecialHermitePolynomialHeNScalar = &lazyOp{name: "aten::special_hermite_polynomial_he", overload: "n_scalar"}
@@ -12935,7 +12935,7 @@ var opSpecialHermitePolynomialHeNScalar = &lazyOp{name: "aten::special_hermite_p
 //
 //	special_i0(Tensor self) -> Tensor
 func SpecialI0(self *Tensor) *Tensor {
-	return opSpecialI0.call(self)[0].(*Tensor)
+	return opSpecialI0.tensor(self)
 }
 
 var opSpecialI0 = &lazyOp{name: "aten::special_i0", overload: ""}
@@ -12944,7 +12944,7 @@ var opSpecialI0 = &lazyOp{name: "aten::special_i0", overload: ""}
 //
 //	special_i0e(Tensor self) -> Tensor
 func SpecialI0e(self *Tensor) *Tensor {
-	return opSpecialI0e.call(self)[0].(*Tensor)
+	return opSpecialI0e.tensor(self)
 }
 
 var opSpecialI0e = &lazyOp{name: "aten::special_i0e", overload: ""}
@@ -12953,7 +12953,7 @@ var opSpecialI0e = &lazyOp{name: "aten::special_i0e", overload: ""}
 //
 //	special_i1(Tensor self) -> Tensor
 func SpecialI1(self *Tensor) *Tensor {
-	return opSpecialI1.call(self)[0].(*Tensor)
+	return opSpecialI1.tensor(self)
 }
 
 var opSpecialI1 = &lazyOp{name: "aten::special_i1", overload: ""}
@@ -12962,7 +12962,7 @@ var opSpecialI1 = &lazyOp{name: "aten::special_i1", overload: ""}
 //
 //	special_i1e(Tensor self) -> Tensor
 func SpecialI1e(self *Tensor) *Tensor {
-	return opSpecialI1e.call(self)[0].(*Tensor)
+	return opSpecialI1e.tensor(self)
 }
 
 var opSpecialI1e = &lazyOp{name: "aten::special_i1e", overload: ""}
@@ -12971,7 +12971,7 @@ var opSpecialI1e = &lazyOp{name: "aten::special_i1e", overload: ""}
 //
 //	special_laguerre_polynomial_l(Tensor x, Tensor n) -> Tensor
 func SpecialLaguerrePolynomialL(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialLaguerrePolynomialL.call(x, n)[0].(*Tensor)
+	return opSpecialLaguerrePolynomialL.tensor(x, n)
 }
 
 var opSpecialLaguerrePolynomialL = &lazyOp{name: "aten::special_laguerre_polynomial_l", overload: ""}
@@ -12980,7 +12980,7 @@ var opSpecialLaguerrePolynomialL = &lazyOp{name: "aten::special_laguerre_polynom
 //
 //	special_laguerre_polynomial_l.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialLaguerrePolynomialLXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialLaguerrePolynomialLXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialLaguerrePolynomialLXScalar.tensor(x, n)
 }
 
 var opSpecialLaguerrePolynomialLXScalar = &lazyOp{name: "aten::special_laguerre_polynomial_l", overload: "x_scalar"}
@@ -12989,7 +12989,7 @@ var opSpecialLaguerrePolynomialLXScalar = &lazyOp{name: "aten::special_laguerre_
 //
 //	special_laguerre_polynomial_l.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialLaguerrePolynomialLNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialLaguerrePolynomialLNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialLaguerrePolynomialLNScalar.tensor(x, n)
 }
 
 var opSpecialLaguerrePolynomialLNScalar = &lazyOp{name: "aten::special_laguerre_polynomial_l", overload: "n_scalar"}
@@ -12998,7 +12998,7 @@ var opSpecialLaguerrePolynomialLNScalar = &lazyOp{name: "aten::special_laguerre_
 //
 //	special_legendre_polynomial_p(Tensor x, Tensor n) -> Tensor
 func SpecialLegendrePolynomialP(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialLegendrePolynomialP.call(x, n)[0].(*Tensor)
+	return opSpecialLegendrePolynomialP.tensor(x, n)
 }
 
 var opSpecialLegendrePolynomialP = &lazyOp{name: "aten::special_legendre_polynomial_p", overload: ""}
@@ -13007,7 +13007,7 @@ var opSpecialLegendrePolynomialP = &lazyOp{name: "aten::special_legendre_polynom
 //
 //	special_legendre_polynomial_p.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialLegendrePolynomialPXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialLegendrePolynomialPXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialLegendrePolynomialPXScalar.tensor(x, n)
 }
 
 var opSpecialLegendrePolynomialPXScalar = &lazyOp{name: "aten::special_legendre_polynomial_p", overload: "x_scalar"}
@@ -13016,7 +13016,7 @@ var opSpecialLegendrePolynomialPXScalar = &lazyOp{name: "aten::special_legendre_
 //
 //	special_legendre_polynomial_p.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialLegendrePolynomialPNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialLegendrePolynomialPNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialLegendrePolynomialPNScalar.tensor(x, n)
 }
 
 var opSpecialLegendrePolynomialPNScalar = &lazyOp{name: "aten::special_legendre_polynomial_p", overload: "n_scalar"}
@@ -13025,7 +13025,7 @@ var opSpecialLegendrePolynomialPNScalar = &lazyOp{name: "aten::special_legendre_
 //
 //	special_log1p(Tensor self) -> Tensor
 func SpecialLog1p(self *Tensor) *Tensor {
-	return opSpecialLog1p.call(self)[0].(*Tensor)
+	return opSpecialLog1p.tensor(self)
 }
 
 var opSpecialLog1p = &lazyOp{name: "aten::special_log1p", overload: ""}
@@ -13034,7 +13034,7 @@ var opSpecialLog1p = &lazyOp{name: "aten::special_log1p", overload: ""}
 //
 //	special_log_ndtr(Tensor self) -> Tensor
 func SpecialLogNdtr(self *Tensor) *Tensor {
-	return opSpecialLogNdtr.call(self)[0].(*Tensor)
+	return opSpecialLogNdtr.tensor(self)
 }
 
 var opSpecialLogNdtr = &lazyOp{name: "aten::special_log_ndtr", overload: ""}
@@ -13049,7 +13049,7 @@ func SpecialLogSoftmax(self *Tensor, dim int64, opts ...SpecialLogSoftmaxOpts) *
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSpecialLogSoftmax.call(self, dim, unsetPtr(o.Dtype))[0].(*Tensor)
+	return opSpecialLogSoftmax.tensor(self, dim, unsetPtr(o.Dtype))
 }
 
 var opSpecialLogSoftmax = &lazyOp{name: "aten::special_log_softmax", overload: ""}
@@ -13069,7 +13069,7 @@ func SpecialLogit(self *Tensor, opts ...SpecialLogitOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSpecialLogit.call(self, unsetPtr(o.Eps))[0].(*Tensor)
+	return opSpecialLogit.tensor(self, unsetPtr(o.Eps))
 }
 
 var opSpecialLogit = &lazyOp{name: "aten::special_logit", overload: ""}
@@ -13089,7 +13089,7 @@ func SpecialLogsumexp(self *Tensor, dim []int64, opts ...SpecialLogsumexpOpts) *
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSpecialLogsumexp.call(self, dim, unset(o.Keepdim))[0].(*Tensor)
+	return opSpecialLogsumexp.tensor(self, dim, unset(o.Keepdim))
 }
 
 var opSpecialLogsumexp = &lazyOp{name: "aten::special_logsumexp", overload: ""}
@@ -13103,7 +13103,7 @@ type SpecialLogsumexpOpts struct {
 //
 //	special_modified_bessel_i0(Tensor self) -> Tensor
 func SpecialModifiedBesselI0(self *Tensor) *Tensor {
-	return opSpecialModifiedBesselI0.call(self)[0].(*Tensor)
+	return opSpecialModifiedBesselI0.tensor(self)
 }
 
 var opSpecialModifiedBesselI0 = &lazyOp{name: "aten::special_modified_bessel_i0", overload: ""}
@@ -13112,7 +13112,7 @@ var opSpecialModifiedBesselI0 = &lazyOp{name: "aten::special_modified_bessel_i0"
 //
 //	special_modified_bessel_i1(Tensor self) -> Tensor
 func SpecialModifiedBesselI1(self *Tensor) *Tensor {
-	return opSpecialModifiedBesselI1.call(self)[0].(*Tensor)
+	return opSpecialModifiedBesselI1.tensor(self)
 }
 
 var opSpecialModifiedBesselI1 = &lazyOp{name: "aten::special_modified_bessel_i1", overload: ""}
@@ -13121,7 +13121,7 @@ var opSpecialModifiedBesselI1 = &lazyOp{name: "aten::special_modified_bessel_i1"
 //
 //	special_modified_bessel_k0(Tensor self) -> Tensor
 func SpecialModifiedBesselK0(self *Tensor) *Tensor {
-	return opSpecialModifiedBesselK0.call(self)[0].(*Tensor)
+	return opSpecialModifiedBesselK0.tensor(self)
 }
 
 var opSpecialModifiedBesselK0 = &lazyOp{name: "aten::special_modified_bessel_k0", overload: ""}
@@ -13130,7 +13130,7 @@ var opSpecialModifiedBesselK0 = &lazyOp{name: "aten::special_modified_bessel_k0"
 //
 //	special_modified_bessel_k1(Tensor self) -> Tensor
 func SpecialModifiedBesselK1(self *Tensor) *Tensor {
-	return opSpecialModifiedBesselK1.call(self)[0].(*Tensor)
+	return opSpecialModifiedBesselK1.tensor(self)
 }
 
 var opSpecialModifiedBesselK1 = &lazyOp{name: "aten::special_modified_bessel_k1", overload: ""}
@@ -13139,7 +13139,7 @@ var opSpecialModifiedBesselK1 = &lazyOp{name: "aten::special_modified_bessel_k1"
 //
 //	special_multigammaln(Tensor self, int p) -> Tensor
 func SpecialMultigammaln(self *Tensor, p int64) *Tensor {
-	return opSpecialMultigammaln.call(self, p)[0].(*Tensor)
+	return opSpecialMultigammaln.tensor(self, p)
 }
 
 var opSpecialMultigammaln = &lazyOp{name: "aten::special_multigammaln", overload: ""}
@@ -13148,7 +13148,7 @@ var opSpecialMultigammaln = &lazyOp{name: "aten::special_multigammaln", overload
 //
 //	special_ndtr(Tensor self) -> Tensor
 func SpecialNdtr(self *Tensor) *Tensor {
-	return opSpecialNdtr.call(self)[0].(*Tensor)
+	return opSpecialNdtr.tensor(self)
 }
 
 var opSpecialNdtr = &lazyOp{name: "aten::special_ndtr", overload: ""}
@@ -13157,7 +13157,7 @@ var opSpecialNdtr = &lazyOp{name: "aten::special_ndtr", overload: ""}
 //
 //	special_ndtri(Tensor self) -> Tensor
 func SpecialNdtri(self *Tensor) *Tensor {
-	return opSpecialNdtri.call(self)[0].(*Tensor)
+	return opSpecialNdtri.tensor(self)
 }
 
 var opSpecialNdtri = &lazyOp{name: "aten::special_ndtri", overload: ""}
@@ -13166,7 +13166,7 @@ var opSpecialNdtri = &lazyOp{name: "aten::special_ndtri", overload: ""}
 //
 //	special_polygamma(int n, Tensor self) -> Tensor
 func SpecialPolygamma(n int64, self *Tensor) *Tensor {
-	return opSpecialPolygamma.call(n, self)[0].(*Tensor)
+	return opSpecialPolygamma.tensor(n, self)
 }
 
 var opSpecialPolygamma = &lazyOp{name: "aten::special_polygamma", overload: ""}
@@ -13175,7 +13175,7 @@ var opSpecialPolygamma = &lazyOp{name: "aten::special_polygamma", overload: ""}
 //
 //	special_psi(Tensor self) -> Tensor
 func SpecialPsi(self *Tensor) *Tensor {
-	return opSpecialPsi.call(self)[0].(*Tensor)
+	return opSpecialPsi.tensor(self)
 }
 
 var opSpecialPsi = &lazyOp{name: "aten::special_psi", overload: ""}
@@ -13190,7 +13190,7 @@ func SpecialRound(self *Tensor, opts ...SpecialRoundOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSpecialRound.call(self, unset(o.Decimals))[0].(*Tensor)
+	return opSpecialRound.tensor(self, unset(o.Decimals))
 }
 
 var opSpecialRound = &lazyOp{name: "aten::special_round", overload: ""}
@@ -13204,7 +13204,7 @@ type SpecialRoundOpts struct {
 //
 //	special_scaled_modified_bessel_k0(Tensor x) -> Tensor
 func SpecialScaledModifiedBesselK0(x *Tensor) *Tensor {
-	return opSpecialScaledModifiedBesselK0.call(x)[0].(*Tensor)
+	return opSpecialScaledModifiedBesselK0.tensor(x)
 }
 
 var opSpecialScaledModifiedBesselK0 = &lazyOp{name: "aten::special_scaled_modified_bessel_k0", overload: ""}
@@ -13213,7 +13213,7 @@ var opSpecialScaledModifiedBesselK0 = &lazyOp{name: "aten::special_scaled_modifi
 //
 //	special_scaled_modified_bessel_k1(Tensor x) -> Tensor
 func SpecialScaledModifiedBesselK1(x *Tensor) *Tensor {
-	return opSpecialScaledModifiedBesselK1.call(x)[0].(*Tensor)
+	return opSpecialScaledModifiedBesselK1.tensor(x)
 }
 
 var opSpecialScaledModifiedBesselK1 = &lazyOp{name: "aten::special_scaled_modified_bessel_k1", overload: ""}
@@ -13222,7 +13222,7 @@ var opSpecialScaledModifiedBesselK1 = &lazyOp{name: "aten::special_scaled_modifi
 //
 //	special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor
 func SpecialShiftedChebyshevPolynomialT(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialT.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialT.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialT = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_t", overload: ""}
@@ -13231,7 +13231,7 @@ var opSpecialShiftedChebyshevPolynomialT = &lazyOp{name: "aten::special_shifted_
 //
 //	special_shifted_chebyshev_polynomial_t.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialShiftedChebyshevPolynomialTXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialTXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialTXScalar.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialTXScalar = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_t", overload: "x_scalar"}
@@ -13240,7 +13240,7 @@ var opSpecialShiftedChebyshevPolynomialTXScalar = &lazyOp{name: "aten::special_s
 //
 //	special_shifted_chebyshev_polynomial_t.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialShiftedChebyshevPolynomialTNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialTNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialTNScalar.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialTNScalar = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_t", overload: "n_scalar"}
@@ -13249,7 +13249,7 @@ var opSpecialShiftedChebyshevPolynomialTNScalar = &lazyOp{name: "aten::special_s
 //
 //	special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor
 func SpecialShiftedChebyshevPolynomialU(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialU.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialU.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialU = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_u", overload: ""}
@@ -13258,7 +13258,7 @@ var opSpecialShiftedChebyshevPolynomialU = &lazyOp{name: "aten::special_shifted_
 //
 //	special_shifted_chebyshev_polynomial_u.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialShiftedChebyshevPolynomialUXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialUXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialUXScalar.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialUXScalar = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_u", overload: "x_scalar"}
@@ -13267,7 +13267,7 @@ var opSpecialShiftedChebyshevPolynomialUXScalar = &lazyOp{name: "aten::special_s
 //
 //	special_shifted_chebyshev_polynomial_u.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialShiftedChebyshevPolynomialUNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialUNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialUNScalar.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialUNScalar = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_u", overload: "n_scalar"}
@@ -13276,7 +13276,7 @@ var opSpecialShiftedChebyshevPolynomialUNScalar = &lazyOp{name: "aten::special_s
 //
 //	special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor
 func SpecialShiftedChebyshevPolynomialV(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialV.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialV.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialV = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_v", overload: ""}
@@ -13285,7 +13285,7 @@ var opSpecialShiftedChebyshevPolynomialV = &lazyOp{name: "aten::special_shifted_
 //
 //	special_shifted_chebyshev_polynomial_v.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialShiftedChebyshevPolynomialVXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialVXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialVXScalar.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialVXScalar = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_v", overload: "x_scalar"}
@@ -13294,7 +13294,7 @@ var opSpecialShiftedChebyshevPolynomialVXScalar = &lazyOp{name: "aten::special_s
 //
 //	special_shifted_chebyshev_polynomial_v.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialShiftedChebyshevPolynomialVNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialVNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialVNScalar.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialVNScalar = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_v", overload: "n_scalar"}
@@ -13303,7 +13303,7 @@ var opSpecialShiftedChebyshevPolynomialVNScalar = &lazyOp{name: "aten::special_s
 //
 //	special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor
 func SpecialShiftedChebyshevPolynomialW(x *Tensor, n *Tensor) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialW.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialW.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialW = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_w", overload: ""}
@@ -13312,7 +13312,7 @@ var opSpecialShiftedChebyshevPolynomialW = &lazyOp{name: "aten::special_shifted_
 //
 //	special_shifted_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor
 func SpecialShiftedChebyshevPolynomialWXScalar(x any, n *Tensor) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialWXScalar.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialWXScalar.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialWXScalar = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_w", overload: "x_scalar"}
@@ -13321,7 +13321,7 @@ var opSpecialShiftedChebyshevPolynomialWXScalar = &lazyOp{name: "aten::special_s
 //
 //	special_shifted_chebyshev_polynomial_w.n_scalar(Tensor x, Scalar n) -> Tensor
 func SpecialShiftedChebyshevPolynomialWNScalar(x *Tensor, n any) *Tensor {
-	return opSpecialShiftedChebyshevPolynomialWNScalar.call(x, n)[0].(*Tensor)
+	return opSpecialShiftedChebyshevPolynomialWNScalar.tensor(x, n)
 }
 
 var opSpecialShiftedChebyshevPolynomialWNScalar = &lazyOp{name: "aten::special_shifted_chebyshev_polynomial_w", overload: "n_scalar"}
@@ -13330,7 +13330,7 @@ var opSpecialShiftedChebyshevPolynomialWNScalar = &lazyOp{name: "aten::special_s
 //
 //	special_sinc(Tensor self) -> Tensor
 func SpecialSinc(self *Tensor) *Tensor {
-	return opSpecialSinc.call(self)[0].(*Tensor)
+	return opSpecialSinc.tensor(self)
 }
 
 var opSpecialSinc = &lazyOp{name: "aten::special_sinc", overload: ""}
@@ -13345,7 +13345,7 @@ func SpecialSoftmax(self *Tensor, dim int64, opts ...SpecialSoftmaxOpts) *Tensor
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSpecialSoftmax.call(self, dim, unsetPtr(o.Dtype))[0].(*Tensor)
+	return opSpecialSoftmax.tensor(self, dim, unsetPtr(o.Dtype))
 }
 
 var opSpecialSoftmax = &lazyOp{name: "aten::special_softmax", overload: ""}
@@ -13359,7 +13359,7 @@ type SpecialSoftmaxOpts struct {
 //
 //	special_spherical_bessel_j0(Tensor x) -> Tensor
 func SpecialSphericalBesselJ0(x *Tensor) *Tensor {
-	return opSpecialSphericalBesselJ0.call(x)[0].(*Tensor)
+	return opSpecialSphericalBesselJ0.tensor(x)
 }
 
 var opSpecialSphericalBesselJ0 = &lazyOp{name: "aten::special_spherical_bessel_j0", overload: ""}
@@ -13368,7 +13368,7 @@ var opSpecialSphericalBesselJ0 = &lazyOp{name: "aten::special_spherical_bessel_j
 //
 //	special_xlog1py(Tensor self, Tensor other) -> Tensor
 func SpecialXlog1py(self *Tensor, other *Tensor) *Tensor {
-	return opSpecialXlog1py.call(self, other)[0].(*Tensor)
+	return opSpecialXlog1py.tensor(self, other)
 }
 
 var opSpecialXlog1py = &lazyOp{name: "aten::special_xlog1py", overload: ""}
@@ -13377,7 +13377,7 @@ var opSpecialXlog1py = &lazyOp{name: "aten::special_xlog1py", overload: ""}
 //
 //	special_xlog1py.self_scalar(Scalar self, Tensor other) -> Tensor
 func SpecialXlog1pySelfScalar(self any, other *Tensor) *Tensor {
-	return opSpecialXlog1pySelfScalar.call(self, other)[0].(*Tensor)
+	return opSpecialXlog1pySelfScalar.tensor(self, other)
 }
 
 var opSpecialXlog1pySelfScalar = &lazyOp{name: "aten::special_xlog1py", overload: "self_scalar"}
@@ -13386,7 +13386,7 @@ var opSpecialXlog1pySelfScalar = &lazyOp{name: "aten::special_xlog1py", overload
 //
 //	special_xlog1py.other_scalar(Tensor self, Scalar other) -> Tensor
 func SpecialXlog1pyOtherScalar(self *Tensor, other any) *Tensor {
-	return opSpecialXlog1pyOtherScalar.call(self, other)[0].(*Tensor)
+	return opSpecialXlog1pyOtherScalar.tensor(self, other)
 }
 
 var opSpecialXlog1pyOtherScalar = &lazyOp{name: "aten::special_xlog1py", overload: "other_scalar"}
@@ -13395,7 +13395,7 @@ var opSpecialXlog1pyOtherScalar = &lazyOp{name: "aten::special_xlog1py", overloa
 //
 //	special_xlogy(Tensor self, Tensor other) -> Tensor
 func SpecialXlogy(self *Tensor, other *Tensor) *Tensor {
-	return opSpecialXlogy.call(self, other)[0].(*Tensor)
+	return opSpecialXlogy.tensor(self, other)
 }
 
 var opSpecialXlogy = &lazyOp{name: "aten::special_xlogy", overload: ""}
@@ -13404,7 +13404,7 @@ var opSpecialXlogy = &lazyOp{name: "aten::special_xlogy", overload: ""}
 //
 //	special_xlogy.self_scalar(Scalar self, Tensor other) -> Tensor
 func SpecialXlogySelfScalar(self any, other *Tensor) *Tensor {
-	return opSpecialXlogySelfScalar.call(self, other)[0].(*Tensor)
+	return opSpecialXlogySelfScalar.tensor(self, other)
 }
 
 var opSpecialXlogySelfScalar = &lazyOp{name: "aten::special_xlogy", overload: "self_scalar"}
@@ -13413,7 +13413,7 @@ var opSpecialXlogySelfScalar = &lazyOp{name: "aten::special_xlogy", overload: "s
 //
 //	special_xlogy.other_scalar(Tensor self, Scalar other) -> Tensor
 func SpecialXlogyOtherScalar(self *Tensor, other any) *Tensor {
-	return opSpecialXlogyOtherScalar.call(self, other)[0].(*Tensor)
+	return opSpecialXlogyOtherScalar.tensor(self, other)
 }
 
 var opSpecialXlogyOtherScalar = &lazyOp{name: "aten::special_xlogy", overload: "other_scalar"}
@@ -13422,7 +13422,7 @@ var opSpecialXlogyOtherScalar = &lazyOp{name: "aten::special_xlogy", overload: "
 //
 //	special_zeta(Tensor self, Tensor other) -> Tensor
 func SpecialZeta(self *Tensor, other *Tensor) *Tensor {
-	return opSpecialZeta.call(self, other)[0].(*Tensor)
+	return opSpecialZeta.tensor(self, other)
 }
 
 var opSpecialZeta = &lazyOp{name: "aten::special_zeta", overload: ""}
@@ -13431,7 +13431,7 @@ var opSpecialZeta = &lazyOp{name: "aten::special_zeta", overload: ""}
 //
 //	special_zeta.self_scalar(Scalar self, Tensor other) -> Tensor
 func SpecialZetaSelfScalar(self any, other *Tensor) *Tensor {
-	return opSpecialZetaSelfScalar.call(self, other)[0].(*Tensor)
+	return opSpecialZetaSelfScalar.tensor(self, other)
 }
 
 var opSpecialZetaSelfScalar = &lazyOp{name: "aten::special_zeta", overload: "self_scalar"}
@@ -13440,7 +13440,7 @@ var opSpecialZetaSelfScalar = &lazyOp{name: "aten::special_zeta", overload: "sel
 //
 //	special_zeta.other_scalar(Tensor self, Scalar other) -> Tensor
 func SpecialZetaOtherScalar(self *Tensor, other any) *Tensor {
-	return opSpecialZetaOtherScalar.call(self, other)[0].(*Tensor)
+	return opSpecialZetaOtherScalar.tensor(self, other)
 }
 
 var opSpecialZetaOtherScalar = &lazyOp{name: "aten::special_zeta", overload: "other_scalar"}
@@ -13509,7 +13509,7 @@ type SplitWithSizesCopyOpts struct {
 //
 //	square_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Square_() *Tensor {
-	return opSquareI.call(t)[0].(*Tensor)
+	return opSquareI.tensor(t)
 }
 
 var opSquareI = &lazyOp{name: "aten::square_", overload: ""}
@@ -13518,7 +13518,7 @@ var opSquareI = &lazyOp{name: "aten::square_", overload: ""}
 //
 //	squeeze_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Squeeze_() *Tensor {
-	return opSqueezeI.call(t)[0].(*Tensor)
+	return opSqueezeI.tensor(t)
 }
 
 var opSqueezeI = &lazyOp{name: "aten::squeeze_", overload: ""}
@@ -13527,7 +13527,7 @@ var opSqueezeI = &lazyOp{name: "aten::squeeze_", overload: ""}
 //
 //	squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)
 func (t *Tensor) SqueezeDim_(dim int64) *Tensor {
-	return opSqueezeDimI.call(t, dim)[0].(*Tensor)
+	return opSqueezeDimI.tensor(t, dim)
 }
 
 var opSqueezeDimI = &lazyOp{name: "aten::squeeze_", overload: "dim"}
@@ -13536,7 +13536,7 @@ var opSqueezeDimI = &lazyOp{name: "aten::squeeze_", overload: "dim"}
 //
 //	squeeze_copy(Tensor self) -> Tensor
 func SqueezeCopy(self *Tensor) *Tensor {
-	return opSqueezeCopy.call(self)[0].(*Tensor)
+	return opSqueezeCopy.tensor(self)
 }
 
 var opSqueezeCopy = &lazyOp{name: "aten::squeeze_copy", overload: ""}
@@ -13545,7 +13545,7 @@ var opSqueezeCopy = &lazyOp{name: "aten::squeeze_copy", overload: ""}
 //
 //	squeeze_copy.dim(Tensor self, int dim) -> Tensor
 func SqueezeCopyDim(self *Tensor, dim int64) *Tensor {
-	return opSqueezeCopyDim.call(self, dim)[0].(*Tensor)
+	return opSqueezeCopyDim.tensor(self, dim)
 }
 
 var opSqueezeCopyDim = &lazyOp{name: "aten::squeeze_copy", overload: "dim"}
@@ -13560,7 +13560,7 @@ func (t *Tensor) Sspaddmm(mat1 *Tensor, mat2 *Tensor, opts ...SspaddmmOpts) *Ten
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSspaddmm.call(t, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))[0].(*Tensor)
+	return opSspaddmm.tensor(t, mat1, mat2, unsetNil(o.Beta), unsetNil(o.Alpha))
 }
 
 var opSspaddmm = &lazyOp{name: "aten::sspaddmm", overload: ""}
@@ -13581,7 +13581,7 @@ func (t *Tensor) StdCorrection(dim []int64, correction *int64, opts ...StdCorrec
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opStdCorrection.call(t, optList(dim), deref(correction), unset(o.Keepdim))[0].(*Tensor)
+	return opStdCorrection.tensor(t, optList(dim), deref(correction), unset(o.Keepdim))
 }
 
 var opStdCorrection = &lazyOp{name: "aten::std", overload: "correction"}
@@ -13665,7 +13665,7 @@ func (t *Tensor) STFT(nFFT int64, opts ...STFTOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSTFT.call(t, nFFT, unsetPtr(o.HopLength), unsetPtr(o.WinLength), unsetNil(o.Window), unset(o.Normalized), unsetPtr(o.Onesided), unsetPtr(o.ReturnComplex))[0].(*Tensor)
+	return opSTFT.tensor(t, nFFT, unsetPtr(o.HopLength), unsetPtr(o.WinLength), unsetNil(o.Window), unset(o.Normalized), unsetPtr(o.Onesided), unsetPtr(o.ReturnComplex))
 }
 
 var opSTFT = &lazyOp{name: "aten::stft", overload: ""}
@@ -13690,7 +13690,7 @@ func (t *Tensor) STFTCenter(nFFT int64, opts ...STFTCenterOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSTFTCenter.call(t, nFFT, unsetPtr(o.HopLength), unsetPtr(o.WinLength), unsetNil(o.Window), unsetPtr(o.Center), unsetPtr(o.PadMode), unset(o.Normalized), unsetPtr(o.Onesided), unsetPtr(o.ReturnComplex))[0].(*Tensor)
+	return opSTFTCenter.tensor(t, nFFT, unsetPtr(o.HopLength), unsetPtr(o.WinLength), unsetNil(o.Window), unsetPtr(o.Center), unsetPtr(o.PadMode), unset(o.Normalized), unsetPtr(o.Onesided), unsetPtr(o.ReturnComplex))
 }
 
 var opSTFTCenter = &lazyOp{name: "aten::stft", overload: "center"}
@@ -13726,7 +13726,7 @@ func (t *Tensor) Subtract(other *Tensor, opts ...SubtractOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSubtract.call(t, other, unsetNil(o.Alpha))[0].(*Tensor)
+	return opSubtract.tensor(t, other, unsetNil(o.Alpha))
 }
 
 var opSubtract = &lazyOp{name: "aten::subtract", overload: "Tensor"}
@@ -13746,7 +13746,7 @@ func (t *Tensor) SubtractScalar(other any, opts ...SubtractScalarOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSubtractScalar.call(t, other, unsetNil(o.Alpha))[0].(*Tensor)
+	return opSubtractScalar.tensor(t, other, unsetNil(o.Alpha))
 }
 
 var opSubtractScalar = &lazyOp{name: "aten::subtract", overload: "Scalar"}
@@ -13766,7 +13766,7 @@ func (t *Tensor) Subtract_(other *Tensor, opts ...Subtract_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSubtractI.call(t, other, unsetNil(o.Alpha))[0].(*Tensor)
+	return opSubtractI.tensor(t, other, unsetNil(o.Alpha))
 }
 
 var opSubtractI = &lazyOp{name: "aten::subtract_", overload: "Tensor"}
@@ -13786,7 +13786,7 @@ func (t *Tensor) SubtractScalar_(other any, opts ...SubtractScalar_Opts) *Tensor
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSubtractScalarI.call(t, other, unsetNil(o.Alpha))[0].(*Tensor)
+	return opSubtractScalarI.tensor(t, other, unsetNil(o.Alpha))
 }
 
 var opSubtractScalarI = &lazyOp{name: "aten::subtract_", overload: "Scalar"}
@@ -13806,7 +13806,7 @@ func (t *Tensor) SumDimIntList(dim []int64, opts ...SumDimIntListOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opSumDimIntList.call(t, optList(dim), unset(o.Keepdim), unsetPtr(o.Dtype))[0].(*Tensor)
+	return opSumDimIntList.tensor(t, optList(dim), unset(o.Keepdim), unsetPtr(o.Dtype))
 }
 
 var opSumDimIntList = &lazyOp{name: "aten::sum", overload: "dim_IntList"}
@@ -13821,7 +13821,7 @@ type SumDimIntListOpts struct {
 //
 //	sum_to_size(Tensor self, int[] size) -> Tensor
 func (t *Tensor) SumToSize(size []int64) *Tensor {
-	return opSumToSize.call(t, size)[0].(*Tensor)
+	return opSumToSize.tensor(t, size)
 }
 
 var opSumToSize = &lazyOp{name: "aten::sum_to_size", overload: ""}
@@ -13852,7 +13852,7 @@ type SVDOpts struct {
 //
 //	swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)
 func (t *Tensor) Swapaxes(axis0 int64, axis1 int64) *Tensor {
-	return opSwapaxes.call(t, axis0, axis1)[0].(*Tensor)
+	return opSwapaxes.tensor(t, axis0, axis1)
 }
 
 var opSwapaxes = &lazyOp{name: "aten::swapaxes", overload: ""}
@@ -13861,7 +13861,7 @@ var opSwapaxes = &lazyOp{name: "aten::swapaxes", overload: ""}
 //
 //	swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)
 func (t *Tensor) Swapaxes_(axis0 int64, axis1 int64) *Tensor {
-	return opSwapaxesI.call(t, axis0, axis1)[0].(*Tensor)
+	return opSwapaxesI.tensor(t, axis0, axis1)
 }
 
 var opSwapaxesI = &lazyOp{name: "aten::swapaxes_", overload: ""}
@@ -13870,7 +13870,7 @@ var opSwapaxesI = &lazyOp{name: "aten::swapaxes_", overload: ""}
 //
 //	swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)
 func (t *Tensor) Swapdims(dim0 int64, dim1 int64) *Tensor {
-	return opSwapdims.call(t, dim0, dim1)[0].(*Tensor)
+	return opSwapdims.tensor(t, dim0, dim1)
 }
 
 var opSwapdims = &lazyOp{name: "aten::swapdims", overload: ""}
@@ -13879,7 +13879,7 @@ var opSwapdims = &lazyOp{name: "aten::swapdims", overload: ""}
 //
 //	swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)
 func (t *Tensor) Swapdims_(dim0 int64, dim1 int64) *Tensor {
-	return opSwapdimsI.call(t, dim0, dim1)[0].(*Tensor)
+	return opSwapdimsI.tensor(t, dim0, dim1)
 }
 
 var opSwapdimsI = &lazyOp{name: "aten::swapdims_", overload: ""}
@@ -13910,7 +13910,7 @@ type SymeigOpts struct {
 //
 //	t(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) T() *Tensor {
-	return opT.call(t)[0].(*Tensor)
+	return opT.tensor(t)
 }
 
 var opT = &lazyOp{name: "aten::t", overload: ""}
@@ -13919,7 +13919,7 @@ var opT = &lazyOp{name: "aten::t", overload: ""}
 //
 //	t_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) T_() *Tensor {
-	return opTI.call(t)[0].(*Tensor)
+	return opTI.tensor(t)
 }
 
 var opTI = &lazyOp{name: "aten::t_", overload: ""}
@@ -13928,7 +13928,7 @@ var opTI = &lazyOp{name: "aten::t_", overload: ""}
 //
 //	t_copy(Tensor self) -> Tensor
 func TCopy(self *Tensor) *Tensor {
-	return opTCopy.call(self)[0].(*Tensor)
+	return opTCopy.tensor(self)
 }
 
 var opTCopy = &lazyOp{name: "aten::t_copy", overload: ""}
@@ -13937,7 +13937,7 @@ var opTCopy = &lazyOp{name: "aten::t_copy", overload: ""}
 //
 //	take(Tensor self, Tensor index) -> Tensor
 func (t *Tensor) Take(index *Tensor) *Tensor {
-	return opTake.call(t, index)[0].(*Tensor)
+	return opTake.tensor(t, index)
 }
 
 var opTake = &lazyOp{name: "aten::take", overload: ""}
@@ -13952,7 +13952,7 @@ func (t *Tensor) TakeAlongDim(indices *Tensor, opts ...TakeAlongDimOpts) *Tensor
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTakeAlongDim.call(t, indices, unsetPtr(o.Dim))[0].(*Tensor)
+	return opTakeAlongDim.tensor(t, indices, unsetPtr(o.Dim))
 }
 
 var opTakeAlongDim = &lazyOp{name: "aten::take_along_dim", overload: ""}
@@ -13966,7 +13966,7 @@ type TakeAlongDimOpts struct {
 //
 //	tan(Tensor self) -> Tensor
 func (t *Tensor) Tan() *Tensor {
-	return opTan.call(t)[0].(*Tensor)
+	return opTan.tensor(t)
 }
 
 var opTan = &lazyOp{name: "aten::tan", overload: ""}
@@ -13975,7 +13975,7 @@ var opTan = &lazyOp{name: "aten::tan", overload: ""}
 //
 //	tan_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Tan_() *Tensor {
-	return opTanI.call(t)[0].(*Tensor)
+	return opTanI.tensor(t)
 }
 
 var opTanI = &lazyOp{name: "aten::tan_", overload: ""}
@@ -13984,7 +13984,7 @@ var opTanI = &lazyOp{name: "aten::tan_", overload: ""}
 //
 //	tanh_backward(Tensor grad_output, Tensor output) -> Tensor
 func TanhBackward(gradOutput *Tensor, output *Tensor) *Tensor {
-	return opTanhBackward.call(gradOutput, output)[0].(*Tensor)
+	return opTanhBackward.tensor(gradOutput, output)
 }
 
 var opTanhBackward = &lazyOp{name: "aten::tanh_backward", overload: ""}
@@ -14053,7 +14053,7 @@ type TensorSplitTensorIndicesOrSectionsOpts struct {
 //
 //	tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor
 func Tensordot(self *Tensor, other *Tensor, dimsSelf []int64, dimsOther []int64) *Tensor {
-	return opTensordot.call(self, other, dimsSelf, dimsOther)[0].(*Tensor)
+	return opTensordot.tensor(self, other, dimsSelf, dimsOther)
 }
 
 var opTensordot = &lazyOp{name: "aten::tensordot", overload: ""}
@@ -14068,7 +14068,7 @@ func ThnnConv2d(self *Tensor, weight *Tensor, kernelSize []int64, opts ...ThnnCo
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opThnnConv2d.call(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding))[0].(*Tensor)
+	return opThnnConv2d.tensor(self, weight, kernelSize, unsetNil(o.Bias), unsetNil(o.Stride), unsetNil(o.Padding))
 }
 
 var opThnnConv2d = &lazyOp{name: "aten::thnn_conv2d", overload: ""}
@@ -14084,7 +14084,7 @@ type ThnnConv2dOpts struct {
 //
 //	threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor
 func Threshold(self *Tensor, threshold any, value any) *Tensor {
-	return opThreshold.call(self, threshold, value)[0].(*Tensor)
+	return opThreshold.tensor(self, threshold, value)
 }
 
 var opThreshold = &lazyOp{name: "aten::threshold", overload: ""}
@@ -14093,7 +14093,7 @@ var opThreshold = &lazyOp{name: "aten::threshold", overload: ""}
 //
 //	threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)
 func Threshold_(self *Tensor, threshold any, value any) *Tensor {
-	return opThresholdI.call(self, threshold, value)[0].(*Tensor)
+	return opThresholdI.tensor(self, threshold, value)
 }
 
 var opThresholdI = &lazyOp{name: "aten::threshold_", overload: ""}
@@ -14102,7 +14102,7 @@ var opThresholdI = &lazyOp{name: "aten::threshold_", overload: ""}
 //
 //	threshold_backward(Tensor grad_output, Tensor self, Scalar threshold) -> Tensor
 func ThresholdBackward(gradOutput *Tensor, self *Tensor, threshold any) *Tensor {
-	return opThresholdBackward.call(gradOutput, self, threshold)[0].(*Tensor)
+	return opThresholdBackward.tensor(gradOutput, self, threshold)
 }
 
 var opThresholdBackward = &lazyOp{name: "aten::threshold_backward", overload: ""}
@@ -14111,7 +14111,7 @@ var opThresholdBackward = &lazyOp{name: "aten::threshold_backward", overload: ""
 //
 //	tile(Tensor self, int[] dims) -> Tensor
 func (t *Tensor) Tile(dims []int64) *Tensor {
-	return opTile.call(t, dims)[0].(*Tensor)
+	return opTile.tensor(t, dims)
 }
 
 var opTile = &lazyOp{name: "aten::tile", overload: ""}
@@ -14126,7 +14126,7 @@ func (t *Tensor) ToDevice(device Device, dtype DType, opts ...ToDeviceOpts) *Ten
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opToDevice.call(t, device, dtype, unset(o.NonBlocking), unset(o.Copy), unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opToDevice.tensor(t, device, dtype, unset(o.NonBlocking), unset(o.Copy), unsetPtr(o.MemoryFormat))
 }
 
 var opToDevice = &lazyOp{name: "aten::to", overload: "device"}
@@ -14148,7 +14148,7 @@ func (t *Tensor) ToDtype(dtype DType, opts ...ToDtypeOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opToDtype.call(t, dtype, unset(o.NonBlocking), unset(o.Copy), unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opToDtype.tensor(t, dtype, unset(o.NonBlocking), unset(o.Copy), unsetPtr(o.MemoryFormat))
 }
 
 var opToDtype = &lazyOp{name: "aten::to", overload: "dtype"}
@@ -14170,7 +14170,7 @@ func (t *Tensor) ToOther(other *Tensor, opts ...ToOtherOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opToOther.call(t, other, unset(o.NonBlocking), unset(o.Copy), unsetPtr(o.MemoryFormat))[0].(*Tensor)
+	return opToOther.tensor(t, other, unset(o.NonBlocking), unset(o.Copy), unsetPtr(o.MemoryFormat))
 }
 
 var opToOther = &lazyOp{name: "aten::to", overload: "other"}
@@ -14192,7 +14192,7 @@ func (t *Tensor) ToDense(opts ...ToDenseOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opToDense.call(t, unsetPtr(o.Dtype))[0].(*Tensor)
+	return opToDense.tensor(t, unsetPtr(o.Dtype))
 }
 
 var opToDense = &lazyOp{name: "aten::to_dense", overload: ""}
@@ -14206,7 +14206,7 @@ type ToDenseOpts struct {
 //
 //	to_dense_backward(Tensor grad, Tensor input) -> Tensor
 func ToDenseBackward(grad *Tensor, input *Tensor) *Tensor {
-	return opToDenseBackward.call(grad, input)[0].(*Tensor)
+	return opToDenseBackward.tensor(grad, input)
 }
 
 var opToDenseBackward = &lazyOp{name: "aten::to_dense_backward", overload: ""}
@@ -14221,7 +14221,7 @@ func (t *Tensor) ToMKLDNN(opts ...ToMKLDNNOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opToMKLDNN.call(t, unsetPtr(o.Dtype))[0].(*Tensor)
+	return opToMKLDNN.tensor(t, unsetPtr(o.Dtype))
 }
 
 var opToMKLDNN = &lazyOp{name: "aten::to_mkldnn", overload: ""}
@@ -14235,7 +14235,7 @@ type ToMKLDNNOpts struct {
 //
 //	to_mkldnn_backward(Tensor grad, Tensor input) -> Tensor
 func ToMKLDNNBackward(grad *Tensor, input *Tensor) *Tensor {
-	return opToMKLDNNBackward.call(grad, input)[0].(*Tensor)
+	return opToMKLDNNBackward.tensor(grad, input)
 }
 
 var opToMKLDNNBackward = &lazyOp{name: "aten::to_mkldnn_backward", overload: ""}
@@ -14250,7 +14250,7 @@ func (t *Tensor) ToPaddedTensor(padding float64, opts ...ToPaddedTensorOpts) *Te
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opToPaddedTensor.call(t, padding, unsetNil(o.OutputSize))[0].(*Tensor)
+	return opToPaddedTensor.tensor(t, padding, unsetNil(o.OutputSize))
 }
 
 var opToPaddedTensor = &lazyOp{name: "aten::to_padded_tensor", overload: ""}
@@ -14264,7 +14264,7 @@ type ToPaddedTensorOpts struct {
 //
 //	to_sparse.sparse_dim(Tensor self, int sparse_dim) -> Tensor
 func (t *Tensor) ToSparseSparseDim(sparseDim int64) *Tensor {
-	return opToSparseSparseDim.call(t, sparseDim)[0].(*Tensor)
+	return opToSparseSparseDim.tensor(t, sparseDim)
 }
 
 var opToSparseSparseDim = &lazyOp{name: "aten::to_sparse", overload: "sparse_dim"}
@@ -14273,7 +14273,7 @@ var opToSparseSparseDim = &lazyOp{name: "aten::to_sparse", overload: "sparse_dim
 //
 //	to_sparse(Tensor self) -> Tensor
 func (t *Tensor) ToSparse() *Tensor {
-	return opToSparse.call(t)[0].(*Tensor)
+	return opToSparse.tensor(t)
 }
 
 var opToSparse = &lazyOp{name: "aten::to_sparse", overload: ""}
@@ -14282,7 +14282,7 @@ var opToSparse = &lazyOp{name: "aten::to_sparse", overload: ""}
 //
 //	to_sparse_bsc(Tensor self, int[2] blocksize) -> Tensor
 func (t *Tensor) ToSparseBsc(blocksize []int64) *Tensor {
-	return opToSparseBsc.call(t, blocksize)[0].(*Tensor)
+	return opToSparseBsc.tensor(t, blocksize)
 }
 
 var opToSparseBsc = &lazyOp{name: "aten::to_sparse_bsc", overload: ""}
@@ -14291,7 +14291,7 @@ var opToSparseBsc = &lazyOp{name: "aten::to_sparse_bsc", overload: ""}
 //
 //	to_sparse_bsr(Tensor self, int[2] blocksize) -> Tensor
 func (t *Tensor) ToSparseBsr(blocksize []int64) *Tensor {
-	return opToSparseBsr.call(t, blocksize)[0].(*Tensor)
+	return opToSparseBsr.tensor(t, blocksize)
 }
 
 var opToSparseBsr = &lazyOp{name: "aten::to_sparse_bsr", overload: ""}
@@ -14300,7 +14300,7 @@ var opToSparseBsr = &lazyOp{name: "aten::to_sparse_bsr", overload: ""}
 //
 //	to_sparse_csc(Tensor self) -> Tensor
 func (t *Tensor) ToSparseCsc() *Tensor {
-	return opToSparseCsc.call(t)[0].(*Tensor)
+	return opToSparseCsc.tensor(t)
 }
 
 var opToSparseCsc = &lazyOp{name: "aten::to_sparse_csc", overload: ""}
@@ -14309,7 +14309,7 @@ var opToSparseCsc = &lazyOp{name: "aten::to_sparse_csc", overload: ""}
 //
 //	to_sparse_csr(Tensor self) -> Tensor
 func (t *Tensor) ToSparseCsr() *Tensor {
-	return opToSparseCsr.call(t)[0].(*Tensor)
+	return opToSparseCsr.tensor(t)
 }
 
 var opToSparseCsr = &lazyOp{name: "aten::to_sparse_csr", overload: ""}
@@ -14318,7 +14318,7 @@ var opToSparseCsr = &lazyOp{name: "aten::to_sparse_csr", overload: ""}
 //
 //	trace(Tensor self) -> Tensor
 func (t *Tensor) Trace() *Tensor {
-	return opTrace.call(t)[0].(*Tensor)
+	return opTrace.tensor(t)
 }
 
 var opTrace = &lazyOp{name: "aten::trace", overload: ""}
@@ -14327,7 +14327,7 @@ var opTrace = &lazyOp{name: "aten::trace", overload: ""}
 //
 //	trace_backward(Tensor grad, int[] sizes) -> Tensor
 func TraceBackward(grad *Tensor, sizes []int64) *Tensor {
-	return opTraceBackward.call(grad, sizes)[0].(*Tensor)
+	return opTraceBackward.tensor(grad, sizes)
 }
 
 var opTraceBackward = &lazyOp{name: "aten::trace_backward", overload: ""}
@@ -14336,7 +14336,7 @@ var opTraceBackward = &lazyOp{name: "aten::trace_backward", overload: ""}
 //
 //	transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)
 func (t *Tensor) Transpose_(dim0 int64, dim1 int64) *Tensor {
-	return opTransposeI.call(t, dim0, dim1)[0].(*Tensor)
+	return opTransposeI.tensor(t, dim0, dim1)
 }
 
 var opTransposeI = &lazyOp{name: "aten::transpose_", overload: ""}
@@ -14345,7 +14345,7 @@ var opTransposeI = &lazyOp{name: "aten::transpose_", overload: ""}
 //
 //	transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor
 func TransposeCopy(self *Tensor, dim0 int64, dim1 int64) *Tensor {
-	return opTransposeCopy.call(self, dim0, dim1)[0].(*Tensor)
+	return opTransposeCopy.tensor(self, dim0, dim1)
 }
 
 var opTransposeCopy = &lazyOp{name: "aten::transpose_copy", overload: "int"}
@@ -14360,7 +14360,7 @@ func Trapezoid(y *Tensor, x *Tensor, opts ...TrapezoidOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTrapezoid.call(y, x, unsetPtr(o.Dim))[0].(*Tensor)
+	return opTrapezoid.tensor(y, x, unsetPtr(o.Dim))
 }
 
 var opTrapezoid = &lazyOp{name: "aten::trapezoid", overload: "x"}
@@ -14380,7 +14380,7 @@ func TrapezoidDx(y *Tensor, opts ...TrapezoidDxOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTrapezoidDx.call(y, unsetNil(o.Dx), unsetPtr(o.Dim))[0].(*Tensor)
+	return opTrapezoidDx.tensor(y, unsetNil(o.Dx), unsetPtr(o.Dim))
 }
 
 var opTrapezoidDx = &lazyOp{name: "aten::trapezoid", overload: "dx"}
@@ -14401,7 +14401,7 @@ func Trapz(y *Tensor, x *Tensor, opts ...TrapzOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTrapz.call(y, x, unsetPtr(o.Dim))[0].(*Tensor)
+	return opTrapz.tensor(y, x, unsetPtr(o.Dim))
 }
 
 var opTrapz = &lazyOp{name: "aten::trapz", overload: "x"}
@@ -14421,7 +14421,7 @@ func TrapzDx(y *Tensor, opts ...TrapzDxOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTrapzDx.call(y, unsetPtr(o.Dx), unsetPtr(o.Dim))[0].(*Tensor)
+	return opTrapzDx.tensor(y, unsetPtr(o.Dx), unsetPtr(o.Dim))
 }
 
 var opTrapzDx = &lazyOp{name: "aten::trapz", overload: "dx"}
@@ -14465,7 +14465,7 @@ func (t *Tensor) Tril(opts ...TrilOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTril.call(t, unset(o.Diagonal))[0].(*Tensor)
+	return opTril.tensor(t, unset(o.Diagonal))
 }
 
 var opTril = &lazyOp{name: "aten::tril", overload: ""}
@@ -14485,7 +14485,7 @@ func (t *Tensor) Tril_(opts ...Tril_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTrilI.call(t, unset(o.Diagonal))[0].(*Tensor)
+	return opTrilI.tensor(t, unset(o.Diagonal))
 }
 
 var opTrilI = &lazyOp{name: "aten::tril_", overload: ""}
@@ -14505,7 +14505,7 @@ func TrilIndices(row int64, col int64, opts ...TrilIndicesOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTrilIndices.call(row, col, unset(o.Offset), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opTrilIndices.tensor(row, col, unset(o.Offset), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opTrilIndices = &lazyOp{name: "aten::tril_indices", overload: ""}
@@ -14529,7 +14529,7 @@ func TripletMarginLoss(anchor *Tensor, positive *Tensor, negative *Tensor, opts 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTripletMarginLoss.call(anchor, positive, negative, unsetPtr(o.Margin), unsetPtr(o.P), unsetPtr(o.Eps), unset(o.Swap), unsetPtr(o.Reduction))[0].(*Tensor)
+	return opTripletMarginLoss.tensor(anchor, positive, negative, unsetPtr(o.Margin), unsetPtr(o.P), unsetPtr(o.Eps), unset(o.Swap), unsetPtr(o.Reduction))
 }
 
 var opTripletMarginLoss = &lazyOp{name: "aten::triplet_margin_loss", overload: ""}
@@ -14553,7 +14553,7 @@ func (t *Tensor) Triu(opts ...TriuOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTriu.call(t, unset(o.Diagonal))[0].(*Tensor)
+	return opTriu.tensor(t, unset(o.Diagonal))
 }
 
 var opTriu = &lazyOp{name: "aten::triu", overload: ""}
@@ -14573,7 +14573,7 @@ func (t *Tensor) Triu_(opts ...Triu_Opts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTriuI.call(t, unset(o.Diagonal))[0].(*Tensor)
+	return opTriuI.tensor(t, unset(o.Diagonal))
 }
 
 var opTriuI = &lazyOp{name: "aten::triu_", overload: ""}
@@ -14593,7 +14593,7 @@ func TriuIndices(row int64, col int64, opts ...TriuIndicesOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opTriuIndices.call(row, col, unset(o.Offset), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))[0].(*Tensor)
+	return opTriuIndices.tensor(row, col, unset(o.Offset), unsetPtr(o.Dtype), unsetPtr(o.Layout), unsetPtr(o.Device), unsetPtr(o.PinMemory))
 }
 
 var opTriuIndices = &lazyOp{name: "aten::triu_indices", overload: ""}
@@ -14611,7 +14611,7 @@ type TriuIndicesOpts struct {
 //
 //	true_divide.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) TrueDivide(other *Tensor) *Tensor {
-	return opTrueDivide.call(t, other)[0].(*Tensor)
+	return opTrueDivide.tensor(t, other)
 }
 
 var opTrueDivide = &lazyOp{name: "aten::true_divide", overload: "Tensor"}
@@ -14620,7 +14620,7 @@ var opTrueDivide = &lazyOp{name: "aten::true_divide", overload: "Tensor"}
 //
 //	true_divide.Scalar(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) TrueDivideScalar(other any) *Tensor {
-	return opTrueDivideScalar.call(t, other)[0].(*Tensor)
+	return opTrueDivideScalar.tensor(t, other)
 }
 
 var opTrueDivideScalar = &lazyOp{name: "aten::true_divide", overload: "Scalar"}
@@ -14629,7 +14629,7 @@ var opTrueDivideScalar = &lazyOp{name: "aten::true_divide", overload: "Scalar"}
 //
 //	true_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) TrueDivide_(other *Tensor) *Tensor {
-	return opTrueDivideI.call(t, other)[0].(*Tensor)
+	return opTrueDivideI.tensor(t, other)
 }
 
 var opTrueDivideI = &lazyOp{name: "aten::true_divide_", overload: "Tensor"}
@@ -14638,7 +14638,7 @@ var opTrueDivideI = &lazyOp{name: "aten::true_divide_", overload: "Tensor"}
 //
 //	true_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) TrueDivideScalar_(other any) *Tensor {
-	return opTrueDivideScalarI.call(t, other)[0].(*Tensor)
+	return opTrueDivideScalarI.tensor(t, other)
 }
 
 var opTrueDivideScalarI = &lazyOp{name: "aten::true_divide_", overload: "Scalar"}
@@ -14647,7 +14647,7 @@ var opTrueDivideScalarI = &lazyOp{name: "aten::true_divide_", overload: "Scalar"
 //
 //	trunc_(Tensor(a!) self) -> Tensor(a!)
 func (t *Tensor) Trunc_() *Tensor {
-	return opTruncI.call(t)[0].(*Tensor)
+	return opTruncI.tensor(t)
 }
 
 var opTruncI = &lazyOp{name: "aten::trunc_", overload: ""}
@@ -14656,7 +14656,7 @@ var opTruncI = &lazyOp{name: "aten::trunc_", overload: ""}
 //
 //	type_as(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) TypeAs(other *Tensor) *Tensor {
-	return opTypeAs.call(t, other)[0].(*Tensor)
+	return opTypeAs.tensor(t, other)
 }
 
 var opTypeAs = &lazyOp{name: "aten::type_as", overload: ""}
@@ -14705,7 +14705,7 @@ type UnbindCopyOpts struct {
 //
 //	unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)
 func (t *Tensor) Unflatten(dim int64, sizes []int64) *Tensor {
-	return opUnflatten.call(t, dim, sizes)[0].(*Tensor)
+	return opUnflatten.tensor(t, dim, sizes)
 }
 
 var opUnflatten = &lazyOp{name: "aten::unflatten", overload: "int"}
@@ -14723,7 +14723,7 @@ var opUnflattenDenseTensors = &lazyOp{name: "aten::unflatten_dense_tensors", ove
 //
 //	unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)
 func (t *Tensor) Unfold(dimension int64, size int64, step int64) *Tensor {
-	return opUnfold.call(t, dimension, size, step)[0].(*Tensor)
+	return opUnfold.tensor(t, dimension, size, step)
 }
 
 var opUnfold = &lazyOp{name: "aten::unfold", overload: ""}
@@ -14732,7 +14732,7 @@ var opUnfold = &lazyOp{name: "aten::unfold", overload: ""}
 //
 //	unfold_backward(Tensor grad_in, int[] input_sizes, int dim, int size, int step) -> Tensor
 func UnfoldBackward(gradIn *Tensor, inputSizes []int64, dim int64, size int64, step int64) *Tensor {
-	return opUnfoldBackward.call(gradIn, inputSizes, dim, size, step)[0].(*Tensor)
+	return opUnfoldBackward.tensor(gradIn, inputSizes, dim, size, step)
 }
 
 var opUnfoldBackward = &lazyOp{name: "aten::unfold_backward", overload: ""}
@@ -14741,7 +14741,7 @@ var opUnfoldBackward = &lazyOp{name: "aten::unfold_backward", overload: ""}
 //
 //	unfold_copy(Tensor self, int dimension, int size, int step) -> Tensor
 func UnfoldCopy(self *Tensor, dimension int64, size int64, step int64) *Tensor {
-	return opUnfoldCopy.call(self, dimension, size, step)[0].(*Tensor)
+	return opUnfoldCopy.tensor(self, dimension, size, step)
 }
 
 var opUnfoldCopy = &lazyOp{name: "aten::unfold_copy", overload: ""}
@@ -14756,7 +14756,7 @@ func Uniform(self *Tensor, opts ...UniformOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUniform.call(self, unset(o.From), unsetPtr(o.To), unsetNil(o.Generator))[0].(*Tensor)
+	return opUniform.tensor(self, unset(o.From), unsetPtr(o.To), unsetNil(o.Generator))
 }
 
 var opUniform = &lazyOp{name: "aten::uniform", overload: ""}
@@ -14900,7 +14900,7 @@ type UnsafeSplitWithSizesOpts struct {
 //
 //	unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)
 func (t *Tensor) Unsqueeze_(dim int64) *Tensor {
-	return opUnsqueezeI.call(t, dim)[0].(*Tensor)
+	return opUnsqueezeI.tensor(t, dim)
 }
 
 var opUnsqueezeI = &lazyOp{name: "aten::unsqueeze_", overload: ""}
@@ -14909,7 +14909,7 @@ var opUnsqueezeI = &lazyOp{name: "aten::unsqueeze_", overload: ""}
 //
 //	unsqueeze_copy(Tensor self, int dim) -> Tensor
 func UnsqueezeCopy(self *Tensor, dim int64) *Tensor {
-	return opUnsqueezeCopy.call(self, dim)[0].(*Tensor)
+	return opUnsqueezeCopy.tensor(self, dim)
 }
 
 var opUnsqueezeCopy = &lazyOp{name: "aten::unsqueeze_copy", overload: ""}
@@ -14918,7 +14918,7 @@ var opUnsqueezeCopy = &lazyOp{name: "aten::unsqueeze_copy", overload: ""}
 //
 //	upsample_bicubic2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleBicubic2dVec(input *Tensor, outputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleBicubic2dVec.call(input, optList(outputSize), alignCorners, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleBicubic2dVec.tensor(input, optList(outputSize), alignCorners, optList(scaleFactors))
 }
 
 var opUpsampleBicubic2dVec = &lazyOp{name: "aten::upsample_bicubic2d", overload: "vec"}
@@ -14933,7 +14933,7 @@ func UpsampleBicubic2d(self *Tensor, outputSize []int64, alignCorners bool, opts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleBicubic2d.call(self, outputSize, alignCorners, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleBicubic2d.tensor(self, outputSize, alignCorners, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleBicubic2d = &lazyOp{name: "aten::upsample_bicubic2d", overload: ""}
@@ -14948,7 +14948,7 @@ type UpsampleBicubic2dOpts struct {
 //
 //	upsample_bicubic2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleBicubic2dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleBicubic2dBackwardVec.call(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleBicubic2dBackwardVec.tensor(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))
 }
 
 var opUpsampleBicubic2dBackwardVec = &lazyOp{name: "aten::upsample_bicubic2d_backward", overload: "vec"}
@@ -14963,7 +14963,7 @@ func UpsampleBicubic2dBackward(gradOutput *Tensor, outputSize []int64, inputSize
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleBicubic2dBackward.call(gradOutput, outputSize, inputSize, alignCorners, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleBicubic2dBackward.tensor(gradOutput, outputSize, inputSize, alignCorners, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleBicubic2dBackward = &lazyOp{name: "aten::upsample_bicubic2d_backward", overload: ""}
@@ -14978,7 +14978,7 @@ type UpsampleBicubic2dBackwardOpts struct {
 //
 //	upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleBilinear2dVec(input *Tensor, outputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleBilinear2dVec.call(input, optList(outputSize), alignCorners, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleBilinear2dVec.tensor(input, optList(outputSize), alignCorners, optList(scaleFactors))
 }
 
 var opUpsampleBilinear2dVec = &lazyOp{name: "aten::upsample_bilinear2d", overload: "vec"}
@@ -14993,7 +14993,7 @@ func UpsampleBilinear2d(self *Tensor, outputSize []int64, alignCorners bool, opt
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleBilinear2d.call(self, outputSize, alignCorners, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleBilinear2d.tensor(self, outputSize, alignCorners, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleBilinear2d = &lazyOp{name: "aten::upsample_bilinear2d", overload: ""}
@@ -15008,7 +15008,7 @@ type UpsampleBilinear2dOpts struct {
 //
 //	upsample_bilinear2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleBilinear2dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleBilinear2dBackwardVec.call(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleBilinear2dBackwardVec.tensor(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))
 }
 
 var opUpsampleBilinear2dBackwardVec = &lazyOp{name: "aten::upsample_bilinear2d_backward", overload: "vec"}
@@ -15023,7 +15023,7 @@ func UpsampleBilinear2dBackward(gradOutput *Tensor, outputSize []int64, inputSiz
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleBilinear2dBackward.call(gradOutput, outputSize, inputSize, alignCorners, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleBilinear2dBackward.tensor(gradOutput, outputSize, inputSize, alignCorners, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleBilinear2dBackward = &lazyOp{name: "aten::upsample_bilinear2d_backward", overload: ""}
@@ -15038,7 +15038,7 @@ type UpsampleBilinear2dBackwardOpts struct {
 //
 //	upsample_linear1d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleLinear1dVec(input *Tensor, outputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleLinear1dVec.call(input, optList(outputSize), alignCorners, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleLinear1dVec.tensor(input, optList(outputSize), alignCorners, optList(scaleFactors))
 }
 
 var opUpsampleLinear1dVec = &lazyOp{name: "aten::upsample_linear1d", overload: "vec"}
@@ -15053,7 +15053,7 @@ func UpsampleLinear1d(self *Tensor, outputSize []int64, alignCorners bool, opts 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleLinear1d.call(self, outputSize, alignCorners, unsetPtr(o.Scales))[0].(*Tensor)
+	return opUpsampleLinear1d.tensor(self, outputSize, alignCorners, unsetPtr(o.Scales))
 }
 
 var opUpsampleLinear1d = &lazyOp{name: "aten::upsample_linear1d", overload: ""}
@@ -15067,7 +15067,7 @@ type UpsampleLinear1dOpts struct {
 //
 //	upsample_linear1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleLinear1dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleLinear1dBackwardVec.call(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleLinear1dBackwardVec.tensor(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))
 }
 
 var opUpsampleLinear1dBackwardVec = &lazyOp{name: "aten::upsample_linear1d_backward", overload: "vec"}
@@ -15082,7 +15082,7 @@ func UpsampleLinear1dBackward(gradOutput *Tensor, outputSize []int64, inputSize 
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleLinear1dBackward.call(gradOutput, outputSize, inputSize, alignCorners, unsetPtr(o.Scales))[0].(*Tensor)
+	return opUpsampleLinear1dBackward.tensor(gradOutput, outputSize, inputSize, alignCorners, unsetPtr(o.Scales))
 }
 
 var opUpsampleLinear1dBackward = &lazyOp{name: "aten::upsample_linear1d_backward", overload: ""}
@@ -15096,7 +15096,7 @@ type UpsampleLinear1dBackwardOpts struct {
 //
 //	upsample_nearest1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest1dVec(input *Tensor, outputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest1dVec.call(input, optList(outputSize), optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleNearest1dVec.tensor(input, optList(outputSize), optList(scaleFactors))
 }
 
 var opUpsampleNearest1dVec = &lazyOp{name: "aten::upsample_nearest1d", overload: "vec"}
@@ -15111,7 +15111,7 @@ func UpsampleNearest1d(self *Tensor, outputSize []int64, opts ...UpsampleNearest
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleNearest1d.call(self, outputSize, unsetPtr(o.Scales))[0].(*Tensor)
+	return opUpsampleNearest1d.tensor(self, outputSize, unsetPtr(o.Scales))
 }
 
 var opUpsampleNearest1d = &lazyOp{name: "aten::upsample_nearest1d", overload: ""}
@@ -15125,7 +15125,7 @@ type UpsampleNearest1dOpts struct {
 //
 //	upsample_nearest1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest1dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest1dBackwardVec.call(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleNearest1dBackwardVec.tensor(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))
 }
 
 var opUpsampleNearest1dBackwardVec = &lazyOp{name: "aten::upsample_nearest1d_backward", overload: "vec"}
@@ -15140,7 +15140,7 @@ func UpsampleNearest1dBackward(gradOutput *Tensor, outputSize []int64, inputSize
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleNearest1dBackward.call(gradOutput, outputSize, inputSize, unsetPtr(o.Scales))[0].(*Tensor)
+	return opUpsampleNearest1dBackward.tensor(gradOutput, outputSize, inputSize, unsetPtr(o.Scales))
 }
 
 var opUpsampleNearest1dBackward = &lazyOp{name: "aten::upsample_nearest1d_backward", overload: ""}
@@ -15154,7 +15154,7 @@ type UpsampleNearest1dBackwardOpts struct {
 //
 //	upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest2dVec(input *Tensor, outputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest2dVec.call(input, optList(outputSize), optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleNearest2dVec.tensor(input, optList(outputSize), optList(scaleFactors))
 }
 
 var opUpsampleNearest2dVec = &lazyOp{name: "aten::upsample_nearest2d", overload: "vec"}
@@ -15169,7 +15169,7 @@ func UpsampleNearest2d(self *Tensor, outputSize []int64, opts ...UpsampleNearest
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleNearest2d.call(self, outputSize, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleNearest2d.tensor(self, outputSize, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleNearest2d = &lazyOp{name: "aten::upsample_nearest2d", overload: ""}
@@ -15184,7 +15184,7 @@ type UpsampleNearest2dOpts struct {
 //
 //	upsample_nearest2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest2dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest2dBackwardVec.call(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleNearest2dBackwardVec.tensor(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))
 }
 
 var opUpsampleNearest2dBackwardVec = &lazyOp{name: "aten::upsample_nearest2d_backward", overload: "vec"}
@@ -15199,7 +15199,7 @@ func UpsampleNearest2dBackward(gradOutput *Tensor, outputSize []int64, inputSize
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleNearest2dBackward.call(gradOutput, outputSize, inputSize, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleNearest2dBackward.tensor(gradOutput, outputSize, inputSize, unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleNearest2dBackward = &lazyOp{name: "aten::upsample_nearest2d_backward", overload: ""}
@@ -15214,7 +15214,7 @@ type UpsampleNearest2dBackwardOpts struct {
 //
 //	upsample_nearest3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest3dVec(input *Tensor, outputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest3dVec.call(input, optList(outputSize), optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleNearest3dVec.tensor(input, optList(outputSize), optList(scaleFactors))
 }
 
 var opUpsampleNearest3dVec = &lazyOp{name: "aten::upsample_nearest3d", overload: "vec"}
@@ -15229,7 +15229,7 @@ func UpsampleNearest3d(self *Tensor, outputSize []int64, opts ...UpsampleNearest
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleNearest3d.call(self, outputSize, unsetPtr(o.ScalesD), unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleNearest3d.tensor(self, outputSize, unsetPtr(o.ScalesD), unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleNearest3d = &lazyOp{name: "aten::upsample_nearest3d", overload: ""}
@@ -15245,7 +15245,7 @@ type UpsampleNearest3dOpts struct {
 //
 //	upsample_nearest3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor
 func UpsampleNearest3dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, scaleFactors []float64) *Tensor {
-	return opUpsampleNearest3dBackwardVec.call(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleNearest3dBackwardVec.tensor(gradOutput, optList(outputSize), inputSize, optList(scaleFactors))
 }
 
 var opUpsampleNearest3dBackwardVec = &lazyOp{name: "aten::upsample_nearest3d_backward", overload: "vec"}
@@ -15260,7 +15260,7 @@ func UpsampleNearest3dBackward(gradOutput *Tensor, outputSize []int64, inputSize
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleNearest3dBackward.call(gradOutput, outputSize, inputSize, unsetPtr(o.ScalesD), unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleNearest3dBackward.tensor(gradOutput, outputSize, inputSize, unsetPtr(o.ScalesD), unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleNearest3dBackward = &lazyOp{name: "aten::upsample_nearest3d_backward", overload: ""}
@@ -15276,7 +15276,7 @@ type UpsampleNearest3dBackwardOpts struct {
 //
 //	upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleTrilinear3dVec(input *Tensor, outputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleTrilinear3dVec.call(input, optList(outputSize), alignCorners, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleTrilinear3dVec.tensor(input, optList(outputSize), alignCorners, optList(scaleFactors))
 }
 
 var opUpsampleTrilinear3dVec = &lazyOp{name: "aten::upsample_trilinear3d", overload: "vec"}
@@ -15291,7 +15291,7 @@ func UpsampleTrilinear3d(self *Tensor, outputSize []int64, alignCorners bool, op
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleTrilinear3d.call(self, outputSize, alignCorners, unsetPtr(o.ScalesD), unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleTrilinear3d.tensor(self, outputSize, alignCorners, unsetPtr(o.ScalesD), unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleTrilinear3d = &lazyOp{name: "aten::upsample_trilinear3d", overload: ""}
@@ -15307,7 +15307,7 @@ type UpsampleTrilinear3dOpts struct {
 //
 //	upsample_trilinear3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor
 func UpsampleTrilinear3dBackwardVec(gradOutput *Tensor, outputSize []int64, inputSize []int64, alignCorners bool, scaleFactors []float64) *Tensor {
-	return opUpsampleTrilinear3dBackwardVec.call(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))[0].(*Tensor)
+	return opUpsampleTrilinear3dBackwardVec.tensor(gradOutput, optList(outputSize), inputSize, alignCorners, optList(scaleFactors))
 }
 
 var opUpsampleTrilinear3dBackwardVec = &lazyOp{name: "aten::upsample_trilinear3d_backward", overload: "vec"}
@@ -15322,7 +15322,7 @@ func UpsampleTrilinear3dBackward(gradOutput *Tensor, outputSize []int64, inputSi
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opUpsampleTrilinear3dBackward.call(gradOutput, outputSize, inputSize, alignCorners, unsetPtr(o.ScalesD), unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))[0].(*Tensor)
+	return opUpsampleTrilinear3dBackward.tensor(gradOutput, outputSize, inputSize, alignCorners, unsetPtr(o.ScalesD), unsetPtr(o.ScalesH), unsetPtr(o.ScalesW))
 }
 
 var opUpsampleTrilinear3dBackward = &lazyOp{name: "aten::upsample_trilinear3d_backward", overload: ""}
@@ -15338,7 +15338,7 @@ type UpsampleTrilinear3dBackwardOpts struct {
 //
 //	value_selecting_reduction_backward(Tensor grad, int dim, Tensor indices, int[] sizes, bool keepdim) -> Tensor
 func ValueSelectingReductionBackward(grad *Tensor, dim int64, indices *Tensor, sizes []int64, keepdim bool) *Tensor {
-	return opValueSelectingReductionBackward.call(grad, dim, indices, sizes, keepdim)[0].(*Tensor)
+	return opValueSelectingReductionBackward.tensor(grad, dim, indices, sizes, keepdim)
 }
 
 var opValueSelectingReductionBackward = &lazyOp{name: "aten::value_selecting_reduction_backward", overload: ""}
@@ -15347,7 +15347,7 @@ var opValueSelectingReductionBackward = &lazyOp{name: "aten::value_selecting_red
 //
 //	values(Tensor(a) self) -> Tensor(a)
 func (t *Tensor) Values() *Tensor {
-	return opValues.call(t)[0].(*Tensor)
+	return opValues.tensor(t)
 }
 
 var opValues = &lazyOp{name: "aten::values", overload: ""}
@@ -15356,7 +15356,7 @@ var opValues = &lazyOp{name: "aten::values", overload: ""}
 //
 //	values_copy(Tensor self) -> Tensor
 func ValuesCopy(self *Tensor) *Tensor {
-	return opValuesCopy.call(self)[0].(*Tensor)
+	return opValuesCopy.tensor(self)
 }
 
 var opValuesCopy = &lazyOp{name: "aten::values_copy", overload: ""}
@@ -15371,7 +15371,7 @@ func Vander(x *Tensor, opts ...VanderOpts) *Tensor {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opVander.call(x, unsetPtr(o.N), unset(o.Increasing))[0].(*Tensor)
+	return opVander.tensor(x, unsetPtr(o.N), unset(o.Increasing))
 }
 
 var opVander = &lazyOp{name: "aten::vander", overload: ""}
@@ -15392,7 +15392,7 @@ func (t *Tensor) VarCorrection(dim []int64, correction *int64, opts ...VarCorrec
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	return opVarCorrection.call(t, optList(dim), deref(correction), unset(o.Keepdim))[0].(*Tensor)
+	return opVarCorrection.tensor(t, optList(dim), deref(correction), unset(o.Keepdim))
 }
 
 var opVarCorrection = &lazyOp{name: "aten::var", overload: "correction"}
@@ -15470,7 +15470,7 @@ type VarMeanCorrectionOpts struct {
 //
 //	vdot(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Vdot(other *Tensor) *Tensor {
-	return opVdot.call(t, other)[0].(*Tensor)
+	return opVdot.tensor(t, other)
 }
 
 var opVdot = &lazyOp{name: "aten::vdot", overload: ""}
@@ -15479,7 +15479,7 @@ var opVdot = &lazyOp{name: "aten::vdot", overload: ""}
 //
 //	view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)
 func (t *Tensor) ViewDtype(dtype DType) *Tensor {
-	return opViewDtype.call(t, dtype)[0].(*Tensor)
+	return opViewDtype.tensor(t, dtype)
 }
 
 var opViewDtype = &lazyOp{name: "aten::view", overload: "dtype"}
@@ -15488,7 +15488,7 @@ var opViewDtype = &lazyOp{name: "aten::view", overload: "dtype"}
 //
 //	view_as(Tensor(a) self, Tensor other) -> Tensor(a)
 func (t *Tensor) ViewAs(other *Tensor) *Tensor {
-	return opViewAs.call(t, other)[0].(*Tensor)
+	return opViewAs.tensor(t, other)
 }
 
 var opViewAs = &lazyOp{name: "aten::view_as", overload: ""}
@@ -15497,7 +15497,7 @@ var opViewAs = &lazyOp{name: "aten::view_as", overload: ""}
 //
 //	view_as_complex(Tensor(a) self) -> Tensor(a)
 func ViewAsComplex(self *Tensor) *Tensor {
-	return opViewAsComplex.call(self)[0].(*Tensor)
+	return opViewAsComplex.tensor(self)
 }
 
 var opViewAsComplex = &lazyOp{name: "aten::view_as_complex", overload: ""}
@@ -15506,7 +15506,7 @@ var opViewAsComplex = &lazyOp{name: "aten::view_as_complex", overload: ""}
 //
 //	view_as_complex_copy(Tensor self) -> Tensor
 func ViewAsComplexCopy(self *Tensor) *Tensor {
-	return opViewAsComplexCopy.call(self)[0].(*Tensor)
+	return opViewAsComplexCopy.tensor(self)
 }
 
 var opViewAsComplexCopy = &lazyOp{name: "aten::view_as_complex_copy", overload: ""}
@@ -15515,7 +15515,7 @@ var opViewAsComplexCopy = &lazyOp{name: "aten::view_as_complex_copy", overload: 
 //
 //	view_as_real(Tensor(a) self) -> Tensor(a)
 func ViewAsReal(self *Tensor) *Tensor {
-	return opViewAsReal.call(self)[0].(*Tensor)
+	return opViewAsReal.tensor(self)
 }
 
 var opViewAsReal = &lazyOp{name: "aten::view_as_real", overload: ""}
@@ -15524,7 +15524,7 @@ var opViewAsReal = &lazyOp{name: "aten::view_as_real", overload: ""}
 //
 //	view_as_real_copy(Tensor self) -> Tensor
 func ViewAsRealCopy(self *Tensor) *Tensor {
-	return opViewAsRealCopy.call(self)[0].(*Tensor)
+	return opViewAsRealCopy.tensor(self)
 }
 
 var opViewAsRealCopy = &lazyOp{name: "aten::view_as_real_copy", overload: ""}
@@ -15533,7 +15533,7 @@ var opViewAsRealCopy = &lazyOp{name: "aten::view_as_real_copy", overload: ""}
 //
 //	view_copy(Tensor self, SymInt[] size) -> Tensor
 func ViewCopy(self *Tensor, size []int64) *Tensor {
-	return opViewCopy.call(self, size)[0].(*Tensor)
+	return opViewCopy.tensor(self, size)
 }
 
 var opViewCopy = &lazyOp{name: "aten::view_copy", overload: ""}
@@ -15542,7 +15542,7 @@ var opViewCopy = &lazyOp{name: "aten::view_copy", overload: ""}
 //
 //	view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor
 func ViewCopyDtype(self *Tensor, dtype DType) *Tensor {
-	return opViewCopyDtype.call(self, dtype)[0].(*Tensor)
+	return opViewCopyDtype.tensor(self, dtype)
 }
 
 var opViewCopyDtype = &lazyOp{name: "aten::view_copy", overload: "dtype"}
@@ -15569,7 +15569,7 @@ var opVsplitArray = &lazyOp{name: "aten::vsplit", overload: "array"}
 //
 //	vstack(Tensor[] tensors) -> Tensor
 func Vstack(tensors []*Tensor) *Tensor {
-	return opVstack.call(tensors)[0].(*Tensor)
+	return opVstack.tensor(tensors)
 }
 
 var opVstack = &lazyOp{name: "aten::vstack", overload: ""}
@@ -15578,7 +15578,7 @@ var opVstack = &lazyOp{name: "aten::vstack", overload: ""}
 //
 //	where.self(Tensor condition, Tensor self, Tensor other) -> Tensor
 func WhereSelf(condition *Tensor, self *Tensor, other *Tensor) *Tensor {
-	return opWhereSelf.call(condition, self, other)[0].(*Tensor)
+	return opWhereSelf.tensor(condition, self, other)
 }
 
 var opWhereSelf = &lazyOp{name: "aten::where", overload: "self"}
@@ -15587,7 +15587,7 @@ var opWhereSelf = &lazyOp{name: "aten::where", overload: "self"}
 //
 //	where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor
 func WhereScalarSelf(condition *Tensor, self any, other *Tensor) *Tensor {
-	return opWhereScalarSelf.call(condition, self, other)[0].(*Tensor)
+	return opWhereScalarSelf.tensor(condition, self, other)
 }
 
 var opWhereScalarSelf = &lazyOp{name: "aten::where", overload: "ScalarSelf"}
@@ -15596,7 +15596,7 @@ var opWhereScalarSelf = &lazyOp{name: "aten::where", overload: "ScalarSelf"}
 //
 //	where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor
 func WhereScalarOther(condition *Tensor, self *Tensor, other any) *Tensor {
-	return opWhereScalarOther.call(condition, self, other)[0].(*Tensor)
+	return opWhereScalarOther.tensor(condition, self, other)
 }
 
 var opWhereScalarOther = &lazyOp{name: "aten::where", overload: "ScalarOther"}
@@ -15605,7 +15605,7 @@ var opWhereScalarOther = &lazyOp{name: "aten::where", overload: "ScalarOther"}
 //
 //	where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor
 func WhereScalar(condition *Tensor, self any, other any) *Tensor {
-	return opWhereScalar.call(condition, self, other)[0].(*Tensor)
+	return opWhereScalar.tensor(condition, self, other)
 }
 
 var opWhereScalar = &lazyOp{name: "aten::where", overload: "Scalar"}
@@ -15614,7 +15614,7 @@ var opWhereScalar = &lazyOp{name: "aten::where", overload: "Scalar"}
 //
 //	xlogy.Tensor(Tensor self, Tensor other) -> Tensor
 func (t *Tensor) Xlogy(other *Tensor) *Tensor {
-	return opXlogy.call(t, other)[0].(*Tensor)
+	return opXlogy.tensor(t, other)
 }
 
 var opXlogy = &lazyOp{name: "aten::xlogy", overload: "Tensor"}
@@ -15623,7 +15623,7 @@ var opXlogy = &lazyOp{name: "aten::xlogy", overload: "Tensor"}
 //
 //	xlogy.Scalar_Self(Scalar self, Tensor other) -> Tensor
 func XlogyScalarSelf(self any, other *Tensor) *Tensor {
-	return opXlogyScalarSelf.call(self, other)[0].(*Tensor)
+	return opXlogyScalarSelf.tensor(self, other)
 }
 
 var opXlogyScalarSelf = &lazyOp{name: "aten::xlogy", overload: "Scalar_Self"}
@@ -15632,7 +15632,7 @@ var opXlogyScalarSelf = &lazyOp{name: "aten::xlogy", overload: "Scalar_Self"}
 //
 //	xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor
 func (t *Tensor) XlogyScalarOther(other any) *Tensor {
-	return opXlogyScalarOther.call(t, other)[0].(*Tensor)
+	return opXlogyScalarOther.tensor(t, other)
 }
 
 var opXlogyScalarOther = &lazyOp{name: "aten::xlogy", overload: "Scalar_Other"}
@@ -15641,7 +15641,7 @@ var opXlogyScalarOther = &lazyOp{name: "aten::xlogy", overload: "Scalar_Other"}
 //
 //	xlogy_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
 func (t *Tensor) Xlogy_(other *Tensor) *Tensor {
-	return opXlogyI.call(t, other)[0].(*Tensor)
+	return opXlogyI.tensor(t, other)
 }
 
 var opXlogyI = &lazyOp{name: "aten::xlogy_", overload: "Tensor"}
@@ -15650,7 +15650,7 @@ var opXlogyI = &lazyOp{name: "aten::xlogy_", overload: "Tensor"}
 //
 //	xlogy_.Scalar_Other(Tensor(a!) self, Scalar other) -> Tensor(a!)
 func (t *Tensor) XlogyScalarOther_(other any) *Tensor {
-	return opXlogyScalarOtherI.call(t, other)[0].(*Tensor)
+	return opXlogyScalarOtherI.tensor(t, other)
 }
 
 var opXlogyScalarOtherI = &lazyOp{name: "aten::xlogy_", overload: "Scalar_Other"}
@@ -15659,7 +15659,7 @@ var opXlogyScalarOtherI = &lazyOp{name: "aten::xlogy_", overload: "Scalar_Other"
 //
 //	zero(Tensor self) -> Tensor
 func Zero(self *Tensor) *Tensor {
-	return opZero.call(self)[0].(*Tensor)
+	return opZero.tensor(self)
 }
 
 var opZero = &lazyOp{name: "aten::zero", overload: ""}

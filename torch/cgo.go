@@ -8,8 +8,6 @@ package torch
 import "C"
 
 import (
-	"fmt"
-	"reflect"
 	"unsafe"
 
 	// The C++ objects behind shim.h and the flags that link libtorch.
@@ -54,26 +52,24 @@ func cbool(b bool) C.int {
 // scalar converts a Go number to a Python-style scalar: integer kinds stay
 // integers, floats stay floats, so type promotion matches Python's `t + 2`
 // versus `t + 2.0`.
+// It panics with an *Error for op when v is no number (see num).
 func scalar(op string, v any) C.tg_scalar {
-	switch x := v.(type) {
-	case float64, float32:
-		return C.tg_scalar{kind: 0, f: C.double(reflect.ValueOf(x).Float())}
-	case int, int64, int32, int16, int8:
-		return C.tg_scalar{kind: 1, i: C.int64_t(reflect.ValueOf(x).Int())}
-	case uint8, uint16, uint32:
-		return C.tg_scalar{kind: 1, i: C.int64_t(reflect.ValueOf(x).Uint())}
-	case bool:
-		return C.tg_scalar{kind: 2, i: C.int64_t(cbool(x))}
+	switch x := num(op, v).(type) {
+	case float64:
+		return C.tg_scalar{kind: C.TG_S_FLOAT, f: C.double(x)}
+	case int64:
+		return C.tg_scalar{kind: C.TG_S_INT, i: C.int64_t(x)}
+	default:
+		return C.tg_scalar{kind: C.TG_S_BOOL, i: C.int64_t(cbool(x.(bool)))}
 	}
-	panic(&Error{Op: op, Msg: fmt.Sprintf("unsupported scalar type %T: use a Go integer, float or bool", v)})
 }
 
 // fromScalar converts a scalar returned by the shim to float64, int64 or bool.
 func fromScalar(s C.tg_scalar) any {
 	switch s.kind {
-	case 0:
+	case C.TG_S_FLOAT:
 		return float64(s.f)
-	case 2:
+	case C.TG_S_BOOL:
 		return s.i != 0
 	}
 	return int64(s.i)

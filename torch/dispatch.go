@@ -5,10 +5,13 @@ package torch
 #include "shim.h"
 #cgo noescape tg_op_call
 #cgo nocallback tg_op_call
+#cgo noescape tg_value_free
+#cgo nocallback tg_value_free
 */
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -242,42 +245,118 @@ func (o *Op) argIndex(name string) int {
 
 // call boxes pos (schema positions), calls and unboxes.
 func (o *Op) call(pos []any) []any {
-	var stack [8]C.tg_value
-	vals := stack[:0]
-	if len(pos) > len(stack) {
-		vals = make([]C.tg_value, 0, len(pos))
-	}
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	for i, v := range pos {
-		cv, err := box(v, &pin)
-		if err != nil {
-			panic(errorf(o.opName(), "argument '%s' (%s): %v\n  schema: %s", o.Args[i].Name, o.Args[i].Type, err, o.Schema))
-		}
-		vals = append(vals, cv)
-	}
 	var retStack [4]C.tg_value
 	rets := retStack[:]
 	if len(o.Returns) > len(retStack) {
 		rets = make([]C.tg_value, len(o.Returns))
 	}
-	var argp *C.tg_value
-	if len(vals) > 0 {
-		argp = &vals[0]
-	}
-	var n C.int64_t
-	err := C.tg_op_call(o.h, argp, C.int64_t(len(vals)), &rets[0], C.int64_t(len(rets)), &n)
-	runtime.KeepAlive(pos)
-	if err != nil {
-		msg := C.GoString(err)
-		C.free(unsafe.Pointer(err))
-		panic(&Error{Op: o.opName(), Msg: msg + "\n  schema: " + o.Schema})
-	}
+	n := o.invoke("", pos, rets)
 	out := make([]any, n)
 	for i := range out {
 		out[i] = unbox(&rets[i])
 	}
 	return out
+}
+
+// tensor is call for an operator returning one tensor, without the []any.
+func (o *Op) tensor(as string, pos []any) *Tensor {
+	var rets [1]C.tg_value
+	o.invoke(as, pos, rets[:])
+	if rets[0].kind != C.TG_V_TENSOR {
+		C.tg_value_free(&rets[0])
+		panic(errorf(o.errName(as), "the op returned no tensor"))
+	}
+	return newTensor(rets[0].t)
+}
+
+func (o *Op) errName(as string) string {
+	if as != "" {
+		return as
+	}
+	return o.opName()
+}
+
+// invoke boxes pos (schema positions), calls the operator and stores its
+// results in rets, returning how many. With rets empty the results are
+// dropped on the C++ side: what in-place ops (which return self) and ops
+// without results need, with no handle made for them.
+//
+// as, when not "", is the hand-written function the call implements:
+// errors then name it and carry libtorch's message alone, as those of
+// every hand-written op do, and a nil *Tensor for a Tensor that is not
+// optional is "tensor is nil". Otherwise errors name the overload and show
+// its schema.
+func (o *Op) invoke(as string, pos []any, rets []C.tg_value) int {
+	var stack [8]C.tg_value
+	vals := stack[:0]
+	if len(pos) > len(stack) {
+		vals = make([]C.tg_value, 0, len(pos))
+	}
+	// Only strings and lists point into Go memory that C++ reads; the
+	// Pinner is used (and unpinned) only for them.
+	var pin pins
+	for i, v := range pos {
+		var cv C.tg_value
+		var err error
+		if t, ok := v.(*Tensor); ok && t != nil && t.h != nil {
+			cv.kind, cv.t = C.TG_V_TENSOR, t.h // the common case, without box's switch
+		} else {
+			cv, err = box(v, &pin)
+			if t, ok := v.(*Tensor); ok && t == nil && err == nil && as != "" && i < len(o.Args) && !o.Args[i].Optional() {
+				err = errNilTensor
+			}
+		}
+		if err != nil {
+			pin.unpin()
+			if as != "" {
+				panic(errorf(as, "%v", err))
+			}
+			panic(errorf(o.opName(), "argument '%s' (%s): %v\n  schema: %s", o.Args[i].Name, o.Args[i].Type, err, o.Schema))
+		}
+		vals = append(vals, cv)
+	}
+	var argp, retp *C.tg_value
+	if len(vals) > 0 {
+		argp = &vals[0]
+	}
+	if len(rets) > 0 {
+		retp = &rets[0]
+	}
+	var n C.int64_t
+	err := C.tg_op_call(o.h, argp, C.int64_t(len(vals)), retp, C.int64_t(len(rets)), &n)
+	for _, v := range pos {
+		runtime.KeepAlive(v) // tensors and generators whose handles C++ used
+	}
+	pin.unpin()
+	if err != nil {
+		msg := C.GoString(err)
+		C.free(unsafe.Pointer(err))
+		if as != "" {
+			panic(&Error{Op: as, Msg: msg})
+		}
+		panic(&Error{Op: o.opName(), Msg: msg + "\n  schema: " + o.Schema})
+	}
+	return int(n)
+}
+
+var errNilTensor = errors.New("tensor is nil")
+
+// pins is a runtime.Pinner used only when something is pinned.
+type pins struct {
+	p    runtime.Pinner
+	used bool
+}
+
+func (p *pins) pin(x any) {
+	p.p.Pin(x)
+	p.used = true
+}
+
+func (p *pins) unpin() {
+	if p.used {
+		p.p.Unpin()
+		p.used = false
+	}
 }
 
 // Layout is a tensor layout (torch.layout).
@@ -301,7 +380,7 @@ const (
 )
 
 // box converts a Go value to a boxed-call value; list memory is pinned.
-func box(v any, pin *runtime.Pinner) (C.tg_value, error) {
+func box(v any, pin *pins) (C.tg_value, error) {
 	var cv C.tg_value
 	switch x := v.(type) {
 	case noValue:
@@ -351,13 +430,13 @@ func box(v any, pin *runtime.Pinner) (C.tg_value, error) {
 		cv.kind, cv.n = C.TG_V_STRING, C.int64_t(len(x))
 		if len(x) > 0 {
 			p := unsafe.StringData(x)
-			pin.Pin(p)
+			pin.pin(p)
 			cv.p = unsafe.Pointer(p)
 		}
 	case []int64:
 		cv.kind, cv.n = C.TG_V_INT_LIST, C.int64_t(len(x))
 		if len(x) > 0 {
-			pin.Pin(&x[0])
+			pin.pin(&x[0])
 			cv.p = unsafe.Pointer(&x[0])
 		}
 	case []int:
@@ -365,7 +444,7 @@ func box(v any, pin *runtime.Pinner) (C.tg_value, error) {
 	case []float64:
 		cv.kind, cv.n = C.TG_V_DOUBLE_LIST, C.int64_t(len(x))
 		if len(x) > 0 {
-			pin.Pin(&x[0])
+			pin.pin(&x[0])
 			cv.p = unsafe.Pointer(&x[0])
 		}
 	case []bool:
@@ -390,7 +469,7 @@ func box(v any, pin *runtime.Pinner) (C.tg_value, error) {
 		}
 		cv.kind, cv.n = C.TG_V_TENSOR_LIST, C.int64_t(len(x))
 		if len(hs) > 0 {
-			pin.Pin(&hs[0])
+			pin.pin(&hs[0])
 			cv.p = unsafe.Pointer(&hs[0])
 		}
 	default:

@@ -140,6 +140,39 @@ func BenchmarkAddDirect(b *testing.B) {
 	}
 }
 
+// The in-place add_ of the optimizers' step: boxed, and through Add_ (a
+// direct entry point of the shim).
+func BenchmarkAddInPlaceBoxed(b *testing.B) {
+	x := FromSlice([]float32{1, 2, 3, 4}, []int64{4})
+	y := ZerosLike(x)
+	o := MustFindOp("aten::add_", "Tensor")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		WithScope(func(*Scope) { o.Call(x, y) })
+	}
+}
+
+// The same add_ through the path of the hand-written in-place wrappers,
+// which drops the op's result (self) in C++.
+func BenchmarkAddInPlaceWrapped(b *testing.B) {
+	x := FromSlice([]float32{1, 2, 3, 4}, []int64{4})
+	y := ZerosLike(x)
+	op := &lazyOp{name: "aten::add_", overload: "Tensor"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		WithScope(func(*Scope) { op.inPlaceAs("Add_", x, y) })
+	}
+}
+
+func BenchmarkAddInPlaceDirect(b *testing.B) {
+	x := FromSlice([]float32{1, 2, 3, 4}, []int64{4})
+	y := ZerosLike(x)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		WithScope(func(*Scope) { x.Add_(y) })
+	}
+}
+
 // Some backward formulas return efficient zero tensors, which hold no
 // memory: reading one gives zeros (it used to dereference NULL).
 func TestEfficientZeroGradReads(t *testing.T) {

@@ -12,6 +12,56 @@
 //
 //	x := torch.Randn([]int64{256, 1, 28, 28}, torch.Float64, gen)
 //
+// # Operators
+//
+// Every aten operator can be called through c10's dispatcher, boxed, as
+// TorchScript calls ops: typed wrappers generated from PyTorch's
+// native_functions.yaml (aten_gen.go: [Tensor.Tril], [Tensor.Baddbmm],
+// [Tensor.Multinomial], ...) and, for any registered overload, the dynamic
+// [FindOp], [Op.Call] and [CallOp]. Hand-written code remains where it adds
+// something: scopes and handles, data in and out, generators, autograd, and
+// the creation options. The hand-written operator functions (ops.go,
+// nnops.go, reduce.go, shape.go, create.go) keep their names and
+// signatures as thin Go over the same boxed calls; their errors name the Go
+// function. A few run directly in the shim instead: the ops of the seed
+// model's training step and prediction and the optimizers' in-place
+// arithmetic (Conv2d, MaxPool2d, Linear, MatMul, ReLU, LogSoftmax,
+// CrossEntropy, NLLLoss, View, Reshape, Add_, AddScaled_, AddScalar_,
+// Mul_, MulScalar_, Addcmul_, Addcdiv_, Fill_, Zero_, Copy_), which run
+// per parameter or per batch and where a boxed call costs more per call.
+//
+// # Optional and keyword arguments
+//
+// One convention holds for every function, generated or hand-written:
+//
+//   - Arguments without a default are Go parameters in the schema's (and
+//     Python's) order; self is the receiver of a Tensor method.
+//   - Arguments with a default are the fields of an options struct, the
+//     last parameter: XxxOpts for a generated Xxx, passed or left out
+//     (x.Triu() or x.Triu(TriuOpts{Diagonal: 1})), and the Options
+//     structs of the hand-written functions ([ConvOptions], [PoolOptions],
+//     [CrossEntropyOptions], [BackwardOptions], [GradOptions]). The zero
+//     value of a field, and so of the whole struct, means PyTorch's
+//     default; for the generated ones, the schema's default as the running
+//     libtorch gives it.
+//   - A field whose default is not Go's zero value is a pointer, nil
+//     meaning the default: HistcOpts.Bins (*int64, default 100),
+//     NewZerosOpts.Dtype, CrossEntropyOptions.IgnoreIndex (nil: -100).
+//     Tensor, Generator, Scalar and list fields are nilable already: nil is
+//     the default.
+//   - An argument that accepts None (T? in the schema) is nil for None: a
+//     nil *Tensor (Linear's bias), *Generator or slice, a nil pointer for
+//     a number (*int64 for int?), nil for a Scalar?.
+//   - A Scalar is any: a Go integer, float or bool. Integers stay integers
+//     and floats floats, so that types promote as Python's t + 2 and
+//     t + 2.0 do.
+//   - Creation functions (Zeros, Randn, Arange, ...) take the options idiom
+//     instead: Options of any kind in any order, as shown above.
+//   - The dynamic calls take the arguments positionally, Go values as
+//     listed at [Op.Call], and keyword arguments by schema name in a
+//     trailing [Kw], as Python's **kwargs: CallOp("add", x, y, Kw{"alpha":
+//     2}). Arguments left out take the schema's defaults; nil is None.
+//
 // # Errors
 //
 // Tensor operations read like the Python they replace, one expression per op.

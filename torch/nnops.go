@@ -2,6 +2,18 @@ package torch
 
 /*
 #include "shim.h"
+#cgo noescape tg_linear
+#cgo nocallback tg_linear
+#cgo noescape tg_conv2d
+#cgo nocallback tg_conv2d
+#cgo noescape tg_max_pool2d
+#cgo nocallback tg_max_pool2d
+#cgo noescape tg_log_softmax
+#cgo nocallback tg_log_softmax
+#cgo noescape tg_cross_entropy
+#cgo nocallback tg_cross_entropy
+#cgo noescape tg_nll_loss
+#cgo nocallback tg_nll_loss
 */
 import "C"
 
@@ -53,28 +65,48 @@ func perDim(op, name string, v []int64, nd int, def int64) []int64 {
 	panic(errorf(op, "%s has %d values; want 1 or %d", name, len(v), nd))
 }
 
-func conv(op string, nd int, x, w, b *Tensor, o ConvOptions) *Tensor {
-	stride := perDim(op, "stride", o.Stride, nd, 1)
-	padding := perDim(op, "padding", o.Padding, nd, 0)
-	dilation := perDim(op, "dilation", o.Dilation, nd, 1)
-	groups := o.Groups
+var (
+	atenConv1d        = &lazyOp{name: "aten::conv1d"}
+	atenConv1dPadding = &lazyOp{name: "aten::conv1d", overload: "padding"}
+	atenConv2dPadding = &lazyOp{name: "aten::conv2d", overload: "padding"}
+)
+
+func convArgs(op string, nd int, o ConvOptions) (stride, padding, dilation []int64, groups int64) {
+	stride = perDim(op, "stride", o.Stride, nd, 1)
+	padding = perDim(op, "padding", o.Padding, nd, 0)
+	dilation = perDim(op, "dilation", o.Dilation, nd, 1)
+	groups = o.Groups
 	if groups == 0 {
 		groups = 1
 	}
+	return
+}
+
+// Conv1d convolves x (N, Cin, L) with w (Cout, Cin/groups, K), plus b (Cout) or nil.
+func Conv1d(x, w, b *Tensor, o ConvOptions) *Tensor {
+	const op = "Conv1d"
+	stride, padding, dilation, groups := convArgs(op, 1, o)
+	if o.SamePadding {
+		return atenConv1dPadding.tensorAs(op, x, w, b, stride, "same", dilation, groups)
+	}
+	return atenConv1d.tensorAs(op, x, w, b, stride, padding, dilation, groups)
+}
+
+// Conv2d convolves x (N, Cin, H, W) with w (Cout, Cin/groups, KH, KW), plus b (Cout) or nil.
+func Conv2d(x, w, b *Tensor, o ConvOptions) *Tensor {
+	const op = "Conv2d"
+	stride, padding, dilation, groups := convArgs(op, 2, o)
+	if o.SamePadding {
+		return atenConv2dPadding.tensorAs(op, x, w, b, stride, "same", dilation, groups)
+	}
 	var out C.tg_tensor
-	check(op, C.tg_conv(x.handle(op), w.handle(op), b.optHandle(op), int64s(stride), int64s(padding),
-		int64s(dilation), C.int64_t(nd), C.int64_t(groups), cbool(o.SamePadding), &out))
+	check(op, C.tg_conv2d(x.handle(op), w.handle(op), b.optHandle(op), int64s(stride), int64s(padding),
+		int64s(dilation), C.int64_t(groups), &out))
 	runtime.KeepAlive(x)
 	runtime.KeepAlive(w)
 	runtime.KeepAlive(b)
 	return newTensor(out)
 }
-
-// Conv1d convolves x (N, Cin, L) with w (Cout, Cin/groups, K), plus b (Cout) or nil.
-func Conv1d(x, w, b *Tensor, o ConvOptions) *Tensor { return conv("Conv1d", 1, x, w, b, o) }
-
-// Conv2d convolves x (N, Cin, H, W) with w (Cout, Cin/groups, KH, KW), plus b (Cout) or nil.
-func Conv2d(x, w, b *Tensor, o ConvOptions) *Tensor { return conv("Conv2d", 2, x, w, b, o) }
 
 // ConvTranspose2dOptions configure ConvTranspose2d; zero values mean
 // stride 1, padding 0, output padding 0, dilation 1, groups 1.
@@ -91,16 +123,11 @@ func ConvTranspose2d(x, w, b *Tensor, o ConvTranspose2dOptions) *Tensor {
 	if groups == 0 {
 		groups = 1
 	}
-	var out C.tg_tensor
-	check(op, C.tg_conv_transpose2d(x.handle(op), w.handle(op), b.optHandle(op),
-		int64s(perDim(op, "stride", o.Stride, 2, 1)), int64s(perDim(op, "padding", o.Padding, 2, 0)),
-		int64s(perDim(op, "output padding", o.OutputPadding, 2, 0)), int64s(perDim(op, "dilation", o.Dilation, 2, 1)),
-		C.int64_t(groups), &out))
-	runtime.KeepAlive(x)
-	runtime.KeepAlive(w)
-	runtime.KeepAlive(b)
-	return newTensor(out)
+	return atenConvTranspose2d.tensorAs(op, x, w, b, perDim(op, "stride", o.Stride, 2, 1), perDim(op, "padding", o.Padding, 2, 0),
+		perDim(op, "output padding", o.OutputPadding, 2, 0), groups, perDim(op, "dilation", o.Dilation, 2, 1))
 }
+
+var atenConvTranspose2d = &lazyOp{name: "aten::conv_transpose2d", overload: "input"}
 
 // PoolOptions configure pooling; Kernel is required, a nil Stride means the
 // kernel size (PyTorch's default), Padding defaults to 0 and Dilation to 1.
@@ -112,81 +139,80 @@ type PoolOptions struct {
 	CountExcludePad bool
 }
 
-func maxPool(op string, nd int, x *Tensor, o PoolOptions) *Tensor {
+// poolArgs expands the kernel, stride, padding and dilation to nd values.
+func poolArgs(op string, nd int, o PoolOptions) (kernel, stride, padding, dilation []int64) {
 	if len(o.Kernel) == 0 {
 		panic(errorf(op, "kernel size is required"))
 	}
-	kernel := perDim(op, "kernel", o.Kernel, nd, 1)
-	stride := kernel
+	kernel = perDim(op, "kernel", o.Kernel, nd, 1)
+	stride = kernel
 	if len(o.Stride) > 0 {
 		stride = perDim(op, "stride", o.Stride, nd, 1)
 	}
+	return kernel, stride, perDim(op, "padding", o.Padding, nd, 0), perDim(op, "dilation", o.Dilation, nd, 1)
+}
+
+var (
+	atenMaxPool1d         = &lazyOp{name: "aten::max_pool1d"}
+	atenAvgPool2d         = &lazyOp{name: "aten::avg_pool2d"}
+	atenAdaptiveAvgPool2d = &lazyOp{name: "aten::adaptive_avg_pool2d"}
+	atenSoftmax           = &lazyOp{name: "aten::softmax", overload: "int"}
+	atenLeakyReLU         = &lazyOp{name: "aten::leaky_relu"}
+	atenGELU              = &lazyOp{name: "aten::gelu"}
+	atenDropout           = &lazyOp{name: "aten::dropout"}
+)
+
+// MaxPool1d takes the maximum over windows of x (N, C, L).
+func MaxPool1d(x *Tensor, o PoolOptions) *Tensor {
+	kernel, stride, padding, dilation := poolArgs("MaxPool1d", 1, o)
+	return atenMaxPool1d.tensorAs("MaxPool1d", x, kernel, stride, padding, dilation, o.CeilMode)
+}
+
+// MaxPool2d takes the maximum over windows of x (N, C, H, W), like F.max_pool2d.
+func MaxPool2d(x *Tensor, o PoolOptions) *Tensor {
+	const op = "MaxPool2d"
+	kernel, stride, padding, dilation := poolArgs(op, 2, o)
 	var out C.tg_tensor
-	check(op, C.tg_max_pool(x.handle(op), int64s(kernel), int64s(stride), int64s(perDim(op, "padding", o.Padding, nd, 0)),
-		int64s(perDim(op, "dilation", o.Dilation, nd, 1)), C.int64_t(nd), cbool(o.CeilMode), &out))
+	check(op, C.tg_max_pool2d(x.handle(op), int64s(kernel), int64s(stride), int64s(padding), int64s(dilation),
+		cbool(o.CeilMode), &out))
 	runtime.KeepAlive(x)
 	return newTensor(out)
 }
 
-// MaxPool1d takes the maximum over windows of x (N, C, L).
-func MaxPool1d(x *Tensor, o PoolOptions) *Tensor { return maxPool("MaxPool1d", 1, x, o) }
-
-// MaxPool2d takes the maximum over windows of x (N, C, H, W), like F.max_pool2d.
-func MaxPool2d(x *Tensor, o PoolOptions) *Tensor { return maxPool("MaxPool2d", 2, x, o) }
-
 // AvgPool2d averages over windows of x (N, C, H, W).
 func AvgPool2d(x *Tensor, o PoolOptions) *Tensor {
-	const op = "AvgPool2d"
-	if len(o.Kernel) == 0 {
-		panic(errorf(op, "kernel size is required"))
-	}
-	kernel := perDim(op, "kernel", o.Kernel, 2, 1)
-	stride := kernel
-	if len(o.Stride) > 0 {
-		stride = perDim(op, "stride", o.Stride, 2, 1)
-	}
-	var out C.tg_tensor
-	check(op, C.tg_avg_pool2d(x.handle(op), int64s(kernel), int64s(stride), int64s(perDim(op, "padding", o.Padding, 2, 0)),
-		cbool(o.CeilMode), cbool(!o.CountExcludePad), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
+	kernel, stride, padding, _ := poolArgs("AvgPool2d", 2, o)
+	return atenAvgPool2d.tensorAs("AvgPool2d", x, kernel, stride, padding, o.CeilMode, !o.CountExcludePad)
 }
 
 // AdaptiveAvgPool2d averages x (N, C, H, W) down to (N, C, h, w).
 func AdaptiveAvgPool2d(x *Tensor, h, w int64) *Tensor {
-	var out C.tg_tensor
-	check("AdaptiveAvgPool2d", C.tg_adaptive_avg_pool2d(x.handle("AdaptiveAvgPool2d"), C.int64_t(h), C.int64_t(w), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
-}
-
-func softmax(op string, x *Tensor, dim int64, log bool) *Tensor {
-	var out C.tg_tensor
-	check(op, C.tg_softmax(x.handle(op), C.int64_t(dim), cbool(log), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
+	return atenAdaptiveAvgPool2d.tensorAs("AdaptiveAvgPool2d", x, []int64{h, w})
 }
 
 // Softmax normalises exp(x) to sum to 1 along dim.
-func Softmax(x *Tensor, dim int64) *Tensor { return softmax("Softmax", x, dim, false) }
+func Softmax(x *Tensor, dim int64) *Tensor { return atenSoftmax.tensorAs("Softmax", x, dim) }
 
 // LogSoftmax is log(Softmax(x, dim)), computed stably.
-func LogSoftmax(x *Tensor, dim int64) *Tensor { return softmax("LogSoftmax", x, dim, true) }
+func LogSoftmax(x *Tensor, dim int64) *Tensor {
+	var out C.tg_tensor
+	check("LogSoftmax", C.tg_log_softmax(x.handle("LogSoftmax"), C.int64_t(dim), &out))
+	runtime.KeepAlive(x)
+	return newTensor(out)
+}
 
 // LeakyReLU is x for x >= 0 and slope*x below (PyTorch's default slope is 0.01).
 func LeakyReLU(x *Tensor, slope float64) *Tensor {
-	var out C.tg_tensor
-	check("LeakyReLU", C.tg_leaky_relu(x.handle("LeakyReLU"), C.double(slope), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
+	return atenLeakyReLU.tensorAs("LeakyReLU", x, slope)
 }
 
 // GELU is x·Φ(x); tanhApprox selects the tanh approximation.
 func GELU(x *Tensor, tanhApprox bool) *Tensor {
-	var out C.tg_tensor
-	check("GELU", C.tg_gelu(x.handle("GELU"), cbool(tanhApprox), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
+	approximate := "none"
+	if tanhApprox {
+		approximate = "tanh"
+	}
+	return atenGELU.tensorAs("GELU", x, approximate)
 }
 
 // Dropout zeroes elements with probability p and scales the rest by
@@ -195,10 +221,7 @@ func Dropout(x *Tensor, p float64, train bool) *Tensor {
 	if p < 0 || p > 1 {
 		panic(errorf("Dropout", "probability must be in [0, 1], got %g", p))
 	}
-	var out C.tg_tensor
-	check("Dropout", C.tg_dropout(x.handle("Dropout"), C.double(p), cbool(train), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
+	return atenDropout.tensorAs("Dropout", x, p, train)
 }
 
 // Reduction says how a loss combines its per-element values.
@@ -211,7 +234,9 @@ const (
 	ReduceNone
 )
 
-func (r Reduction) c() C.int64_t {
+// aten is the reduction as aten's schemas take it (at::Reduction: 0 none,
+// 1 mean, 2 sum).
+func (r Reduction) aten() int64 {
 	switch r {
 	case ReduceNone:
 		return 0
@@ -244,7 +269,7 @@ func CrossEntropy(x, target *Tensor, o CrossEntropyOptions) *Tensor {
 	}
 	var out C.tg_tensor
 	check("CrossEntropy", C.tg_cross_entropy(x.handle("CrossEntropy"), target.handle("CrossEntropy"),
-		o.Weight.optHandle("CrossEntropy"), o.Reduction.c(), C.int64_t(ignore), C.double(o.LabelSmoothing), &out))
+		o.Weight.optHandle("CrossEntropy"), C.int64_t(o.Reduction.aten()), C.int64_t(ignore), C.double(o.LabelSmoothing), &out))
 	runtime.KeepAlive(x)
 	runtime.KeepAlive(target)
 	runtime.KeepAlive(o.Weight)
@@ -256,54 +281,51 @@ func CrossEntropy(x, target *Tensor, o CrossEntropyOptions) *Tensor {
 func NLLLoss(x, target, weight *Tensor, ignoreIndex int64, r Reduction) *Tensor {
 	var out C.tg_tensor
 	check("NLLLoss", C.tg_nll_loss(x.handle("NLLLoss"), target.handle("NLLLoss"), weight.optHandle("NLLLoss"),
-		r.c(), C.int64_t(ignoreIndex), &out))
+		C.int64_t(r.aten()), C.int64_t(ignoreIndex), &out))
 	runtime.KeepAlive(x)
 	runtime.KeepAlive(target)
 	runtime.KeepAlive(weight)
 	return newTensor(out)
 }
 
-func loss(op string, kind int, x, y, weight, extra *Tensor, r Reduction, arg float64) *Tensor {
-	var out C.tg_tensor
-	check(op, C.tg_loss(C.int(kind), x.handle(op), y.handle(op), weight.optHandle(op), extra.optHandle(op), r.c(), C.double(arg), &out))
-	runtime.KeepAlive(x)
-	runtime.KeepAlive(y)
-	runtime.KeepAlive(weight)
-	runtime.KeepAlive(extra)
-	return newTensor(out)
-}
+var (
+	atenMSELoss                      = &lazyOp{name: "aten::mse_loss"}
+	atenL1Loss                       = &lazyOp{name: "aten::l1_loss"}
+	atenSmoothL1Loss                 = &lazyOp{name: "aten::smooth_l1_loss"}
+	atenBinaryCrossEntropy           = &lazyOp{name: "aten::binary_cross_entropy"}
+	atenBinaryCrossEntropyWithLogits = &lazyOp{name: "aten::binary_cross_entropy_with_logits"}
+	atenKLDiv                        = &lazyOp{name: "aten::kl_div"}
+)
 
 // MSELoss is the mean (or sum) of squared differences.
-func MSELoss(x, y *Tensor, r Reduction) *Tensor { return loss("MSELoss", 0, x, y, nil, nil, r, 0) }
+func MSELoss(x, y *Tensor, r Reduction) *Tensor {
+	return atenMSELoss.tensorAs("MSELoss", x, y, r.aten())
+}
 
 // L1Loss is the mean (or sum) of absolute differences.
-func L1Loss(x, y *Tensor, r Reduction) *Tensor { return loss("L1Loss", 1, x, y, nil, nil, r, 0) }
+func L1Loss(x, y *Tensor, r Reduction) *Tensor { return atenL1Loss.tensorAs("L1Loss", x, y, r.aten()) }
 
 // SmoothL1Loss is the Huber-like loss with threshold beta (PyTorch's default 1).
 func SmoothL1Loss(x, y *Tensor, r Reduction, beta float64) *Tensor {
-	return loss("SmoothL1Loss", 2, x, y, nil, nil, r, beta)
+	return atenSmoothL1Loss.tensorAs("SmoothL1Loss", x, y, r.aten(), beta)
 }
 
 // BinaryCrossEntropy of probabilities x and targets y, with optional weight.
 func BinaryCrossEntropy(x, y, weight *Tensor, r Reduction) *Tensor {
-	return loss("BinaryCrossEntropy", 3, x, y, weight, nil, r, 0)
+	return atenBinaryCrossEntropy.tensorAs("BinaryCrossEntropy", x, y, weight, r.aten())
 }
 
 // BinaryCrossEntropyWithLogits of logits x and targets y, with optional
 // weight and positive-class weight.
 func BinaryCrossEntropyWithLogits(x, y, weight, posWeight *Tensor, r Reduction) *Tensor {
-	return loss("BinaryCrossEntropyWithLogits", 4, x, y, weight, posWeight, r, 0)
+	return atenBinaryCrossEntropyWithLogits.tensorAs("BinaryCrossEntropyWithLogits", x, y, weight, posWeight, r.aten())
 }
 
 // KLDiv is F.kl_div of log-probabilities x and targets y (log-probabilities
 // when logTarget). For reduction="batchmean" use ReduceSum and divide by the
 // batch size, as PyTorch does.
 func KLDiv(x, y *Tensor, r Reduction, logTarget bool) *Tensor {
-	arg := 0.0
-	if logTarget {
-		arg = 1
-	}
-	return loss("KLDiv", 5, x, y, nil, nil, r, arg)
+	return atenKLDiv.tensorAs("KLDiv", x, y, r.aten(), logTarget)
 }
 
 // PadMode selects how Pad fills the border.
@@ -320,75 +342,66 @@ const (
 // Pad pads x's last dims by pad = (left, right, top, bottom, …) as F.pad does;
 // value fills the border in PadConstant mode.
 func Pad(x *Tensor, pad []int64, mode PadMode, value float64) *Tensor {
-	var out C.tg_tensor
-	check("Pad", C.tg_pad(x.handle("Pad"), int64s(pad), C.int64_t(len(pad)), C.int(mode), C.double(value), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
+	if mode < PadConstant || mode > PadCircular {
+		panic(errorf("Pad", "unknown padding mode %d", mode))
+	}
+	var v any // value=None outside constant mode, as F.pad passes it
+	if mode == PadConstant {
+		v = value
+	}
+	return atenPad.tensorAs("Pad", x, pad, padModes[mode], v)
 }
+
+// padModes are F.pad's mode strings, by PadMode.
+var padModes = [...]string{PadConstant: "constant", PadReflect: "reflect", PadReplicate: "replicate", PadCircular: "circular"}
+
+var (
+	atenPad               = &lazyOp{name: "aten::pad"}
+	atenUpsampleNearest2d = &lazyOp{name: "aten::upsample_nearest2d"}
+	atenUpsampleBilinear  = &lazyOp{name: "aten::upsample_bilinear2d"}
+	atenOneHot            = &lazyOp{name: "aten::one_hot"}
+	atenBatchNorm         = &lazyOp{name: "aten::batch_norm"}
+	atenLayerNorm         = &lazyOp{name: "aten::layer_norm"}
+	atenGroupNorm         = &lazyOp{name: "aten::group_norm"}
+	atenEmbedding         = &lazyOp{name: "aten::embedding"}
+)
 
 // Interpolate resizes x (N, C, H, W) to size (h, w), nearest or bilinear.
 func Interpolate(x *Tensor, size []int64, bilinear, alignCorners bool) *Tensor {
-	var out C.tg_tensor
-	check("Interpolate", C.tg_interpolate(x.handle("Interpolate"), int64s(size), C.int64_t(len(size)), cbool(bilinear), cbool(alignCorners), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
+	if len(size) != 2 {
+		panic(errorf("Interpolate", "interpolate supports 2 spatial dims (NCHW input)"))
+	}
+	if bilinear {
+		return atenUpsampleBilinear.tensorAs("Interpolate", x, size, alignCorners)
+	}
+	return atenUpsampleNearest2d.tensorAs("Interpolate", x, size)
 }
 
 // OneHot turns Int64 class indices into one-hot Int64 rows of numClasses
 // (-1: one more than the largest index).
-func OneHot(x *Tensor, numClasses int64) *Tensor {
-	var out C.tg_tensor
-	check("OneHot", C.tg_one_hot(x.handle("OneHot"), C.int64_t(numClasses), &out))
-	runtime.KeepAlive(x)
-	return newTensor(out)
-}
+func OneHot(x *Tensor, numClasses int64) *Tensor { return atenOneHot.tensorAs("OneHot", x, numClasses) }
 
 // BatchNorm normalises x (N, C, …) per channel. In training it uses the
 // batch's statistics and updates runningMean/runningVar (if given) with
 // momentum; otherwise it uses the running statistics.
 func BatchNorm(x, weight, bias, runningMean, runningVar *Tensor, training bool, momentum, eps float64) *Tensor {
-	const op = "BatchNorm"
-	var out C.tg_tensor
-	check(op, C.tg_batch_norm(x.handle(op), weight.optHandle(op), bias.optHandle(op), runningMean.optHandle(op),
-		runningVar.optHandle(op), cbool(training), C.double(momentum), C.double(eps), &out))
-	runtime.KeepAlive(x)
-	runtime.KeepAlive(weight)
-	runtime.KeepAlive(bias)
-	runtime.KeepAlive(runningMean)
-	runtime.KeepAlive(runningVar)
-	return newTensor(out)
+	return atenBatchNorm.tensorAs("BatchNorm", x, weight, bias, runningMean, runningVar, training, momentum, eps, true)
 }
 
 // LayerNorm normalises over x's trailing dims given by shape.
 func LayerNorm(x *Tensor, shape []int64, weight, bias *Tensor, eps float64) *Tensor {
-	const op = "LayerNorm"
-	var out C.tg_tensor
-	check(op, C.tg_layer_norm(x.handle(op), int64s(shape), C.int64_t(len(shape)), weight.optHandle(op), bias.optHandle(op), C.double(eps), &out))
-	runtime.KeepAlive(x)
-	runtime.KeepAlive(weight)
-	runtime.KeepAlive(bias)
-	return newTensor(out)
+	return atenLayerNorm.tensorAs("LayerNorm", x, shape, weight, bias, eps, true)
 }
 
 // GroupNorm normalises x (N, C, …) over groups of channels.
 func GroupNorm(x *Tensor, groups int64, weight, bias *Tensor, eps float64) *Tensor {
-	const op = "GroupNorm"
-	var out C.tg_tensor
-	check(op, C.tg_group_norm(x.handle(op), C.int64_t(groups), weight.optHandle(op), bias.optHandle(op), C.double(eps), &out))
-	runtime.KeepAlive(x)
-	runtime.KeepAlive(weight)
-	runtime.KeepAlive(bias)
-	return newTensor(out)
+	return atenGroupNorm.tensorAs("GroupNorm", x, groups, weight, bias, eps, true)
 }
 
 // Embedding looks up rows of weight (num, dim) at Int64 indices; paddingIdx
 // (-1 for none) marks a row whose gradient stays zero.
 func Embedding(weight, indices *Tensor, paddingIdx int64) *Tensor {
-	var out C.tg_tensor
-	check("Embedding", C.tg_embedding(weight.handle("Embedding"), indices.handle("Embedding"), C.int64_t(paddingIdx), &out))
-	runtime.KeepAlive(weight)
-	runtime.KeepAlive(indices)
-	return newTensor(out)
+	return atenEmbedding.tensorAs("Embedding", weight, indices, paddingIdx, false, false)
 }
 
 // ClipGradNorm scales the gradients of params so that their joint
@@ -408,12 +421,13 @@ func ClipGradNorm(params []*Tensor, maxNorm, normType float64) float64 {
 // the gradient scaler's kernel. libtorch 1.13 has it for CUDA only; 2.3+
 // for the CPU too.
 func AmpUnscale_(grads []*Tensor, foundInf, invScale *Tensor) {
-	hs := handles("AmpUnscale_", grads)
-	check("AmpUnscale_", C.tg_amp_unscale(handlesPtr(hs), C.int64_t(len(hs)), foundInf.handle("AmpUnscale_"), invScale.handle("AmpUnscale_")))
-	runtime.KeepAlive(grads)
-	runtime.KeepAlive(foundInf)
-	runtime.KeepAlive(invScale)
+	atenAmpUnscale_.doAs("AmpUnscale_", tensorList("AmpUnscale_", grads), foundInf, invScale)
 }
+
+var (
+	atenAmpUnscale_     = &lazyOp{name: "aten::_amp_foreach_non_finite_check_and_unscale_"}
+	atenAmpUpdateScale_ = &lazyOp{name: "aten::_amp_update_scale_"}
+)
 
 // AmpUpdateScale_ updates a gradient scaler's scale and growth tracker
 // (an int32 scalar) in place, as torch._amp_update_scale_: after an
@@ -421,9 +435,5 @@ func AmpUnscale_(grads []*Tensor, foundInf, invScale *Tensor) {
 // tracker reset; otherwise the tracker counts up and, at interval, the
 // scale grows by growth.
 func AmpUpdateScale_(scale, growthTracker, foundInf *Tensor, growth, backoff float64, interval int64) {
-	check("AmpUpdateScale_", C.tg_amp_update_scale(scale.handle("AmpUpdateScale_"), growthTracker.handle("AmpUpdateScale_"),
-		foundInf.handle("AmpUpdateScale_"), C.double(growth), C.double(backoff), C.int64_t(interval)))
-	runtime.KeepAlive(scale)
-	runtime.KeepAlive(growthTracker)
-	runtime.KeepAlive(foundInf)
+	atenAmpUpdateScale_.doAs("AmpUpdateScale_", scale, growthTracker, foundInf, growth, backoff, interval)
 }

@@ -1,10 +1,5 @@
 package torch
 
-/*
-#include "shim.h"
-*/
-import "C"
-
 // Option configures a created tensor: a DType, a Device, a *Generator (for
 // random values) or RequiresGrad(). Unset options take PyTorch's defaults:
 // Float32 for floating values (Int64 for integer ranges and Randint), the
@@ -39,16 +34,6 @@ func collect(opts []Option) options {
 		}
 	}
 	return o
-}
-
-// c returns the shim's (dtype, device type, device index) triple; dtype -1
-// lets libtorch choose.
-func (o options) c() (C.int, C.int, C.int) {
-	dt := C.int(-1)
-	if o.hasDType {
-		dt = C.int(o.dtype)
-	}
-	return dt, C.int(o.device.Type), C.int(o.device.Index)
 }
 
 // finish applies RequiresGrad to a new tensor.

@@ -2,6 +2,10 @@ package torch
 
 /*
 #include "shim.h"
+#cgo noescape tg_view
+#cgo nocallback tg_view
+#cgo noescape tg_reshape
+#cgo nocallback tg_reshape
 */
 import "C"
 
@@ -10,30 +14,60 @@ import (
 	"runtime"
 )
 
+// Shape, indexing and joining ops. View and Reshape, which the seed model's
+// forward pass runs on every batch, are direct calls of the shim; the rest
+// are thin wrappers over aten operators called through the boxed
+// dispatcher. Errors name the Go method.
+
 // End, as Slice's end, means "to the end of the dimension" (Python's a[i:]).
 const End = math.MaxInt64
-
-func (t *Tensor) withInts(op string, f func(C.tg_tensor, *C.int64_t, C.int64_t, *C.tg_tensor) C.tg_error, s []int64) *Tensor {
-	var out C.tg_tensor
-	check(op, f(t.handle(op), int64s(s), C.int64_t(len(s)), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
-}
-
-func (t *Tensor) withTensor(op string, f func(C.tg_tensor, *C.tg_tensor) C.tg_error) *Tensor {
-	var out C.tg_tensor
-	check(op, f(t.handle(op), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
-}
 
 // View returns a tensor sharing t's data with a new shape (one size may be
 // -1 to be inferred); t must be laid out compatibly, as for tensor.view.
 func (t *Tensor) View(shape ...int64) *Tensor {
-	return t.withInts("View", func(a C.tg_tensor, p *C.int64_t, n C.int64_t, o *C.tg_tensor) C.tg_error {
-		return C.tg_view(a, p, n, o)
-	}, shape)
+	var out C.tg_tensor
+	check("View", C.tg_view(t.handle("View"), int64s(shape), C.int64_t(len(shape)), &out))
+	runtime.KeepAlive(t)
+	return newTensor(out)
 }
+
+// Reshape is View when possible and a copy otherwise.
+func (t *Tensor) Reshape(shape ...int64) *Tensor {
+	var out C.tg_tensor
+	check("Reshape", C.tg_reshape(t.handle("Reshape"), int64s(shape), C.int64_t(len(shape)), &out))
+	runtime.KeepAlive(t)
+	return newTensor(out)
+}
+
+var (
+	atenAsStrided     = &lazyOp{name: "aten::as_strided"}
+	atenExpand        = &lazyOp{name: "aten::expand"}
+	atenPermute       = &lazyOp{name: "aten::permute"}
+	atenRepeat        = &lazyOp{name: "aten::repeat"}
+	atenUnsqueeze     = &lazyOp{name: "aten::unsqueeze"}
+	atenSqueeze       = &lazyOp{name: "aten::squeeze"}
+	atenSqueezeDim    = &lazyOp{name: "aten::squeeze", overload: "dim"}
+	atenTranspose     = &lazyOp{name: "aten::transpose", overload: "int"}
+	atenFlatten       = &lazyOp{name: "aten::flatten", overload: "using_ints"}
+	atenContiguous    = &lazyOp{name: "aten::contiguous"}
+	atenClone         = &lazyOp{name: "aten::clone"}
+	atenDetach        = &lazyOp{name: "aten::detach"}
+	atenPinMemory     = &lazyOp{name: "aten::pin_memory"}
+	atenIsPinned      = &lazyOp{name: "aten::is_pinned"}
+	atenNarrow        = &lazyOp{name: "aten::narrow"}
+	atenSlice         = &lazyOp{name: "aten::slice", overload: "Tensor"}
+	atenSelect        = &lazyOp{name: "aten::select", overload: "int"}
+	atenIndexSelect   = &lazyOp{name: "aten::index_select"}
+	atenIndex         = &lazyOp{name: "aten::index", overload: "Tensor"}
+	atenGather        = &lazyOp{name: "aten::gather"}
+	atenIndexPut_     = &lazyOp{name: "aten::index_put_"}
+	atenMaskedFill    = &lazyOp{name: "aten::masked_fill", overload: "Scalar"}
+	atenCat           = &lazyOp{name: "aten::cat"}
+	atenStack         = &lazyOp{name: "aten::stack"}
+	atenChunk         = &lazyOp{name: "aten::chunk"}
+	atenSplit         = &lazyOp{name: "aten::split", overload: "Tensor"}
+	atenSplitWithSize = &lazyOp{name: "aten::split_with_sizes"}
+)
 
 // AsStrided returns a view of t's storage with the given sizes, strides
 // and storage offset, all in elements (torch.as_strided); libtorch checks
@@ -42,219 +76,136 @@ func (t *Tensor) AsStrided(size, stride []int64, offset int64) *Tensor {
 	if len(size) != len(stride) {
 		panic(errorf("AsStrided", "mismatch in length of strides and shape: %d sizes, %d strides", len(size), len(stride)))
 	}
-	var out C.tg_tensor
-	check("AsStrided", C.tg_as_strided(t.handle("AsStrided"), int64s(size), int64s(stride), C.int64_t(len(size)), C.int64_t(offset), &out))
-	runtime.KeepAlive(t)
-	runtime.KeepAlive(size)
-	runtime.KeepAlive(stride)
-	return newTensor(out)
-}
-
-// Reshape is View when possible and a copy otherwise.
-func (t *Tensor) Reshape(shape ...int64) *Tensor {
-	return t.withInts("Reshape", func(a C.tg_tensor, p *C.int64_t, n C.int64_t, o *C.tg_tensor) C.tg_error {
-		return C.tg_reshape(a, p, n, o)
-	}, shape)
+	return atenAsStrided.tensorAs("AsStrided", t, size, stride, offset)
 }
 
 // Expand broadcasts size-1 dims to shape without copying (-1 keeps a size).
 func (t *Tensor) Expand(shape ...int64) *Tensor {
-	return t.withInts("Expand", func(a C.tg_tensor, p *C.int64_t, n C.int64_t, o *C.tg_tensor) C.tg_error {
-		return C.tg_expand(a, p, n, o)
-	}, shape)
+	return atenExpand.tensorAs("Expand", t, shape)
 }
 
 // Permute reorders dims: result dim i is t's dim dims[i].
 func (t *Tensor) Permute(dims ...int64) *Tensor {
-	return t.withInts("Permute", func(a C.tg_tensor, p *C.int64_t, n C.int64_t, o *C.tg_tensor) C.tg_error {
-		return C.tg_permute(a, p, n, o)
-	}, dims)
+	return atenPermute.tensorAs("Permute", t, dims)
 }
 
 // Repeat tiles t reps[i] times along each dim.
-func (t *Tensor) Repeat(reps ...int64) *Tensor {
-	return t.withInts("Repeat", func(a C.tg_tensor, p *C.int64_t, n C.int64_t, o *C.tg_tensor) C.tg_error {
-		return C.tg_repeat(a, p, n, o)
-	}, reps)
-}
+func (t *Tensor) Repeat(reps ...int64) *Tensor { return atenRepeat.tensorAs("Repeat", t, reps) }
 
 // Unsqueeze inserts a dim of size 1 at dim.
-func (t *Tensor) Unsqueeze(dim int64) *Tensor {
-	var out C.tg_tensor
-	check("Unsqueeze", C.tg_unsqueeze(t.handle("Unsqueeze"), C.int64_t(dim), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
-}
+func (t *Tensor) Unsqueeze(dim int64) *Tensor { return atenUnsqueeze.tensorAs("Unsqueeze", t, dim) }
 
 // Squeeze removes every dim of size 1.
-func (t *Tensor) Squeeze() *Tensor {
-	var out C.tg_tensor
-	check("Squeeze", C.tg_squeeze(t.handle("Squeeze"), 1, 0, &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
-}
+func (t *Tensor) Squeeze() *Tensor { return atenSqueeze.tensorAs("Squeeze", t) }
 
 // SqueezeDim removes dim if its size is 1.
-func (t *Tensor) SqueezeDim(dim int64) *Tensor {
-	var out C.tg_tensor
-	check("SqueezeDim", C.tg_squeeze(t.handle("SqueezeDim"), 0, C.int64_t(dim), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
-}
+func (t *Tensor) SqueezeDim(dim int64) *Tensor { return atenSqueezeDim.tensorAs("SqueezeDim", t, dim) }
 
 // Transpose swaps dims d0 and d1 (a view).
 func (t *Tensor) Transpose(d0, d1 int64) *Tensor {
-	var out C.tg_tensor
-	check("Transpose", C.tg_transpose(t.handle("Transpose"), C.int64_t(d0), C.int64_t(d1), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
+	return atenTranspose.tensorAs("Transpose", t, d0, d1)
 }
 
 // Flatten merges dims start..end (inclusive; -1 is the last) into one.
 func (t *Tensor) Flatten(start, end int64) *Tensor {
-	var out C.tg_tensor
-	check("Flatten", C.tg_flatten(t.handle("Flatten"), C.int64_t(start), C.int64_t(end), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
+	return atenFlatten.tensorAs("Flatten", t, start, end)
 }
 
 // Contiguous returns t laid out in row-major order (t's data when it already is).
-func (t *Tensor) Contiguous() *Tensor {
-	return t.withTensor("Contiguous", func(a C.tg_tensor, o *C.tg_tensor) C.tg_error { return C.tg_contiguous(a, o) })
-}
+func (t *Tensor) Contiguous() *Tensor { return atenContiguous.tensorAs("Contiguous", t) }
 
 // Clone copies t's data (recorded by autograd).
-func (t *Tensor) Clone() *Tensor {
-	return t.withTensor("Clone", func(a C.tg_tensor, o *C.tg_tensor) C.tg_error { return C.tg_clone(a, o) })
-}
+func (t *Tensor) Clone() *Tensor { return atenClone.tensorAs("Clone", t) }
 
 // Detach returns a tensor sharing t's data, cut from the autograd graph.
-func (t *Tensor) Detach() *Tensor {
-	return t.withTensor("Detach", func(a C.tg_tensor, o *C.tg_tensor) C.tg_error { return C.tg_detach(a, o) })
-}
+func (t *Tensor) Detach() *Tensor { return atenDetach.tensorAs("Detach", t) }
 
 // PinMemory returns a copy of t in page-locked host memory (pin_memory),
 // from which To(CUDA(i), NonBlocking) copies asynchronously. It needs a
 // CUDA device; without one it panics with libtorch's error.
-func (t *Tensor) PinMemory() *Tensor {
-	return t.withTensor("PinMemory", func(a C.tg_tensor, o *C.tg_tensor) C.tg_error { return C.tg_pin_memory(a, o) })
-}
+func (t *Tensor) PinMemory() *Tensor { return atenPinMemory.tensorAs("PinMemory", t) }
 
 // IsPinned reports whether t lives in page-locked host memory.
-func (t *Tensor) IsPinned() bool {
-	var on C.int
-	check("IsPinned", C.tg_is_pinned(t.handle("IsPinned"), &on))
-	runtime.KeepAlive(t)
-	return on != 0
-}
+func (t *Tensor) IsPinned() bool { return atenIsPinned.as("IsPinned", t)[0].(bool) }
 
 // Narrow returns the view of length elements from start along dim.
 func (t *Tensor) Narrow(dim, start, length int64) *Tensor {
-	var out C.tg_tensor
-	check("Narrow", C.tg_narrow(t.handle("Narrow"), C.int64_t(dim), C.int64_t(start), C.int64_t(length), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
+	return atenNarrow.tensorAs("Narrow", t, dim, start, length)
 }
 
 // Slice is Python's t[..., start:end:step, ...] along dim (a view). Negative
 // start and end count from the end; End means up to the end.
 func (t *Tensor) Slice(dim, start, end, step int64) *Tensor {
-	var out C.tg_tensor
-	check("Slice", C.tg_slice(t.handle("Slice"), C.int64_t(dim), C.int64_t(start), C.int64_t(end), C.int64_t(step), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
+	return atenSlice.tensorAs("Slice", t, dim, start, end, step)
 }
 
 // Select is Python's t[..., index, ...] along dim: the dim is removed.
 func (t *Tensor) Select(dim, index int64) *Tensor {
-	var out C.tg_tensor
-	check("Select", C.tg_select(t.handle("Select"), C.int64_t(dim), C.int64_t(index), &out))
-	runtime.KeepAlive(t)
-	return newTensor(out)
-}
-
-func (t *Tensor) withIndex(op string, index *Tensor, f func(a, i C.tg_tensor, o *C.tg_tensor) C.tg_error) *Tensor {
-	var out C.tg_tensor
-	check(op, f(t.handle(op), index.handle(op), &out))
-	runtime.KeepAlive(t)
-	runtime.KeepAlive(index)
-	return newTensor(out)
+	return atenSelect.tensorAs("Select", t, dim, index)
 }
 
 // IndexSelect picks the entries index (Int64, 1-D) along dim.
 func (t *Tensor) IndexSelect(dim int64, index *Tensor) *Tensor {
-	return t.withIndex("IndexSelect", index, func(a, i C.tg_tensor, o *C.tg_tensor) C.tg_error {
-		return C.tg_index_select(a, C.int64_t(dim), i, o)
-	})
+	return atenIndexSelect.tensorAs("IndexSelect", t, dim, index)
+}
+
+// indexList is the Tensor?[] of Python's t[index]; a nil index is refused
+// here, as None would mean t[:].
+func indexList(op string, index *Tensor) []*Tensor {
+	if index == nil {
+		panic(errorf(op, "%v", errNilTensor))
+	}
+	return []*Tensor{index}
 }
 
 // Index is Python's t[index] for an Int64 index tensor (picking along dim 0)
 // or a Bool mask (picking the elements where it is true).
 func (t *Tensor) Index(index *Tensor) *Tensor {
-	return t.withIndex("Index", index, func(a, i C.tg_tensor, o *C.tg_tensor) C.tg_error { return C.tg_index(a, i, o) })
+	return atenIndex.tensorAs("Index", t, indexList("Index", index))
 }
 
 // Gather picks t's entries along dim at the positions in index (torch.gather).
 func (t *Tensor) Gather(dim int64, index *Tensor) *Tensor {
-	return t.withIndex("Gather", index, func(a, i C.tg_tensor, o *C.tg_tensor) C.tg_error {
-		return C.tg_gather(a, C.int64_t(dim), i, o)
-	})
+	return atenGather.tensorAs("Gather", t, dim, index)
 }
 
 // IndexPut_ is Python's t[index] = values, in place; returns t.
 func (t *Tensor) IndexPut_(index, values *Tensor) *Tensor {
-	check("IndexPut_", C.tg_index_put_(t.handle("IndexPut_"), index.handle("IndexPut_"), values.handle("IndexPut_")))
-	runtime.KeepAlive(t)
-	runtime.KeepAlive(index)
-	runtime.KeepAlive(values)
-	return t
+	return atenIndexPut_.inPlaceAs("IndexPut_", t, indexList("IndexPut_", index), values)
 }
 
 // MaskedFill returns t with v where mask (Bool, broadcastable) is true.
 func (t *Tensor) MaskedFill(mask *Tensor, v any) *Tensor {
-	s := scalar("MaskedFill", v)
-	return t.withIndex("MaskedFill", mask, func(a, m C.tg_tensor, o *C.tg_tensor) C.tg_error {
-		return C.tg_masked_fill(a, m, s, o)
-	})
+	return atenMaskedFill.tensorAs("MaskedFill", t, mask, num("MaskedFill", v))
 }
 
-func join(op string, ts []*Tensor, dim int64, stack bool) *Tensor {
-	hs := handles(op, ts)
-	var out C.tg_tensor
-	check(op, C.tg_cat(handlesPtr(hs), C.int64_t(len(hs)), C.int64_t(dim), cbool(stack), &out))
-	runtime.KeepAlive(ts)
-	return newTensor(out)
+// tensorList refuses nil tensors in ts, naming op.
+func tensorList(op string, ts []*Tensor) []*Tensor {
+	for _, t := range ts {
+		t.handle(op)
+	}
+	return ts
 }
 
 // Cat joins tensors along an existing dim.
-func Cat(ts []*Tensor, dim int64) *Tensor { return join("Cat", ts, dim, false) }
+func Cat(ts []*Tensor, dim int64) *Tensor { return atenCat.tensorAs("Cat", tensorList("Cat", ts), dim) }
 
 // Stack joins equally shaped tensors along a new dim.
-func Stack(ts []*Tensor, dim int64) *Tensor { return join("Stack", ts, dim, true) }
+func Stack(ts []*Tensor, dim int64) *Tensor {
+	return atenStack.tensorAs("Stack", tensorList("Stack", ts), dim)
+}
 
 // Chunk splits t into at most chunks views of equal size along dim (the last may be smaller).
 func (t *Tensor) Chunk(chunks, dim int64) []*Tensor {
-	var arr *C.tg_tensor
-	var n C.int64_t
-	check("Chunk", C.tg_split(t.handle("Chunk"), 0, C.int64_t(chunks), C.int64_t(dim), &arr, &n))
-	runtime.KeepAlive(t)
-	return tensorsFrom(arr, n)
+	return atenChunk.as("Chunk", t, chunks, dim)[0].([]*Tensor)
 }
 
 // Split splits t into views of size elements along dim (the last may be smaller).
 func (t *Tensor) Split(size, dim int64) []*Tensor {
-	var arr *C.tg_tensor
-	var n C.int64_t
-	check("Split", C.tg_split(t.handle("Split"), 1, C.int64_t(size), C.int64_t(dim), &arr, &n))
-	runtime.KeepAlive(t)
-	return tensorsFrom(arr, n)
+	return atenSplit.as("Split", t, size, dim)[0].([]*Tensor)
 }
 
 // SplitSizes splits t into views of the given sizes along dim.
 func (t *Tensor) SplitSizes(sizes []int64, dim int64) []*Tensor {
-	var arr *C.tg_tensor
-	var n C.int64_t
-	check("SplitSizes", C.tg_split_sizes(t.handle("SplitSizes"), int64s(sizes), C.int64_t(len(sizes)), C.int64_t(dim), &arr, &n))
-	runtime.KeepAlive(t)
-	return tensorsFrom(arr, n)
+	return atenSplitWithSize.as("SplitSizes", t, sizes, dim)[0].([]*Tensor)
 }

@@ -78,9 +78,9 @@ c10::IValue to_ivalue(const c10::Argument &a, const c10::TypePtr &ty, const tg_v
       if (v.kind == TG_V_TENSOR) return tg::T(v.t);
       // A number for a Tensor becomes a wrapped number, as Python's
       // argument parser makes it (x * 2.0 reaches mul.Tensor so).
-      if (v.kind == TG_V_INT) return tg::wrapped_scalar(tg_scalar{1, 0, v.i});
-      if (v.kind == TG_V_DOUBLE) return tg::wrapped_scalar(tg_scalar{0, v.f, 0});
-      if (v.kind == TG_V_BOOL) return tg::wrapped_scalar(tg_scalar{2, 0, v.i});
+      if (v.kind == TG_V_INT) return tg::wrapped_scalar(tg_scalar{TG_S_INT, 0, v.i});
+      if (v.kind == TG_V_DOUBLE) return tg::wrapped_scalar(tg_scalar{TG_S_FLOAT, v.f, 0});
+      if (v.kind == TG_V_BOOL) return tg::wrapped_scalar(tg_scalar{TG_S_BOOL, 0, v.i});
       break;
     case K::IntType:
       if (v.kind == TG_V_INT || v.kind == TG_V_BOOL) return v.i;
@@ -284,8 +284,13 @@ tg_error tg_op_call(tg_op op, const tg_value *args, int64_t nargs, tg_value *ret
   if (nargs > static_cast<int64_t>(params.size()))
     throw std::invalid_argument(std::to_string(nargs) + " arguments given, the schema takes " +
                                 std::to_string(params.size()));
-  torch::jit::Stack stack;
-  stack.reserve(params.size());
+  // One stack per thread, reused (no allocation per call); emptied on the
+  // way out, errors included, so that it holds no tensor between calls.
+  thread_local torch::jit::Stack stack;
+  struct Clear {
+    ~Clear() { stack.clear(); }
+  } clear_on_exit;
+  stack.clear();
   for (size_t i = 0; i < params.size(); i++) {
     const auto &a = params[i];
     if (static_cast<int64_t>(i) < nargs && args[i].kind != TG_V_DEFAULT) {
@@ -306,6 +311,10 @@ tg_error tg_op_call(tg_op op, const tg_value *args, int64_t nargs, tg_value *ret
     tg::check_int_division(schema.name().c_str(), as_tensor(stack[0]), as_tensor(stack[1]));
   }
   op->handle.callBoxed(&stack);
+  if (cap == 0) {  // results not wanted (an in-place op's self): dropped here
+    *nrets = 0;
+    return nullptr;
+  }
   if (static_cast<int64_t>(stack.size()) > cap)
     throw std::invalid_argument("the op returned " + std::to_string(stack.size()) + " values, room for " +
                                 std::to_string(cap));

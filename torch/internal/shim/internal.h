@@ -100,8 +100,8 @@ inline c10::optional<at::Tensor> opt(tg_tensor h) {
 inline at::Tensor wrapped_scalar(const tg_scalar &s) {
   at::Tensor t;
   switch (s.kind) {
-    case 0: t = at::scalar_tensor(s.f, at::kDouble); break;
-    case 2: t = at::scalar_tensor(s.i != 0, at::kBool); break;
+    case TG_S_FLOAT: t = at::scalar_tensor(s.f, at::kDouble); break;
+    case TG_S_BOOL: t = at::scalar_tensor(s.i != 0, at::kBool); break;
     default: t = at::scalar_tensor(s.i, at::kLong); break;
   }
   t.unsafeGetTensorImpl()->set_wrapped_number(true);
@@ -110,8 +110,8 @@ inline at::Tensor wrapped_scalar(const tg_scalar &s) {
 
 inline at::Scalar scalar(const tg_scalar &s) {
   switch (s.kind) {
-    case 0: return at::Scalar(s.f);
-    case 2: return at::Scalar(s.i != 0);
+    case TG_S_FLOAT: return at::Scalar(s.f);
+    case TG_S_BOOL: return at::Scalar(s.i != 0);
     default: return at::Scalar(s.i);
   }
 }

@@ -1,4 +1,4 @@
-// Handles, scopes, creation, generators, autograd and global settings.
+// Handles, scopes, data in and out, generators, autograd and global settings.
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
@@ -231,11 +231,11 @@ tg_error tg_tensor_item(tg_tensor h, tg_scalar *out) {
   TG_TRY
   at::Scalar s = tg::T(h).item();
   if (s.isBoolean()) {
-    *out = tg_scalar{2, 0, s.toBool() ? 1 : 0};
+    *out = tg_scalar{TG_S_BOOL, 0, s.toBool() ? 1 : 0};
   } else if (s.isIntegral(false)) {
-    *out = tg_scalar{1, 0, s.toLong()};
+    *out = tg_scalar{TG_S_INT, 0, s.toLong()};
   } else if (s.isFloatingPoint()) {
-    *out = tg_scalar{0, s.toDouble(), 0};
+    *out = tg_scalar{TG_S_FLOAT, s.toDouble(), 0};
   } else {
     throw std::invalid_argument("item of a complex tensor is not supported");
   }
@@ -253,80 +253,6 @@ tg_error tg_tensor_grad_fn_name(tg_tensor h, char **out) {
   *out = nullptr;
   const auto &fn = tg::T(h).grad_fn();
   if (fn) *out = tg::error(fn->name().c_str());
-  TG_CATCH
-}
-
-// ---- creation ----
-
-tg_error tg_scalar_tensor(tg_scalar s, int dtype, int device_type, int device_index,
-                          tg_tensor *out) {
-  TG_RETURN(at::scalar_tensor(tg::scalar(s), tg::options(dtype, device_type, device_index)))
-}
-
-tg_error tg_fill_new(int kind, const int64_t *shape, int64_t ndim, int dtype, int device_type,
-                     int device_index, tg_generator g, tg_tensor *out) {
-  TG_TRY
-  auto size = tg::ints(shape, ndim);
-  auto o = tg::options(dtype, device_type, device_index);
-  at::Tensor t;
-  switch (kind) {
-    case 0: t = at::zeros(size, o); break;
-    case 1: t = at::ones(size, o); break;
-    case 2: t = at::empty(size, o); break;
-    case 3: t = at::rand(size, tg::gen(g), o); break;
-    case 4: t = at::randn(size, tg::gen(g), o); break;
-    default: throw std::invalid_argument("unknown fill kind");
-  }
-  *out = tg::wrap(std::move(t));
-  TG_CATCH
-}
-
-tg_error tg_full(const int64_t *shape, int64_t ndim, tg_scalar value, int dtype, int device_type,
-                 int device_index, tg_tensor *out) {
-  TG_RETURN(at::full(tg::ints(shape, ndim), tg::scalar(value),
-                     tg::options(dtype, device_type, device_index)))
-}
-
-tg_error tg_arange(tg_scalar start, tg_scalar end, tg_scalar step, int dtype, int device_type,
-                   int device_index, tg_tensor *out) {
-  TG_RETURN(at::arange(tg::scalar(start), tg::scalar(end), tg::scalar(step),
-                       tg::options(dtype, device_type, device_index)))
-}
-
-tg_error tg_linspace(double start, double end, int64_t steps, int dtype, int device_type,
-                     int device_index, tg_tensor *out) {
-  TG_RETURN(at::linspace(start, end, steps, tg::options(dtype, device_type, device_index)))
-}
-
-tg_error tg_eye(int64_t n, int64_t m, int dtype, int device_type, int device_index,
-                tg_tensor *out) {
-  TG_RETURN(at::eye(n, m, tg::options(dtype, device_type, device_index)))
-}
-
-tg_error tg_randint(int64_t low, int64_t high, const int64_t *shape, int64_t ndim, int dtype,
-                    int device_type, int device_index, tg_generator g, tg_tensor *out) {
-  TG_RETURN(at::randint(low, high, tg::ints(shape, ndim), tg::gen(g),
-                        tg::options(dtype, device_type, device_index)))
-}
-
-tg_error tg_randperm(int64_t n, int dtype, int device_type, int device_index, tg_generator g,
-                     tg_tensor *out) {
-  TG_RETURN(at::randperm(n, tg::gen(g), tg::options(dtype, device_type, device_index)))
-}
-
-tg_error tg_like(int kind, tg_tensor h, tg_tensor *out) {
-  TG_TRY
-  const at::Tensor &t = tg::T(h);
-  at::Tensor r;
-  switch (kind) {
-    case 0: r = at::zeros_like(t); break;
-    case 1: r = at::ones_like(t); break;
-    case 2: r = at::empty_like(t); break;
-    case 3: r = at::rand_like(t); break;
-    case 4: r = at::randn_like(t); break;
-    default: throw std::invalid_argument("unknown like kind");
-  }
-  *out = tg::wrap(std::move(r));
   TG_CATCH
 }
 
