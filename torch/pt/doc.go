@@ -22,6 +22,11 @@
 // torch.load(path, weights_only=True) reads it on torch 1.13 and 2.x.
 //
 // LoadSafetensors and SaveSafetensors handle the safetensors format.
+// DetectFormat tells the three apart (and torch < 0.4's tar layout).
+//
+// LoadPickle reads a plain Python pickle, such as CIFAR's data sets, with
+// the same virtual machine and limits, and an allowlist of globals given by
+// the caller (PickleOptions.Globals) instead of torch's.
 //
 // # Safety
 //
@@ -35,11 +40,28 @@
 // Every size a file declares (zip entry sizes, pickle string lengths, storage
 // element counts, tensor extents) is checked against the bytes actually
 // available before anything is allocated. A tensor that would read past the
-// end of its storage is refused. Malformed input yields an error, never a
-// panic; nesting depth and the size of the decoded value tree are bounded
-// (see MaxDepth, MaxNodes and NodeAllowance), reference cycles are refused,
-// and the work allowlisted callables do is bounded by the size of the
-// pickle, so a small file cannot expand into a huge allocation.
+// end of its storage is refused. Malformed input yields a one-line error,
+// never a panic. Hostile input costs bounded memory and time:
+//
+//   - Zip entries may be deflated (torch.save stores them): a storage
+//     record is inflated into a buffer of the size its persistent id
+//     declares, never past it, so that peak memory stays about the data
+//     the file holds; a record holding less or more than declared is an
+//     error, and so are entries that overlap (several directory entries
+//     sharing one entry's bytes).
+//   - The pickle stack, the memo, the values built and the work done
+//     are bounded (Limits): by default 2^20 stack items, 2^22 memo
+//     entries, MaxNodes values and 16 units of work (about 10ns each) per
+//     byte of pickle, so that a small pickle costs no more memory than
+//     Python's unpickler would, and a bounded time.
+//   - Dict keys and set items are hashed once: tuples, frozensets and
+//     torch.Size keep their hash keys, so that hashing costs time linear
+//     in the size of the input however keys nest and share.
+//   - Nesting depth and the size of the decoded value tree are bounded
+//     (see MaxDepth, MaxNodes and NodeAllowance) and reference cycles are
+//     refused, for code that walks the result as a tree.
+//   - Strings must be valid UTF-8, as torch.load requires; so must
+//     safetensors headers, whose duplicated names and fields are refused.
 //
 // # Data model
 //

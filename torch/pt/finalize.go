@@ -1,6 +1,9 @@
 package pt
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+)
 
 // Limits on decoded values. Python can share one container from many
 // places; these bound the work of anything that walks the result as a tree
@@ -19,10 +22,21 @@ const (
 
 // finalizer converts the VM's mutable containers (*pyList, *pyTuple,
 // *pySet) to the public types, keeping shared containers shared.
+//
+// The final conversion of a pickle (finalize) works in place: each
+// container records its state in its fin field and its items become those
+// of the result, so that it costs no memory beyond the results' headers.
+// The conversion of a caller's Global arguments (export) must leave the VM's
+// values as they are and records its state in maps instead.
 type finalizer struct {
-	done     map[any]finalized
-	active   map[any]bool
+	inPlace  bool
+	dicts    []*OrderedDict    // for inPlace: whose fin to reset at the end
+	done     map[any]finalized // for !inPlace
+	active   map[any]bool      // for !inPlace
 	maxNodes int64
+	// globals turns bare globals into GlobalRef values instead of
+	// refusing them, for the arguments of a caller's Global.
+	globals bool
 }
 
 type finalized struct {
@@ -30,44 +44,105 @@ type finalized struct {
 	size int64 // values in the expanded tree rooted here
 }
 
-// finalize converts an unpickled value to the public data model. The
-// expanded tree may have at most pickleLen + NodeAllowance values (and at
-// most MaxNodes).
-func finalize(v any, pickleLen int64) (any, error) {
-	limit := int64(MaxNodes)
+// finState is a container's state in an in-place conversion.
+type finState struct {
+	state uint8 // finNew, finActive or finDone
+	finalized
+}
+
+const (
+	finNew = iota
+	finActive
+	finDone
+)
+
+// finalize converts an unpickled value to the public data model, in place.
+// The expanded tree may have at most pickleLen + NodeAllowance values (and
+// at most maxNodes).
+func finalize(v any, pickleLen, maxNodes int64) (any, error) {
+	limit := maxNodes
 	if pickleLen+NodeAllowance < limit {
 		limit = pickleLen + NodeAllowance
 	}
-	f := &finalizer{done: make(map[any]finalized), active: make(map[any]bool), maxNodes: limit}
+	f := &finalizer{inPlace: true, maxNodes: limit}
 	out, _, err := f.conv(v, 0)
+	for _, d := range f.dicts {
+		d.fin = finState{} // a loaded dict equals one built by hand
+	}
 	return out, err
 }
 
+// state returns the conversion state of container v.
+func (f *finalizer) state(v any) *finState {
+	switch x := v.(type) {
+	case *pyList:
+		return &x.fin
+	case *pyTuple:
+		return &x.fin
+	case *pySet:
+		return &x.fin
+	case *OrderedDict:
+		return &x.fin
+	}
+	return nil
+}
+
 func (f *finalizer) conv(v any, depth int) (any, int64, error) {
-	switch v.(type) {
+	switch x := v.(type) {
 	case *pyList, *pyTuple, *pySet, *OrderedDict:
-	case *global, storageClass:
+	case *pySize:
+		// A torch.Size is a tuple of ints: walkers such as JSONValue
+		// expand it.
+		return Size(x.dims), 1 + int64(len(x.dims)), nil
+	case *global:
+		if f.globals {
+			return GlobalRef(x.name), 1, nil
+		}
+		return nil, 0, fmt.Errorf("a bare %s is not a data value", typeName(v))
+	case storageClass:
 		return nil, 0, fmt.Errorf("a bare %s is not a data value", typeName(v))
 	case *Storage:
 		return nil, 0, fmt.Errorf("bare storages are not supported, only tensors")
 	default:
 		return v, 1, nil
 	}
-	if r, ok := f.done[v]; ok {
-		return r.v, r.size, nil
-	}
-	if f.active[v] {
-		return nil, 0, fmt.Errorf("cyclic reference in a %s", typeName(v))
+	var st *finState
+	if f.inPlace {
+		st = f.state(v)
+		switch st.state {
+		case finDone:
+			return st.v, st.size, nil
+		case finActive:
+			return nil, 0, fmt.Errorf("cyclic reference in a %s", typeName(v))
+		}
+	} else {
+		if r, ok := f.done[v]; ok {
+			return r.v, r.size, nil
+		}
+		if f.active[v] {
+			return nil, 0, fmt.Errorf("cyclic reference in a %s", typeName(v))
+		}
 	}
 	if depth >= MaxDepth {
 		return nil, 0, fmt.Errorf("containers nested deeper than %d", MaxDepth)
 	}
-	f.active[v] = true
-	defer delete(f.active, v)
+	if f.inPlace {
+		st.state = finActive
+		if d, ok := v.(*OrderedDict); ok {
+			f.dicts = append(f.dicts, d)
+		}
+	} else {
+		f.active[v] = true
+		defer delete(f.active, v)
+	}
 
 	size := int64(1)
+	// convItems converts items, in place or into a new slice.
 	convItems := func(items []any) ([]any, error) {
-		out := make([]any, len(items))
+		out := items
+		if !f.inPlace {
+			out = make([]any, len(items))
+		}
 		for i, it := range items {
 			c, n, err := f.conv(it, depth+1)
 			if err != nil {
@@ -88,11 +163,17 @@ func (f *finalizer) conv(v any, depth int) (any, int64, error) {
 		if err != nil {
 			return nil, 0, err
 		}
+		if items == nil {
+			items = []any{}
+		}
 		out = items
 	case *pyTuple:
 		items, err := convItems(x.items)
 		if err != nil {
 			return nil, 0, err
+		}
+		if items == nil {
+			items = Tuple{}
 		}
 		out = Tuple(items)
 	case *pySet:
@@ -100,14 +181,17 @@ func (f *finalizer) conv(v any, depth int) (any, int64, error) {
 		if err != nil {
 			return nil, 0, err
 		}
+		if items == nil {
+			items = []any{}
+		}
 		if x.frozen {
 			out = FrozenSet(items)
 		} else {
 			out = Set(items)
 		}
 	case *OrderedDict:
-		// Converted in place: the hash keys of converted tuple keys are
-		// the same as before.
+		// The hash keys of converted tuple keys are the same as before:
+		// the index still holds.
 		keys, err := convItems(x.keys)
 		if err != nil {
 			return nil, 0, err
@@ -116,20 +200,32 @@ func (f *finalizer) conv(v any, depth int) (any, int64, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		copy(x.keys, keys)
-		copy(x.vals, vals)
+		var attrs any
 		if x.Attrs != nil {
-			if _, n, err := f.conv(x.Attrs, depth+1); err != nil {
+			var n int64
+			if attrs, n, err = f.conv(x.Attrs, depth+1); err != nil {
 				return nil, 0, err
-			} else {
-				size += n
 			}
+			size += n
 		}
-		out = x
+		if f.inPlace {
+			out = x
+		} else {
+			d := &OrderedDict{Plain: x.Plain, keys: keys, vals: vals, index: maps.Clone(x.index)}
+			d.Attrs, _ = attrs.(*OrderedDict)
+			out = d
+		}
 	}
 	if size > f.maxNodes {
 		return nil, 0, fmt.Errorf("value tree has more than %d nodes", f.maxNodes)
 	}
-	f.done[v] = finalized{v: out, size: size}
+	if f.inPlace {
+		st.state, st.v, st.size = finDone, out, size
+		if s, ok := v.(*pySet); ok {
+			s.seen = nil
+		}
+	} else {
+		f.done[v] = finalized{v: out, size: size}
+	}
 	return out, size, nil
 }

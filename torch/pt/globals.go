@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // global is an allowlisted Python callable or class. Its behaviour is
@@ -74,13 +75,30 @@ var unsupported = map[string]bool{
 	"torch.QUInt2x4Storage":                               true,
 }
 
+// dataCallables are the entries of callables that build plain Python
+// data; LoadPickle allows them besides the caller's globals.
+var dataCallables = []string{
+	"collections.OrderedDict", "builtins.set", "builtins.frozenset",
+	"builtins.complex", "builtins.bytearray", "_codecs.encode",
+}
+
 // lookupGlobal resolves GLOBAL module.name to a dtype, a storage class or an
-// allowlisted callable, and refuses everything else.
-func lookupGlobal(module, name string) (any, error) {
+// allowlisted callable, and refuses everything else. For LoadPickle the
+// allowlist is dataCallables and the caller's globals.
+func (u *unpickler) lookupGlobal(module, name string) (any, error) {
 	if module == "__builtin__" { // Python 2 name, written by protocol <= 2 pickles
 		module = "builtins"
 	}
 	full := module + "." + name
+	if u.plain {
+		if g, ok := u.globals[full]; ok {
+			return u.callerGlobal(full, g), nil
+		}
+		if slices.Contains(dataCallables, full) {
+			return &global{name: full, call: callables[full]}, nil
+		}
+		return nil, &forbiddenError{name: full}
+	}
 	if module == "torch" {
 		if d, ok := ParseDType(name); ok && dtypeInfos[d].name == name {
 			return d, nil
@@ -137,12 +155,12 @@ func newOrderedDictGlobal(u *unpickler, args []any) (any, error) {
 		return d, nil
 	}
 	if src, ok := args[0].(*OrderedDict); ok {
-		if err := u.charge(src.Len()); err != nil {
+		if err := u.chargeInserts(src.Len()); err != nil {
 			return nil, err
 		}
 		for i := 0; i < src.Len(); i++ {
 			k, v := src.entry(i)
-			if err := d.Set(k, v); err != nil {
+			if err := d.set(&u.hash, k, v); err != nil {
 				return nil, err
 			}
 		}
@@ -152,7 +170,7 @@ func newOrderedDictGlobal(u *unpickler, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := u.charge(len(pairs)); err != nil {
+	if err := u.chargeInserts(len(pairs)); err != nil {
 		return nil, err
 	}
 	for _, p := range pairs {
@@ -160,7 +178,7 @@ func newOrderedDictGlobal(u *unpickler, args []any) (any, error) {
 		if err != nil || len(kv) != 2 {
 			return nil, errors.New("items must be (key, value) pairs")
 		}
-		if err := d.Set(kv[0], kv[1]); err != nil {
+		if err := d.set(&u.hash, kv[0], kv[1]); err != nil {
 			return nil, err
 		}
 	}
@@ -177,11 +195,11 @@ func newSetGlobal(u *unpickler, args []any, frozen bool) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := u.charge(len(items)); err != nil {
+		if err := u.chargeInserts(len(items)); err != nil {
 			return nil, err
 		}
 		for _, it := range items {
-			if err := s.add(it); err != nil {
+			if err := s.add(&u.hash, it); err != nil {
 				return nil, err
 			}
 		}
@@ -242,7 +260,7 @@ func codecsEncodeGlobal(u *unpickler, args []any) (any, error) {
 	if !ok || !ok2 || (enc != "latin1" && enc != "latin-1") {
 		return nil, errors.New("only encode(str, 'latin1') is supported")
 	}
-	if err := u.charge(len(s)); err != nil {
+	if err := u.chargeWork(int64(len(s))); err != nil {
 		return nil, err
 	}
 	return latin1(s)
@@ -280,7 +298,7 @@ func newSizeGlobal(u *unpickler, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Size(dims), nil
+	return &pySize{dims: dims}, nil
 }
 
 func newDeviceGlobal(_ *unpickler, args []any) (any, error) {
@@ -301,13 +319,13 @@ func newDeviceGlobal(_ *unpickler, args []any) (any, error) {
 	return Device(typ), nil
 }
 
-// intTuple converts a tuple, list or Size of ints to []int64.
+// intTuple converts a tuple, list or torch.Size of ints to []int64.
 func intTuple(u *unpickler, v any) ([]int64, error) {
-	if s, ok := v.(Size); ok {
-		if err := u.charge(len(s)); err != nil {
+	if s, ok := v.(*pySize); ok {
+		if err := u.charge(len(s.dims)); err != nil {
 			return nil, err
 		}
-		return append([]int64{}, s...), nil
+		return append([]int64{}, s.dims...), nil
 	}
 	items, err := iterItems(v)
 	if err != nil {
@@ -489,7 +507,7 @@ func parseStoragePID(pid []any) (cls storageClass, key, location string, numel i
 		tag = string(b)
 	}
 	if tag != "storage" {
-		err = fmt.Errorf("persistent id of kind %v, only storages are supported", pid[0])
+		err = fmt.Errorf("persistent id of kind %s, only storages are supported", describeValue(pid[0]))
 		return
 	}
 	var ok bool

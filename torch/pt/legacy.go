@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Legacy (pre-1.6, _use_new_zipfile_serialization=False) layout: five
@@ -65,7 +66,7 @@ func loadLegacy(r io.ReaderAt, size int64) (any, error) {
 		return nil, err
 	}
 	if proto != int64(legacyProtocolVersion) {
-		return nil, errorf("legacy protocol version %v is not supported", proto)
+		return nil, errorf("legacy protocol version %s is not supported", describeValue(proto))
 	}
 	sysInfo, err := run("legacy sys_info", nil)
 	if err != nil {
@@ -185,7 +186,11 @@ func legacyPersistentLoad(pid []any, declared map[string]*legacyStorage, order *
 	off, ok2 := view.items[1].(int64)
 	vsize, ok3 := view.items[2].(int64)
 	if !ok1 || !ok2 || !ok3 || off < 0 || vsize < 0 || off > numel || vsize > numel-off {
-		return nil, fmt.Errorf("legacy storage view %v of storage %q (%d elements) is invalid", view.items, key, numel)
+		parts := make([]string, len(view.items))
+		for i, it := range view.items {
+			parts[i] = describeValue(it)
+		}
+		return nil, fmt.Errorf("legacy storage view (%s) of storage %q (%d elements) is invalid", strings.Join(parts, ", "), key, numel)
 	}
 	if v, ok := declared[viewKey]; ok {
 		if v.root != key || v.offset != off || v.numel != vsize {

@@ -35,19 +35,29 @@ func (f Format) String() string {
 
 // DetectFormat looks at the first bytes of a file of size bytes and tells
 // its layout. It does not validate the rest of the file.
+//
+// A safetensors file is one whose first 8 bytes are a little-endian length
+// that fits in the file and whose header, at byte 8, starts with '{'. It is
+// recognised first: its length may start with any byte, such as 0x80 (a
+// pickle's PROTO opcode) for headers of 128, 384, ... bytes, or spell "PK"
+// (a zip's signature). A zip archive starts "PK\x03\x04" and has its
+// compression method at byte 8, which is never '{'; a legacy torch.save
+// file starts with a pickle's PROTO opcode and protocol (0x80 0x02 for
+// torch.save's default protocol 2), followed by LONG1 (0x8a) or, from
+// protocol 4, FRAME (0x95).
 func DetectFormat(r io.ReaderAt, size int64) Format {
 	var head [9]byte
 	n, _ := r.ReadAt(head[:], 0)
 	b := head[:n]
 	switch {
+	case n == 9 && b[8] == '{' && size >= 10 && binary.LittleEndian.Uint64(b[:8]) <= uint64(size-8) && binary.LittleEndian.Uint64(b[:8]) >= 2:
+		return FormatSafetensors
 	case n >= 4 && string(b[:4]) == "PK\x03\x04":
 		return FormatZip
-	case n >= 2 && b[0] == opProto:
+	case n >= 3 && b[0] == opProto && b[1] >= 2 && b[1] <= highestProtocol && (b[2] == opLong1 || b[2] == opFrame):
 		return FormatLegacy
 	case isLegacyTar(r, size):
 		return FormatLegacyTar
-	case n == 9 && b[8] == '{' && binary.LittleEndian.Uint64(b[:8]) <= uint64(size-8):
-		return FormatSafetensors
 	}
 	return FormatUnknown
 }

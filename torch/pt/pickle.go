@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pickle opcodes (protocols 0 to 5), see Python's Lib/pickletools.py.
@@ -97,28 +98,42 @@ const maxLine = 4096
 // through the memo and mutated after being stored, so the VM needs pointers;
 // finalize converts them to the public types once the pickle is complete.
 type (
-	pyList  struct{ items []any }
+	pyList struct {
+		items []any
+		fin   finState
+	}
 	pyTuple struct {
 		items []any
-		key   any // cached hash key, nil until computed
+		hash  keyCache
+		fin   finState
 	}
 	pySet struct {
 		items  []any
 		frozen bool
-		seen   map[any]bool
+		seen   map[any]bool // nil once a frozenset is built
+		hash   keyCache     // frozen sets only
+		fin    finState
+	}
+	// pySize is a torch.Size; it becomes a Size once the pickle is done.
+	pySize struct {
+		dims []int64
+		hash keyCache
 	}
 )
 
-func (s *pySet) add(item any) error {
-	h, err := hashKey(item, 0)
+// add adds item to the set unless it holds it already; h counts the work
+// of hashing it.
+func (s *pySet) add(h *hasher, item any) error {
+	k, _, err := h.key(item, 0)
 	if err != nil {
 		return fmt.Errorf("set item: %w", err)
 	}
+	h.work += InsertWork
 	if s.seen == nil {
 		s.seen = make(map[any]bool)
 	}
-	if !s.seen[h] {
-		s.seen[h] = true
+	if !s.seen[k] {
+		s.seen[k] = true
 		s.items = append(s.items, item)
 	}
 	return nil
@@ -154,6 +169,24 @@ func (in *pickleInput) readByte() (byte, error) {
 	}
 	in.pos++
 	return b, nil
+}
+
+// readString returns the next n bytes as a string, copied once.
+func (in *pickleInput) readString(n uint64) (string, error) {
+	if n <= 4096 {
+		b, err := in.read(n)
+		return string(b), err
+	}
+	if n > uint64(in.size-in.pos) {
+		return "", fmt.Errorf("%w: %d bytes declared, %d left", ErrTruncated, n, in.size-in.pos)
+	}
+	var sb strings.Builder
+	sb.Grow(int(n))
+	if _, err := io.CopyN(&sb, in.r, int64(n)); err != nil {
+		return "", ErrTruncated
+	}
+	in.pos += int64(n)
+	return sb.String(), nil
 }
 
 // read returns the next n bytes in a new slice.
@@ -211,15 +244,90 @@ func (in *pickleInput) readLine() (string, error) {
 	}
 }
 
+// Limits bounds what decoding one pickle may cost, so that a small or
+// hostile file cannot make a loader use memory or time out of proportion
+// to the data it really holds. A zero field takes its default. Exceeding a
+// limit ends loading with a one-line error naming the limit and the byte
+// offset of the opcode that exceeded it.
+type Limits struct {
+	// MaxStack bounds the items and marks on the pickle stack at once
+	// (default DefaultMaxStack). Python's pickler leaves at most 1000
+	// items per nesting level there (it writes lists, dicts and sets in
+	// batches of 1000), but builds a tuple or, from protocol 4, a
+	// frozenset on the stack whole: one of more than MaxStack items is
+	// refused.
+	MaxStack int
+	// MaxMemo bounds the memo: indexes at or above it are refused
+	// (default DefaultMaxMemo, at most 1<<32). The memo costs 16 bytes per
+	// entry, allocated 4096 entries at a time.
+	MaxMemo int
+	// MaxNodes bounds the values a pickle builds: containers plus the
+	// items put in them (default MaxNodes). Finished values are further
+	// bounded as a tree, see MaxNodes and NodeAllowance.
+	MaxNodes int64
+	// MaxWork bounds the work units a pickle may cost (default
+	// WorkPerByte times the pickle's length plus WorkAllowance). A unit
+	// is about 10ns of work: one opcode, one item copied by an allowlisted
+	// callable or BUILD, 16 bytes of a dict key or set item hashed; an
+	// insertion into a dict or set costs InsertWork units.
+	MaxWork int64
+}
+
+// Defaults of Limits.
+const (
+	// DefaultMaxStack is the default Limits.MaxStack: 16 MiB of stack.
+	DefaultMaxStack = 1 << 20
+	// DefaultMaxMemo is the default Limits.MaxMemo: at most 64 MiB of
+	// memo.
+	DefaultMaxMemo = 1 << 22
+	// WorkPerByte is the default Limits.MaxWork per byte of pickle: a
+	// pickle of n bytes may cost WorkPerByte*n + WorkAllowance units, at
+	// most about 0.2s per MiB of pickle. A file written by torch.save
+	// costs less than 3 units per byte, a pickled set or dict of small
+	// ints less than 7.
+	WorkPerByte = 16
+	// WorkAllowance is the default Limits.MaxWork of an empty pickle,
+	// about 40ms of work.
+	WorkAllowance = 1 << 22
+	// InsertWork is the work units of one insertion into a dict or set.
+	InsertWork = 10
+)
+
+// withDefaults fills the zero fields for a pickle of n bytes.
+func (l Limits) withDefaults(n int64) Limits {
+	if l.MaxStack <= 0 {
+		l.MaxStack = DefaultMaxStack
+	}
+	if l.MaxMemo <= 0 {
+		l.MaxMemo = DefaultMaxMemo
+	}
+	l.MaxMemo = min(l.MaxMemo, 1<<32)
+	if l.MaxNodes <= 0 {
+		l.MaxNodes = MaxNodes
+	}
+	if l.MaxWork <= 0 {
+		l.MaxWork = WorkAllowance
+		if n > 0 && n < (math.MaxInt64-WorkAllowance)/WorkPerByte {
+			l.MaxWork += WorkPerByte * n
+		}
+	}
+	return l
+}
+
 // unpickler is the pickle virtual machine. It only builds data: GLOBAL
-// resolves names in a fixed allowlist of Go functions (see globals.go) and
-// REDUCE, NEWOBJ and BUILD only apply those.
+// resolves names in a fixed allowlist of Go functions (see globals.go, or
+// the caller's for LoadPickle) and REDUCE, NEWOBJ and BUILD only apply
+// those.
 type unpickler struct {
 	in    *pickleInput
 	where string // name of the pickle for error messages, e.g. "data.pkl"
 	stack []any
 	marks []int // stack heights at each MARK
-	memo  map[uint64]any
+	// memo is held in chunks of memoChunk entries, allocated when an
+	// index in them is first stored; memoHole marks the entries never
+	// stored. memoCount counts the others.
+	memo      [][]any
+	memoCount int
 	// persistentLoad resolves BINPERSID ids (storages); nil forbids them.
 	persistentLoad func(pid []any) (any, error)
 	// storageNumel returns the number of elements a storage declared; it
@@ -230,23 +338,62 @@ type unpickler struct {
 	bigInts bool
 	proto   int
 	opPos   int64 // offset of the opcode being executed, for errors
-	// work counts the items that allowlisted callables copy; a pickle may
-	// make them copy at most workPerByte times its size plus workAllowance
-	// items, so that calling them over and over on one shared argument
-	// cannot amplify a small file into a huge allocation.
-	work, maxWork int64
+	limits  Limits
+	// limitsSet are the caller's limits, completed by load once the
+	// pickle's length is known.
+	limitsSet Limits
+	// work counts work units besides hashing (see Limits.MaxWork); nodes
+	// counts values built (see Limits.MaxNodes).
+	work, nodes int64
+	hash        hasher
+	// plain is set for LoadPickle: the globals are the data constructors
+	// and the caller's, not torch's.
+	plain   bool
+	globals map[string]Global
+	// encoding decodes Python 2 str values: "utf-8" (torch.load's), or
+	// one of LoadPickle's.
+	encoding string
 }
 
-const (
-	workPerByte   = 16
-	workAllowance = 1 << 20
-)
+// memoHole marks memo entries never stored.
+type memoHole struct{}
+
+// memoChunk is the number of entries of a memo chunk (64 KiB).
+const memoChunk = 1 << 12
 
 // charge accounts for n items copied by a callable.
 func (u *unpickler) charge(n int) error {
 	u.work += int64(n)
-	if u.maxWork > 0 && u.work > u.maxWork {
-		return fmt.Errorf("pickle makes its callables copy more than %d items", u.maxWork)
+	u.nodes += int64(n)
+	return u.checkBudget()
+}
+
+// chargeInserts accounts for n items a callable or BUILD is about to
+// insert into a dict or set, and checks before it does that the
+// insertions, which the hasher counts, fit in the budget.
+func (u *unpickler) chargeInserts(n int) error {
+	u.work += int64(n)
+	u.nodes += int64(n)
+	if u.work+u.hash.work+int64(n)*InsertWork > u.limits.MaxWork {
+		return fmt.Errorf("pickle needs more than %d units of work (Limits.MaxWork)", u.limits.MaxWork)
+	}
+	return u.checkBudget()
+}
+
+// chargeWork accounts for work that builds no values, such as copying
+// bytes (a unit per byte).
+func (u *unpickler) chargeWork(units int64) error {
+	u.work += units
+	return u.checkBudget()
+}
+
+// checkBudget returns the error for a pickle past its work or node limit.
+func (u *unpickler) checkBudget() error {
+	if w := u.work + u.hash.work; w > u.limits.MaxWork {
+		return fmt.Errorf("pickle needs more than %d units of work (Limits.MaxWork)", u.limits.MaxWork)
+	}
+	if u.nodes > u.limits.MaxNodes {
+		return fmt.Errorf("pickle builds more than %d values (Limits.MaxNodes)", u.limits.MaxNodes)
 	}
 	return nil
 }
@@ -259,8 +406,9 @@ func newUnpickler(in *pickleInput, where string) *unpickler {
 	return &unpickler{
 		in:           in,
 		where:        where,
-		memo:         make(map[uint64]any),
 		storageNumel: (*Storage).Numel,
+		encoding:     "utf-8",
+		limits:       Limits{}.withDefaults(in.size - in.pos),
 	}
 }
 
@@ -287,7 +435,7 @@ func (e *forbiddenError) Unwrap() error { return ErrForbiddenGlobal }
 // load runs the pickle to its STOP opcode and returns the finalized value.
 func (u *unpickler) load() (any, error) {
 	start := u.in.pos
-	u.maxWork = workPerByte*(u.in.size-start) + workAllowance
+	u.limits = u.limitsSet.withDefaults(u.in.size - start)
 	v, err := u.run()
 	if err != nil {
 		var fe *forbiddenError
@@ -296,7 +444,7 @@ func (u *unpickler) load() (any, error) {
 		}
 		return nil, &pickleError{where: u.where, pos: u.opPos, err: err}
 	}
-	out, err := finalize(v, u.in.pos-start)
+	out, err := finalize(v, u.in.pos-start, u.limits.MaxNodes)
 	if err != nil {
 		return nil, errorf("%s: %v", u.where, err)
 	}
@@ -318,6 +466,7 @@ func (u *unpickler) pop() (any, error) {
 		return nil, errors.New("stack underflow")
 	}
 	v := u.stack[len(u.stack)-1]
+	u.stack[len(u.stack)-1] = nil
 	u.stack = u.stack[:len(u.stack)-1]
 	return v, nil
 }
@@ -337,6 +486,7 @@ func (u *unpickler) popMark() ([]any, error) {
 	m := u.marks[len(u.marks)-1]
 	u.marks = u.marks[:len(u.marks)-1]
 	items := append([]any(nil), u.stack[m:]...)
+	clear(u.stack[m:])
 	u.stack = u.stack[:m]
 	return items, nil
 }
@@ -347,6 +497,7 @@ func (u *unpickler) popN(n int) ([]any, error) {
 		return nil, errors.New("stack underflow")
 	}
 	items := append([]any(nil), u.stack[len(u.stack)-n:]...)
+	clear(u.stack[len(u.stack)-n:])
 	u.stack = u.stack[:len(u.stack)-n]
 	return items, nil
 }
@@ -356,29 +507,102 @@ func (u *unpickler) memoPut(idx uint64) error {
 	if err != nil {
 		return err
 	}
-	u.memo[idx] = v
+	if idx >= uint64(u.limits.MaxMemo) {
+		return fmt.Errorf("memo index %d reaches the limit of %d entries (Limits.MaxMemo)", idx, u.limits.MaxMemo)
+	}
+	c := int(idx / memoChunk)
+	for len(u.memo) <= c {
+		u.memo = append(u.memo, nil)
+	}
+	chunk := u.memo[c]
+	if chunk == nil {
+		chunk = make([]any, memoChunk)
+		for i := range chunk {
+			chunk[i] = memoHole{}
+		}
+		u.memo[c] = chunk
+	}
+	e := &chunk[idx%memoChunk]
+	if _, hole := (*e).(memoHole); hole {
+		u.memoCount++
+	}
+	*e = v
 	return nil
 }
 
 func (u *unpickler) memoGet(idx uint64) error {
-	v, ok := u.memo[idx]
-	if !ok {
+	c := idx / memoChunk
+	if c >= uint64(len(u.memo)) || u.memo[c] == nil {
+		return fmt.Errorf("memo key %d not found", idx)
+	}
+	v := u.memo[c][idx%memoChunk]
+	if _, hole := v.(memoHole); hole {
 		return fmt.Errorf("memo key %d not found", idx)
 	}
 	u.push(v)
 	return nil
 }
 
-func (u *unpickler) readString(n uint64) (string, error) {
-	b, err := u.in.read(n)
-	return string(b), err
+// readText decodes the n bytes of a str opcode: UTF-8 for Python 3 str
+// (BINUNICODE...), which torch.load and pickle.load both refuse when it is
+// not valid; u.encoding for Python 2 str (BINSTRING, SHORT_BINSTRING).
+func (u *unpickler) readText(op byte, n uint64) (any, error) {
+	py2 := op == opBinString || op == opShortBinString
+	enc := "utf-8"
+	if py2 {
+		enc = u.encoding
+	}
+	switch enc {
+	case "bytes":
+		return u.in.read(n)
+	case "latin1":
+		b, err := u.in.read(n)
+		if err != nil {
+			return nil, err
+		}
+		return latin1Decode(b), nil
+	}
+	s, err := u.in.readString(n)
+	if err != nil {
+		return nil, err
+	}
+	if enc == "ascii" {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return nil, fmt.Errorf("Python 2 str of %d bytes is not ASCII (byte %d is 0x%02x; see PickleOptions.Encoding)", n, i, s[i])
+			}
+		}
+		return s, nil
+	}
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("str of %d bytes is not valid UTF-8 (Python raises UnicodeDecodeError)", n)
+	}
+	return s, nil
+}
+
+// latin1Decode decodes Latin-1 bytes (each byte one code point).
+func latin1Decode(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for _, c := range b {
+		sb.WriteRune(rune(c))
+	}
+	return sb.String()
 }
 
 // run executes opcodes until STOP.
 func (u *unpickler) run() (any, error) {
 	in := u.in
 	for {
+		// The checks of the previous opcode, still at u.opPos.
+		if n := len(u.stack) + len(u.marks); n > u.limits.MaxStack {
+			return nil, fmt.Errorf("pickle stack holds more than %d items and marks (Limits.MaxStack)", u.limits.MaxStack)
+		}
+		if err := u.checkBudget(); err != nil {
+			return nil, err
+		}
 		u.opPos = in.pos
+		u.work++
 		op, err := in.readByte()
 		if err != nil {
 			return nil, err
@@ -523,7 +747,7 @@ func (u *unpickler) run() (any, error) {
 			if op == opBinString && n > math.MaxInt32 {
 				return nil, errors.New("BINSTRING with negative length")
 			}
-			s, err := u.readString(n)
+			s, err := u.readText(op, n)
 			if err != nil {
 				return nil, err
 			}
@@ -544,26 +768,31 @@ func (u *unpickler) run() (any, error) {
 			}
 
 		case opEmptyTuple:
+			u.nodes++
 			u.push(&pyTuple{})
 		case opTuple1, opTuple2, opTuple3:
 			items, err := u.popN(int(op-opTuple1) + 1)
 			if err != nil {
 				return nil, err
 			}
+			u.nodes += 1 + int64(len(items))
 			u.push(&pyTuple{items: items})
 		case opTuple:
 			items, err := u.popMark()
 			if err != nil {
 				return nil, err
 			}
+			u.nodes += 1 + int64(len(items))
 			u.push(&pyTuple{items: items})
 		case opEmptyList:
+			u.nodes++
 			u.push(&pyList{})
 		case opList:
 			items, err := u.popMark()
 			if err != nil {
 				return nil, err
 			}
+			u.nodes += 1 + int64(len(items))
 			u.push(&pyList{items: items})
 		case opAppend, opAppends:
 			var items []any
@@ -583,16 +812,19 @@ func (u *unpickler) run() (any, error) {
 			if !ok {
 				return nil, fmt.Errorf("APPEND to a %s, not a list", typeName(t))
 			}
+			u.nodes += int64(len(items))
 			l.items = append(l.items, items...)
 		case opEmptyDict:
+			u.nodes++
 			u.push(NewDict())
 		case opDict:
 			items, err := u.popMark()
 			if err != nil {
 				return nil, err
 			}
+			u.nodes += 1 + int64(len(items))
 			d := NewDict()
-			if err := setItems(d, items); err != nil {
+			if err := u.setItems(d, items); err != nil {
 				return nil, err
 			}
 			u.push(d)
@@ -614,10 +846,14 @@ func (u *unpickler) run() (any, error) {
 			if !ok {
 				return nil, fmt.Errorf("SETITEM on a %s, not a dict", typeName(t))
 			}
-			if err := setItems(d, items); err != nil {
+			// Replacing the value of a key stores nothing new.
+			n := d.Len()
+			if err := u.setItems(d, items); err != nil {
 				return nil, err
 			}
+			u.nodes += 2 * int64(d.Len()-n)
 		case opEmptySet:
+			u.nodes++
 			u.push(&pySet{})
 		case opAddItems:
 			items, err := u.popMark()
@@ -632,19 +868,22 @@ func (u *unpickler) run() (any, error) {
 			if !ok || s.frozen {
 				return nil, fmt.Errorf("ADDITEMS on a %s, not a set", typeName(t))
 			}
+			n := len(s.items)
 			for _, it := range items {
-				if err := s.add(it); err != nil {
+				if err := s.add(&u.hash, it); err != nil {
 					return nil, err
 				}
 			}
+			u.nodes += int64(len(s.items) - n)
 		case opFrozenSet:
 			items, err := u.popMark()
 			if err != nil {
 				return nil, err
 			}
+			u.nodes += 1 + int64(len(items))
 			s := &pySet{frozen: true}
 			for _, it := range items {
-				if err := s.add(it); err != nil {
+				if err := s.add(&u.hash, it); err != nil {
 					return nil, err
 				}
 			}
@@ -675,7 +914,7 @@ func (u *unpickler) run() (any, error) {
 				return nil, err
 			}
 		case opMemoize:
-			if err := u.memoPut(uint64(len(u.memo))); err != nil {
+			if err := u.memoPut(uint64(u.memoCount)); err != nil {
 				return nil, err
 			}
 		case opGet:
@@ -712,7 +951,7 @@ func (u *unpickler) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			g, err := lookupGlobal(module, name)
+			g, err := u.lookupGlobal(module, name)
 			if err != nil {
 				return nil, err
 			}
@@ -727,7 +966,7 @@ func (u *unpickler) run() (any, error) {
 			if !ok1 || !ok2 {
 				return nil, errors.New("STACK_GLOBAL needs two strings")
 			}
-			g, err := lookupGlobal(module, name)
+			g, err := u.lookupGlobal(module, name)
 			if err != nil {
 				return nil, err
 			}
@@ -774,7 +1013,7 @@ func (u *unpickler) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := build(inst, state); err != nil {
+			if err := u.build(inst, state); err != nil {
 				return nil, err
 			}
 		case opBinPersID:
@@ -804,12 +1043,12 @@ func (u *unpickler) run() (any, error) {
 }
 
 // setItems stores key/value pairs into d.
-func setItems(d *OrderedDict, items []any) error {
+func (u *unpickler) setItems(d *OrderedDict, items []any) error {
 	if len(items)%2 != 0 {
 		return errors.New("odd number of items for a dict")
 	}
 	for i := 0; i < len(items); i += 2 {
-		if err := d.Set(items[i], items[i+1]); err != nil {
+		if err := d.set(&u.hash, items[i], items[i+1]); err != nil {
 			return err
 		}
 	}
@@ -868,9 +1107,10 @@ func (u *unpickler) call(fn, args any, op string) (any, error) {
 }
 
 // build applies BUILD's state to inst. Only the attribute dictionary of an
-// OrderedDict (such as a state_dict's _metadata) and an empty state for a
-// tensor are accepted.
-func build(inst, state any) error {
+// OrderedDict (such as a state_dict's _metadata), an empty state for a
+// tensor and, for LoadPickle, the state of an object implementing
+// StateSetter are accepted.
+func (u *unpickler) build(inst, state any) error {
 	switch v := inst.(type) {
 	case *OrderedDict:
 		if v.Plain {
@@ -880,6 +1120,9 @@ func build(inst, state any) error {
 		if !ok {
 			return fmt.Errorf("BUILD of an OrderedDict with a %s state", typeName(state))
 		}
+		if err := u.chargeInserts(attrs.Len()); err != nil {
+			return err
+		}
 		if v.Attrs == nil {
 			v.Attrs = NewDict()
 		}
@@ -888,9 +1131,18 @@ func build(inst, state any) error {
 			if _, ok := k.(string); !ok {
 				return errors.New("BUILD attribute name is not a string")
 			}
-			if err := v.Attrs.Set(k, val); err != nil {
+			if err := v.Attrs.set(&u.hash, k, val); err != nil {
 				return err
 			}
+		}
+		return nil
+	case StateSetter:
+		st, err := u.export(state)
+		if err != nil {
+			return fmt.Errorf("BUILD state: %w", err)
+		}
+		if err := v.SetState(st); err != nil {
+			return fmt.Errorf("BUILD of a %s: %w", typeName(inst), err)
 		}
 		return nil
 	case *Tensor:
@@ -911,6 +1163,9 @@ func isEmptyState(state any) bool {
 		return s.Len() == 0
 	case *pyTuple:
 		// (dict_state, slot_state) pairs: both must be empty.
+		if len(s.items) > 2 {
+			return false
+		}
 		for _, it := range s.items {
 			if d, ok := it.(*OrderedDict); it != nil && (!ok || d.Len() != 0) {
 				return false

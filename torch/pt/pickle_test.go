@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,8 @@ func TestUnpickleValues(t *testing.T) {
 		{"text bool", pk(opInt, "01\n", opStop), true},
 		{"text long", pk(opLong, "123L\n", opStop), int64(123)},
 		{"text float", pk(opFloat, "0.5\n", opStop), 0.5},
-		{"short binunicode", pk(opShortBinUnicode, 2, "hé"[:2], opStop), "h\xc3"},
+		{"short binunicode", pk(opShortBinUnicode, 3, "hé", opStop), "hé"},
+		{"short binstring utf-8", pk(opShortBinString, 3, "hé", opStop), "hé"},
 		{"binunicode8", pk(opBinUnicode8, u64(3), "abc", opStop), "abc"},
 		{"binbytes8", pk(opBinBytes8, u64(1), "z", opStop), []byte("z")},
 		{"bytearray8", pk(opByteArray8, u64(1), "z", opStop), ByteArray("z")},
@@ -140,7 +142,10 @@ func TestUnpickleRefuses(t *testing.T) {
 		in   []byte
 		want string
 	}{
-		{"amplification", amplify, "copy more than"},
+		{"amplification", amplify, "Limits.MaxWork"},
+		{"binunicode not utf-8", pk(opShortBinUnicode, 2, "hé"[:2], opStop), "not valid UTF-8"},
+		{"binstring not utf-8", pk(opBinString, u32(1), "\xff", opStop), "not valid UTF-8"},
+		{"binunicode surrogate", pk(opBinUnicode, u32(3), "\xed\xa0\x80", opStop), "not valid UTF-8"},
 		{"empty", nil, "unexpected end of data"},
 		{"no stop", pk(opNone), "unexpected end of data"},
 		{"huge string", pk(opBinUnicode8, u64(1<<62), "x"), "bytes declared"},
@@ -228,4 +233,110 @@ func TestTensorRebuildChecks(t *testing.T) {
 	// Empty tensors address nothing, whatever their offset.
 	_, err = rebuildTensorV2(u, []any{st, int64(100), tup(int64(0), int64(5)), tup(int64(5), int64(1)), false, hooks})
 	require.NoError(t, err)
+}
+
+// TestUnpickleLimits checks each limit of Limits: a one-line error naming
+// it, at the byte offset of the opcode that crossed it.
+func TestUnpickleLimits(t *testing.T) {
+	load := func(b []byte, lim Limits) error {
+		_, err := LoadPickle(bytes.NewReader(b), int64(len(b)), PickleOptions{Limits: lim})
+		return err
+	}
+	nones := pk(opProto, 2, bytes.Repeat([]byte{opNone}, 10), opStop)
+	require.NoError(t, load(nones, Limits{MaxStack: 10}))
+	require.EqualError(t, load(nones, Limits{MaxStack: 9}), "pt: pickle: at byte 11: pickle stack holds more than 9 items and marks (Limits.MaxStack)")
+	marks := pk(opProto, 2, bytes.Repeat([]byte{opMark}, 10), opNone, opStop)
+	require.EqualError(t, load(marks, Limits{MaxStack: 5}), "pt: pickle: at byte 7: pickle stack holds more than 5 items and marks (Limits.MaxStack)")
+
+	memo := pk(opProto, 4, opNone, bytes.Repeat([]byte{opMemoize}, 8), opStop)
+	require.NoError(t, load(memo, Limits{MaxMemo: 8}))
+	require.EqualError(t, load(memo, Limits{MaxMemo: 7}), "pt: pickle: at byte 10: memo index 7 reaches the limit of 7 entries (Limits.MaxMemo)")
+	// A sparse index costs one chunk of the memo, not the indexes below.
+	sparse := pk(opProto, 2, opNone, opLongBinPut, u32(DefaultMaxMemo-1), opPop, opLongBinGet, u32(DefaultMaxMemo-1), opStop)
+	v, err := unpickle(sparse)
+	require.NoError(t, err)
+	require.Nil(t, v)
+	require.ErrorContains(t, load(pk(opProto, 2, opNone, opLongBinPut, u32(DefaultMaxMemo), opStop), Limits{}), "memo index 4194304 reaches the limit of 4194304 entries (Limits.MaxMemo)")
+	_, err = unpickle(pk(opProto, 2, opNone, opLongBinPut, u32(5), opLongBinGet, u32(4), opStop))
+	require.ErrorContains(t, err, "memo key 4 not found")
+
+	lists := pk(opProto, 2, opEmptyList, bytes.Repeat([]byte{opEmptyList, opAppend}, 10), opStop)
+	require.NoError(t, load(lists, Limits{MaxNodes: 21}))
+	require.EqualError(t, load(lists, Limits{MaxNodes: 20}), "pt: pickle: at byte 22: pickle builds more than 20 values (Limits.MaxNodes)")
+
+	// Every opcode costs a unit of work: 10 NONE and 10 POP, then STOP.
+	work := pk(opProto, 2, bytes.Repeat([]byte{opNone, opPop}, 10), opNone, opStop)
+	require.NoError(t, load(work, Limits{MaxWork: 23}))
+	require.EqualError(t, load(work, Limits{MaxWork: 20}), "pt: pickle: at byte 21: pickle needs more than 20 units of work (Limits.MaxWork)")
+
+	// Load and the legacy loader have the defaults: a stack flood in a
+	// torch.save zip is refused at DefaultMaxStack items.
+	flood := pk(opProto, 2, bytes.Repeat([]byte{opNone}, DefaultMaxStack+1), opStop)
+	_, err = unpickle(flood)
+	require.EqualError(t, err, fmt.Sprintf("pt: test.pkl: at byte %d: pickle stack holds more than %d items and marks (Limits.MaxStack)", DefaultMaxStack+2, DefaultMaxStack))
+}
+
+// TestDictKeysHashOnce checks that the hash keys of tuples, frozensets and
+// torch.Size are computed once, whatever the nesting: keys built from a
+// chain of 60 frozensets over a 60000-byte str took 5s before (and 34.8s
+// for the 219 KB file of issue 16), 10000 keys (size, j) over a torch.Size
+// of 30000 dims several seconds (17s for the 300 KB file of issue 16);
+// both now take milliseconds.
+func TestDictKeysHashOnce(t *testing.T) {
+	t.Run("frozensets", func(t *testing.T) {
+		const keys = 2000
+		p := pk(opProto, 4, opEmptyDict, opBinPut, 0, opPop, opBinUnicode, u32(60000), strings.Repeat("s", 60000), opBinPut, 1, opPop)
+		for i := 0; i < 60; i++ {
+			p = append(p, pk(opMark, opBinGet, byte(1+i), opFrozenSet, opBinPut, byte(2+i), opPop)...)
+		}
+		p = append(p, opBinGet, 0, opMark)
+		for k := 0; k < keys; k++ {
+			p = append(p, pk(opMark, opBinGet, 61, opBinInt2, byte(k), byte(k>>8), opFrozenSet, opNone)...)
+		}
+		p = append(p, opSetItems, opStop)
+		start := time.Now()
+		v, err := unpickle(p)
+		require.NoError(t, err)
+		require.Less(t, time.Since(start), time.Second)
+		require.Equal(t, keys, v.(*OrderedDict).Len())
+	})
+	t.Run("torch.Size", func(t *testing.T) {
+		// As a tree, the dict would hold keys*30000 ints: it is built,
+		// then dropped.
+		const keys = 10000
+		p := pk(opProto, 2, opGlobal, "torch\nSize\n", opMark, bytes.Repeat([]byte{opBinInt1, 1}, 30000), opTuple, opTuple1, opReduce, opBinPut, 0, opPop, opEmptyDict)
+		for k := 0; k < keys; k++ {
+			p = append(p, pk(opBinGet, 0, opBinInt2, byte(k), byte(k>>8), opTuple2, opNone, opSetItem)...)
+		}
+		p = append(p, opPop, opBinGet, 0, opStop)
+		start := time.Now()
+		_, err := unpickle(p)
+		require.NoError(t, err)
+		require.Less(t, time.Since(start), time.Second)
+	})
+}
+
+func TestFrozenSetKeysIgnoreOrder(t *testing.T) {
+	d := NewDict()
+	require.NoError(t, d.Set(FrozenSet{int64(1), "a", Tuple{int64(2)}}, "x"))
+	v, ok := d.Get(FrozenSet{Tuple{int64(2)}, "a", int64(1)})
+	require.True(t, ok)
+	require.Equal(t, "x", v)
+	_, ok = d.Get(FrozenSet{Tuple{int64(2)}, "a", int64(1), "a"})
+	require.True(t, ok, "a set holds each item once")
+	_, ok = d.Get(Tuple{int64(1), "a", Tuple{int64(2)}})
+	require.False(t, ok, "a tuple is not the frozenset of its items")
+	_, ok = d.Get(Size{1, 2})
+	require.False(t, ok)
+	require.NoError(t, d.Set(Size{1, 2}, "s"))
+	_, ok = d.Get(Tuple{int64(1), int64(2)})
+	require.False(t, ok, "a torch.Size key is not the tuple of its dims")
+	// Long bytes keys are digested, short ones kept: both compare by value.
+	long := bytes.Repeat([]byte("b"), 1000)
+	require.NoError(t, d.Set(long, 1))
+	v, ok = d.Get(append([]byte(nil), long...))
+	require.True(t, ok)
+	require.Equal(t, 1, v)
+	_, ok = d.Get(string(long))
+	require.False(t, ok, "bytes and str keys differ")
 }

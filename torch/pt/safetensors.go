@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"math/bits"
 	"os"
 	"sort"
+	"unicode/utf8"
 )
 
 // maxSafetensorsHeader is the largest JSON header accepted, in bytes (the
@@ -98,7 +100,8 @@ func LoadSafetensorsReader(r io.ReaderAt, size int64) (*OrderedDict, map[string]
 		}
 		hi, want := bits.Mul64(uint64(numel), uint64(dt.ElementSize()))
 		if hi != 0 || offs[1]-offs[0] != want {
-			return nil, nil, errorf("safetensors: tensor %q: shape %v of %v needs %d bytes, data_offsets %v give %d", name, shape, dt, want, offs, offs[1]-offs[0])
+			need := new(big.Int).Mul(big.NewInt(numel), big.NewInt(int64(dt.ElementSize())))
+			return nil, nil, errorf("safetensors: tensor %q: shape %v of %v needs %s bytes, data_offsets %v give %d", name, shape, dt, need, offs, offs[1]-offs[0])
 		}
 		if offs[1] > uint64(dataLen) {
 			return nil, nil, errorf("safetensors: tensor %q: data_offsets %v run past the %d-byte data section: %w", name, offs, dataLen, ErrTruncated)
@@ -144,8 +147,13 @@ func LoadSafetensorsReader(r io.ReaderAt, size int64) (*OrderedDict, map[string]
 }
 
 // parseSafetensorsHeader decodes the JSON header, keeping the order of the
-// names and refusing duplicates.
+// names and refusing duplicates (of names, of an entry's fields and of
+// __metadata__ keys) and text that is not UTF-8 (raw, or escaped as a lone
+// surrogate), which encoding/json would silently accept.
 func parseSafetensorsHeader(header []byte) ([]string, map[string]safetensorsEntry, map[string]string, error) {
+	if err := checkJSONText(header); err != nil {
+		return nil, nil, nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(header))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -198,6 +206,171 @@ func parseSafetensorsHeader(header []byte) ([]string, map[string]safetensorsEntr
 		return nil, nil, nil, errors.New("data after the JSON object")
 	}
 	return names, entries, meta, nil
+}
+
+// maxJSONDepth is the deepest nesting checkJSONText follows, as
+// encoding/json's.
+const maxJSONDepth = 10000
+
+// checkJSONText checks what encoding/json would let through: it refuses
+// text that is not UTF-8 or whose strings escape a lone UTF-16 surrogate
+// (such as \udc80), both of which encoding/json silently decodes to
+// U+FFFD, and objects with a key given twice, of which it keeps the last
+// value; the reference implementation refuses all three. Other syntax
+// errors are left to encoding/json. Offsets in errors are those of the
+// file (the header starts at byte 8).
+func checkJSONText(b []byte) error {
+	if !utf8.Valid(b) {
+		i := 0
+		for {
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return fmt.Errorf("not valid UTF-8 (byte %d is 0x%02x)", 8+i, b[i])
+	}
+	type level struct {
+		object, wantKey bool
+		keys            [][]byte        // the keys, while few
+		set             map[string]bool // all keys, once many
+		last            []byte          // the last key
+	}
+	var stack []level
+	for i := 0; i < len(b); {
+		switch b[i] {
+		case '{', '[':
+			if len(stack) >= maxJSONDepth {
+				return nil // encoding/json reports it
+			}
+			if len(stack) < cap(stack) {
+				stack = stack[:len(stack)+1]
+				top := &stack[len(stack)-1]
+				top.keys, top.set, top.last = top.keys[:0], nil, nil
+				top.object, top.wantKey = b[i] == '{', b[i] == '{'
+			} else {
+				stack = append(stack, level{object: b[i] == '{', wantKey: b[i] == '{'})
+			}
+			i++
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			i++
+		case ',':
+			if len(stack) > 0 && stack[len(stack)-1].object {
+				stack[len(stack)-1].wantKey = true
+			}
+			i++
+		case '"':
+			end, escaped, err := scanJSONString(b, i)
+			if err != nil || end < 0 {
+				return err
+			}
+			if len(stack) > 0 && stack[len(stack)-1].wantKey {
+				top := &stack[len(stack)-1]
+				top.wantKey = false
+				key := b[i+1 : end-1]
+				if escaped {
+					var k string
+					if json.Unmarshal(b[i:end], &k) != nil {
+						return nil // encoding/json reports it
+					}
+					key = []byte(k)
+				}
+				dup := false
+				if top.set != nil {
+					dup = top.set[string(key)]
+					top.set[string(key)] = true
+				} else {
+					for _, k := range top.keys {
+						dup = dup || bytes.Equal(k, key)
+					}
+					top.keys = append(top.keys, key)
+					if len(top.keys) > 16 {
+						top.set = make(map[string]bool)
+						for _, k := range top.keys {
+							top.set[string(k)] = true
+						}
+					}
+				}
+				top.last = key
+				switch {
+				case !dup:
+				case len(stack) == 1 && string(key) == safetensorsMetadataKey:
+					return errors.New("duplicate __metadata__")
+				case len(stack) == 1:
+					return fmt.Errorf("duplicate tensor name %q", key)
+				case len(stack) == 2 && string(stack[0].last) == safetensorsMetadataKey:
+					return fmt.Errorf("__metadata__: duplicate field %q", key)
+				case len(stack) == 2:
+					return fmt.Errorf("tensor %q: duplicate field %q", stack[0].last, key)
+				default:
+					return fmt.Errorf("duplicate field %q at byte %d", key, 8+i)
+				}
+			}
+			i = end
+		default:
+			i++
+		}
+	}
+	return nil
+}
+
+// scanJSONString returns the offset after the string literal starting at
+// b[i], whether it has escapes, and an error for an escaped lone
+// surrogate; end is -1 for an unterminated string.
+func scanJSONString(b []byte, i int) (end int, escaped bool, err error) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			return j + 1, escaped, nil
+		case '\\':
+			escaped = true
+			if j+1 >= len(b) || b[j+1] != 'u' {
+				j++ // the escaped character
+				continue
+			}
+			r, ok := hex4(b, j+2)
+			switch {
+			case !ok:
+				return -1, escaped, nil // encoding/json reports it
+			case r >= 0xd800 && r < 0xdc00:
+				low, ok := hex4(b, j+8)
+				if !ok || b[j+6] != '\\' || b[j+7] != 'u' || low < 0xdc00 || low >= 0xe000 {
+					return 0, escaped, fmt.Errorf("lone surrogate escape \\u%04x at byte %d is not valid UTF-8", r, 8+j)
+				}
+				j += 11
+			case r >= 0xdc00 && r < 0xe000:
+				return 0, escaped, fmt.Errorf("lone surrogate escape \\u%04x at byte %d is not valid UTF-8", r, 8+j)
+			default:
+				j += 5
+			}
+		}
+	}
+	return -1, escaped, nil
+}
+
+// hex4 decodes the 4 hexadecimal digits at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i < 0 || i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // SaveSafetensors writes tensors (an *OrderedDict from string names to

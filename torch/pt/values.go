@@ -1,10 +1,14 @@
 package pt
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash"
 	"math"
-	"strconv"
-	"strings"
+	"slices"
 )
 
 // Tuple is a Python tuple.
@@ -30,7 +34,9 @@ type Device string
 // keys in insertion order (the order of the file). Keys are compared by Go
 // type and value: string, int64, float64, bool, nil, complex128, DType,
 // Device, []byte, Tuple, Size and FrozenSet keys are supported (unlike
-// Python, int64(1) and true are different keys).
+// Python, int64(1) and true are different keys; as in Python, two
+// FrozenSets with the same items in another order are the same key).
+// Tuple, Size and FrozenSet keys may nest at most 64 deep.
 //
 // The zero value is an empty collections.OrderedDict ready to use; use
 // NewDict for a plain dict.
@@ -46,6 +52,7 @@ type OrderedDict struct {
 	keys  []any
 	vals  []any
 	index map[any]int // hash key -> position in keys/vals
+	fin   finState    // while unpickling
 }
 
 // NewOrderedDict returns an empty collections.OrderedDict.
@@ -65,7 +72,7 @@ func (d *OrderedDict) Values() []any { return append([]any(nil), d.vals...) }
 
 // Get returns the value stored under key and whether it was present.
 func (d *OrderedDict) Get(key any) (any, bool) {
-	h, err := hashKey(key, 0)
+	h, err := hashKey(key)
 	if err != nil || d.index == nil {
 		return nil, false
 	}
@@ -80,18 +87,25 @@ func (d *OrderedDict) Get(key any) (any, bool) {
 // keeps its position, as in Python. It returns an error for unhashable keys
 // (lists, dicts, sets, tensors).
 func (d *OrderedDict) Set(key, value any) error {
-	h, err := hashKey(key, 0)
+	var h hasher
+	return d.set(&h, key, value)
+}
+
+// set is Set counting the hashing work in h.
+func (d *OrderedDict) set(h *hasher, key, value any) error {
+	hk, _, err := h.key(key, 0)
 	if err != nil {
 		return err
 	}
+	h.work += InsertWork
 	if d.index == nil {
 		d.index = make(map[any]int)
 	}
-	if i, ok := d.index[h]; ok {
+	if i, ok := d.index[hk]; ok {
 		d.vals[i] = value
 		return nil
 	}
-	d.index[h] = len(d.keys)
+	d.index[hk] = len(d.keys)
 	d.keys = append(d.keys, key)
 	d.vals = append(d.vals, value)
 	return nil
@@ -108,72 +122,223 @@ func (d *OrderedDict) MustSet(key, value any) {
 // entry returns the i-th key and value.
 func (d *OrderedDict) entry(i int) (any, any) { return d.keys[i], d.vals[i] }
 
-// maxKeyLen bounds the size of the hash key of one (possibly nested) key, so
-// that tuple keys built from shared sub-tuples cannot blow up.
-const maxKeyLen = 1 << 16
-
-// maxKeyDepth bounds the nesting of tuple keys.
+// maxKeyDepth bounds the nesting of tuple, frozenset and torch.Size dict
+// keys.
 const maxKeyDepth = 64
 
-// Distinct Go types for hash keys of composite Python keys, so that they
-// never equal a string key.
+// maxInlineBytes is the longest bytes key kept as its own hash key; longer
+// ones are identified by a digest, so that hashing them does not copy them.
+const maxInlineBytes = 64
+
+// Distinct Go types for hash keys, so that they never equal a string key.
 type (
-	bytesKey     string
-	tupleKey     string
-	sizeKey      string
-	frozenSetKey string
-	floatKey     uint64 // math.Float64bits, with NaN and -0 normalised
+	bytesKey  string   // a short bytes key
+	floatKey  uint64   // math.Float64bits, with NaN and -0 normalised
+	digestKey [32]byte // SHA-256 of the encoding of a composite or long bytes key
 )
 
+// keyCache is the hash key of an immutable composite value of the
+// unpickler (tuple, frozenset, torch.Size), computed once: hashing a key
+// costs the size of its own items, never that of the keys nested in it
+// again.
+type keyCache struct {
+	key    any // digestKey; nil until computed
+	height int // nesting of composite keys, this one included
+}
+
+// hasher computes hash keys and counts the work they cost, in the
+// unpickler's work units (see Limits.MaxWork).
+type hasher struct{ work int64 }
+
 // hashKey returns a comparable Go value identifying a Python dict key.
-func hashKey(k any, depth int) (any, error) {
-	if depth > maxKeyDepth {
-		return nil, fmt.Errorf("dict key nested deeper than %d", maxKeyDepth)
-	}
+func hashKey(k any) (any, error) {
+	var h hasher
+	key, _, err := h.key(k, 0)
+	return key, err
+}
+
+// key returns the hash key of k, found at nesting depth depth of the key
+// being hashed, and the nesting height of k. Composite keys get a SHA-256
+// digest of a canonical encoding of their kind and items' hash keys:
+// frozensets sort their items' digests, so that two frozensets listing the
+// same items in different orders are the same key, as in Python.
+func (h *hasher) key(k any, depth int) (any, int, error) {
+	h.work++
 	switch v := k.(type) {
-	case nil, bool, int64, string, DType, Device:
-		return v, nil
+	case nil, bool, int64, DType:
+		return v, 0, nil
+	case string:
+		h.work += int64(len(v)) / 16
+		return v, 0, nil
+	case Device:
+		h.work += int64(len(v)) / 16
+		return v, 0, nil
 	case int:
-		return int64(v), nil
+		return int64(v), 0, nil
 	case float64:
-		return floatBits(v), nil
+		return floatBits(v), 0, nil
 	case complex128:
-		return [2]floatKey{floatBits(real(v)), floatBits(imag(v))}, nil
+		return [2]floatKey{floatBits(real(v)), floatBits(imag(v))}, 0, nil
 	case []byte:
-		if len(v) > maxKeyLen {
-			return nil, fmt.Errorf("dict key of %d bytes is too large", len(v))
+		h.work += int64(len(v)) / 16
+		if len(v) <= maxInlineBytes {
+			return bytesKey(v), 0, nil
 		}
-		return bytesKey(v), nil
-	case Size:
-		var sb strings.Builder
-		for _, x := range v {
-			sb.WriteString(strconv.FormatInt(x, 10))
-			sb.WriteByte(',')
-		}
-		return sizeKey(sb.String()), nil
+		d := sha256.New()
+		d.Write([]byte{'B'})
+		d.Write(v)
+		return digestKey(d.Sum(nil)), 0, nil
+	}
+	var cache *keyCache
+	var kind byte
+	var items []any
+	switch v := k.(type) {
 	case Tuple:
-		s, err := joinKeys(v, depth)
-		return tupleKey(s), err
-	case FrozenSet:
-		s, err := joinKeys(v, depth)
-		return frozenSetKey(s), err
+		kind, items = 't', v
 	case *pyTuple:
-		if v.key == nil {
-			s, err := joinKeys(v.items, depth)
-			if err != nil {
-				return nil, err
-			}
-			v.key = tupleKey(s)
-		}
-		return v.key, nil
+		kind, items, cache = 't', v.items, &v.hash
+	case FrozenSet:
+		kind, items = 'f', v
 	case *pySet:
 		if !v.frozen {
-			return nil, fmt.Errorf("unhashable dict key of type set")
+			return nil, 0, errors.New("unhashable dict key of type set")
 		}
-		s, err := joinKeys(v.items, depth)
-		return frozenSetKey(s), err
+		kind, items, cache = 'f', v.items, &v.hash
+	case Size:
+		return h.sizeKey(v, depth, nil)
+	case *pySize:
+		return h.sizeKey(v.dims, depth, &v.hash)
+	default:
+		return nil, 0, fmt.Errorf("unhashable dict key of type %s", typeName(k))
 	}
-	return nil, fmt.Errorf("unhashable dict key of type %s", typeName(k))
+	if cache != nil && cache.key != nil {
+		if depth+cache.height > maxKeyDepth {
+			return nil, 0, fmt.Errorf("dict key nested deeper than %d", maxKeyDepth)
+		}
+		return cache.key, cache.height, nil
+	}
+	if depth >= maxKeyDepth {
+		return nil, 0, fmt.Errorf("dict key nested deeper than %d", maxKeyDepth)
+	}
+	h.work += 20 + int64(len(items))
+	// The encoding is hashed in one call when it is small, which it
+	// nearly always is, and streamed otherwise.
+	var scratch [256]byte
+	buf := append(scratch[:0], kind)
+	if kind != 'f' {
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(len(items)))
+	}
+	var d hash.Hash
+	height := 0
+	var sums [][32]byte
+	for _, it := range items {
+		ik, ih, err := h.key(it, depth+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		height = max(height, ih)
+		if kind == 'f' {
+			var one [64]byte
+			sums = append(sums, sha256.Sum256(encodeKey(one[:0], ik)))
+			continue
+		}
+		buf = encodeKey(buf, ik)
+		if len(buf) >= 4096 {
+			if d == nil {
+				d = sha256.New()
+			}
+			d.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	if kind == 'f' {
+		// A set holds each item once: FrozenSet{1, 1} is FrozenSet{1}.
+		slices.SortFunc(sums, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+		sums = slices.Compact(sums)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(len(sums)))
+		for i := range sums {
+			buf = append(buf, sums[i][:]...)
+			if len(buf) >= 4096 {
+				if d == nil {
+					d = sha256.New()
+				}
+				d.Write(buf)
+				buf = buf[:0]
+			}
+		}
+	}
+	var key digestKey
+	if d == nil {
+		key = sha256.Sum256(buf)
+	} else {
+		d.Write(buf)
+		d.Sum(key[:0])
+	}
+	height++
+	if cache != nil {
+		cache.key, cache.height = key, height
+	}
+	return key, height, nil
+}
+
+// sizeKey is the hash key of a torch.Size (a tuple of ints, but a
+// different key than the tuple, as the file says which it is).
+func (h *hasher) sizeKey(dims []int64, depth int, cache *keyCache) (any, int, error) {
+	if depth >= maxKeyDepth {
+		return nil, 0, fmt.Errorf("dict key nested deeper than %d", maxKeyDepth)
+	}
+	if cache != nil && cache.key != nil {
+		return cache.key, 1, nil
+	}
+	h.work += 20 + int64(len(dims))/2
+	var scratch [256]byte
+	buf := append(scratch[:0], 's')
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(dims)))
+	for _, x := range dims {
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(x))
+	}
+	key := digestKey(sha256.Sum256(buf))
+	if cache != nil {
+		cache.key, cache.height = key, 1
+	}
+	return key, 1, nil
+}
+
+// encodeKey appends an unambiguous encoding of a hash key: a tag byte for
+// its Go type, then its value, length-prefixed when its length varies.
+func encodeKey(b []byte, k any) []byte {
+	str := func(tag byte, s string) []byte {
+		b = append(b, tag)
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+		return append(b, s...)
+	}
+	switch v := k.(type) {
+	case nil:
+		return append(b, 'N')
+	case bool:
+		if v {
+			return append(b, 'T')
+		}
+		return append(b, 'F')
+	case int64:
+		return binary.LittleEndian.AppendUint64(append(b, 'i'), uint64(v))
+	case DType:
+		return append(b, 'd', byte(v))
+	case string:
+		return str('u', v)
+	case Device:
+		return str('D', string(v))
+	case bytesKey:
+		return str('b', string(v))
+	case floatKey:
+		return binary.LittleEndian.AppendUint64(append(b, 'g'), uint64(v))
+	case [2]floatKey:
+		b = binary.LittleEndian.AppendUint64(append(b, 'c'), uint64(v[0]))
+		return binary.LittleEndian.AppendUint64(b, uint64(v[1]))
+	case digestKey:
+		return append(append(b, 'h'), v[:]...)
+	}
+	panic(fmt.Sprintf("pt: encodeKey of %T", k))
 }
 
 func floatBits(f float64) floatKey {
@@ -184,26 +349,6 @@ func floatBits(f float64) floatKey {
 		return floatKey(0x7ff8000000000001)
 	}
 	return floatKey(math.Float64bits(f))
-}
-
-// joinKeys encodes the hash keys of items, each as its Go type and a
-// length-prefixed value, so that distinct tuples give distinct strings.
-func joinKeys(items []any, depth int) (string, error) {
-	var sb strings.Builder
-	for _, it := range items {
-		h, err := hashKey(it, depth+1)
-		if err != nil {
-			return "", err
-		}
-		s := fmt.Sprintf("%T:%v", h, h)
-		sb.WriteString(strconv.Itoa(len(s)))
-		sb.WriteByte(':')
-		sb.WriteString(s)
-		if sb.Len() > maxKeyLen {
-			return "", fmt.Errorf("dict key is larger than %d bytes", maxKeyLen)
-		}
-	}
-	return sb.String(), nil
 }
 
 // typeName names the Python type of a decoded value, for error messages.
@@ -241,7 +386,7 @@ func typeName(v any) string {
 		return "frozenset"
 	case *pySet:
 		return "set"
-	case Size:
+	case Size, *pySize:
 		return "torch.Size"
 	case Device:
 		return "torch.device"

@@ -3,9 +3,12 @@ package pt
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -52,9 +55,46 @@ func openZip(r io.ReaderAt, size int64) (*zipArchive, error) {
 	case 1:
 		a.prefix = prefixes[0]
 	default:
+		for i := range prefixes {
+			prefixes[i] = printable(prefixes[i])
+		}
 		return nil, errorf("zip archive has %d data.pkl entries (%s)", len(prefixes), strings.Join(prefixes, ", "))
 	}
+	if err := checkOverlaps(zr.File, size); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// checkOverlaps refuses archives whose entries share bytes: several
+// central directory entries pointing at one local entry would let a small
+// file hold each of its bytes many times (an overlapping zip bomb).
+func checkOverlaps(files []*zip.File, size int64) error {
+	type span struct {
+		start, end int64
+		name       string
+	}
+	spans := make([]span, 0, len(files))
+	for _, f := range files {
+		start, err := f.DataOffset()
+		if err != nil {
+			return errorf("zip entry %s: %v", printable(f.Name), err)
+		}
+		// The local header starts 30 bytes and a name before the data.
+		hdr := max(start-30-int64(len(f.Name)), 0)
+		if f.CompressedSize64 > uint64(size) || start > size-int64(f.CompressedSize64) {
+			return errorf("zip entry %s: %d bytes at offset %d run past the end of the %d-byte file", printable(f.Name), f.CompressedSize64, start, size)
+		}
+		spans = append(spans, span{hdr, start + int64(f.CompressedSize64), printable(f.Name)})
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start < spans[i-1].end {
+			return errorf("zip entries %s and %s overlap (bytes %d to %d and %d to %d)", spans[i-1].name, spans[i].name,
+				spans[i-1].start, spans[i-1].end, spans[i].start, spans[i].end)
+		}
+	}
+	return nil
 }
 
 // entry returns the file for a record name below the archive folder.
@@ -67,9 +107,9 @@ func (a *zipArchive) entry(name string) *zip.File {
 func (a *zipArchive) read(name string) ([]byte, error) {
 	f := a.entry(name)
 	if f == nil {
-		return nil, fmt.Errorf("zip archive has no entry %s/%s", a.prefix, name)
+		return nil, fmt.Errorf("zip archive has no entry %s", printable(a.prefix+"/"+name))
 	}
-	where := f.Name
+	where := printable(f.Name)
 	n := f.UncompressedSize64
 	switch f.Method {
 	case zip.Store:
@@ -95,19 +135,37 @@ func (a *zipArchive) read(name string) ([]byte, error) {
 		if f.CompressedSize64 > uint64(a.size) || n/maxDeflateRatio > f.CompressedSize64 {
 			return nil, fmt.Errorf("entry %s: implausible sizes (%d compressed, %d declared)", where, f.CompressedSize64, n)
 		}
+		if n > math.MaxInt-1 {
+			return nil, fmt.Errorf("entry %s: %d bytes declared", where, n)
+		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, fmt.Errorf("entry %s: %v", where, err)
 		}
 		defer rc.Close()
-		var buf bytes.Buffer
-		if _, err := io.Copy(&buf, io.LimitReader(rc, int64(n)+1)); err != nil {
+		// Inflate into a buffer of the declared size (for a storage, the
+		// size its persistent id declares), never past it but by the one
+		// byte that tells a longer stream. Pages the stream never
+		// reaches are never touched, so a stream shorter than declared
+		// costs what it holds.
+		buf := make([]byte, n)
+		if got, err := io.ReadFull(rc, buf); err != nil {
+			if err == io.ErrUnexpectedEOF || err == io.EOF {
+				return nil, fmt.Errorf("entry %s: deflated data ends after %d of the %d bytes declared", where, got, n)
+			}
 			return nil, fmt.Errorf("entry %s: %v", where, err)
 		}
-		if uint64(buf.Len()) != n {
-			return nil, fmt.Errorf("entry %s: holds %d bytes, declares %d", where, buf.Len(), n)
+		// The end of the stream is where archive/zip checks the CRC-32.
+		var extra [1]byte
+		switch k, err := io.ReadAtLeast(rc, extra[:], 1); {
+		case k > 0 || errors.Is(err, zip.ErrFormat):
+			// archive/zip reports reading past the declared size as
+			// ErrFormat.
+			return nil, fmt.Errorf("entry %s: deflated data holds more than the %d bytes declared", where, n)
+		case err != io.EOF:
+			return nil, fmt.Errorf("entry %s: %v", where, err)
 		}
-		return buf.Bytes(), nil
+		return buf, nil
 	}
 	return nil, fmt.Errorf("entry %s: unsupported zip compression method %d", where, f.Method)
 }
@@ -119,7 +177,7 @@ func (a *zipArchive) checkHeader() error {
 		vname = ".data/version"
 	}
 	if f := a.entry(vname); f == nil || f.UncompressedSize64 > 64 {
-		return errorf("zip archive has no valid %s/version record", a.prefix)
+		return errorf("zip archive has no valid %s record", printable(a.prefix+"/version"))
 	}
 	vb, err := a.read(vname)
 	if err != nil {
@@ -127,18 +185,18 @@ func (a *zipArchive) checkHeader() error {
 	}
 	v, err := strconv.Atoi(strings.TrimSpace(string(vb)))
 	if err != nil || v < 1 || v > 10 {
-		return errorf("entry %s/%s: unsupported format version %q", a.prefix, vname, vb)
+		return errorf("entry %s: unsupported format version %q", printable(a.prefix+"/"+vname), vb)
 	}
 	if f := a.entry("byteorder"); f != nil {
 		if f.UncompressedSize64 > 16 {
-			return errorf("entry %s/byteorder is too large", a.prefix)
+			return errorf("entry %s is too large", printable(a.prefix+"/byteorder"))
 		}
 		b, err := a.read("byteorder")
 		if err != nil {
 			return errorf("%w", err)
 		}
 		if order := strings.TrimSpace(string(b)); order != "little" {
-			return errorf("entry %s/byteorder: %q byte order is not supported", a.prefix, order)
+			return errorf("entry %s: %q byte order is not supported", printable(a.prefix+"/byteorder"), order)
 		}
 	}
 	return nil
@@ -176,11 +234,11 @@ func loadZip(r io.ReaderAt, size int64) (any, error) {
 		name := "data/" + key
 		f := a.entry(name)
 		if f == nil {
-			return nil, fmt.Errorf("storage record %s/%s is missing", a.prefix, name)
+			return nil, fmt.Errorf("storage record %s is missing", printable(a.prefix+"/"+name))
 		}
 		want, _ := storageBytes(numel, cls.dtype)
 		if f.UncompressedSize64 != uint64(want) {
-			return nil, fmt.Errorf("storage record %s holds %d bytes, but its persistent id declares %d %v elements (%d bytes)", f.Name, f.UncompressedSize64, numel, cls.dtype, want)
+			return nil, fmt.Errorf("storage record %s holds %d bytes, but its persistent id declares %d %v elements (%d bytes)", printable(f.Name), f.UncompressedSize64, numel, cls.dtype, want)
 		}
 		data, err := a.read(name)
 		if err != nil {

@@ -1,11 +1,14 @@
 package datasets
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/torchgo/torchgo/torch"
+	"github.com/torchgo/torchgo/torch/pt"
 	"github.com/torchgo/torchgo/vision/transforms"
 )
 
@@ -124,6 +127,139 @@ func loadCIFAR(set cifarFiles, root string, train bool, o Options) (*CIFAR, erro
 	}, nil
 }
 
+// cifarGlobals are the globals CIFAR's pickles name besides the data
+// constructors pt.LoadPickle always allows (_codecs.encode is how Python 3
+// pickles bytes at protocol 2): numpy's array reconstruction, mapped to Go
+// code here, so that nothing from a file is executed.
+var cifarGlobals = map[string]pt.Global{
+	"numpy.core.multiarray._reconstruct":  {Call: newNDArray},
+	"numpy._core.multiarray._reconstruct": {Call: newNDArray},
+	"numpy.ndarray":                       {},
+	"numpy.dtype":                         {Call: newNPDType},
+}
+
+// ndarray is a numpy array read from a pickle: uint8 data with a shape.
+type ndarray struct {
+	shape []int64
+	data  []byte
+}
+
+// newNDArray is numpy.core.multiarray._reconstruct(numpy.ndarray, (0,),
+// b'b'): an empty array that BUILD fills.
+func newNDArray(args pt.Tuple) (any, error) {
+	if len(args) != 3 || args[0] != pt.GlobalRef("numpy.ndarray") {
+		return nil, errors.New("numpy _reconstruct of something else than numpy.ndarray")
+	}
+	return &ndarray{}, nil
+}
+
+// SetState is ndarray.__setstate__((version, shape, dtype, is_fortran,
+// data)).
+func (a *ndarray) SetState(state any) error {
+	st, ok := state.(pt.Tuple)
+	if !ok || len(st) != 5 {
+		return errors.New("numpy array state is not a 5-tuple")
+	}
+	shape, ok1 := st[1].(pt.Tuple)
+	dt, ok2 := st[2].(*npDType)
+	fortran, _ := st[3].(bool)
+	if !ok1 || !ok2 {
+		return errors.New("numpy array state has no shape or dtype")
+	}
+	if fortran {
+		return errors.New("Fortran-ordered numpy arrays are not supported")
+	}
+	if dt.str != "u1" {
+		return fmt.Errorf("numpy array of dtype %q, expected uint8 (u1)", dt.str)
+	}
+	n := int64(1)
+	for _, d := range shape {
+		v, ok := d.(int64)
+		if !ok || v < 0 {
+			return errors.New("bad numpy shape")
+		}
+		a.shape = append(a.shape, v)
+		if n *= v; n > 1<<40 {
+			return errors.New("numpy shape too large")
+		}
+	}
+	switch raw := st[4].(type) {
+	case []byte:
+		a.data = raw
+	case string: // a str decoded as Latin-1
+		b, err := latin1Bytes(raw)
+		if err != nil {
+			return err
+		}
+		a.data = b
+	default:
+		return fmt.Errorf("numpy array data is a %T", st[4])
+	}
+	if int64(len(a.data)) != n {
+		return fmt.Errorf("numpy array of shape %v holds %d bytes, expected %d", a.shape, len(a.data), n)
+	}
+	return nil
+}
+
+// npDType is a numpy.dtype value.
+type npDType struct{ str string }
+
+// newNPDType is numpy.dtype(str, align, copy).
+func newNPDType(args pt.Tuple) (any, error) {
+	if len(args) < 1 {
+		return nil, errors.New("numpy.dtype without arguments")
+	}
+	s, ok := text(args[0])
+	if !ok {
+		return nil, errors.New("numpy.dtype of a non-string")
+	}
+	return &npDType{s}, nil
+}
+
+// SetState takes the dtype's (version, byte order, ...) state: only uint8,
+// which has none that matters, is accepted later.
+func (*npDType) SetState(any) error { return nil }
+
+// latin1Bytes is str.encode("latin1").
+func latin1Bytes(s string) ([]byte, error) {
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 255 {
+			return nil, errors.New("character outside Latin-1 in an encoded byte string")
+		}
+		out = append(out, byte(r))
+	}
+	return out, nil
+}
+
+// text is a str, or a Python 2 str read as bytes, as a Go string (bytes
+// as Latin-1, as pickle.load(f, encoding="latin1") in torchvision gives).
+func text(v any) (string, bool) {
+	switch s := v.(type) {
+	case string:
+		return s, true
+	case []byte:
+		r := make([]rune, len(s))
+		for i, c := range s {
+			r[i] = rune(c)
+		}
+		return string(r), true
+	}
+	return "", false
+}
+
+// field returns the value of a dict under the str key name or, in Python 2
+// pickles, the same bytes key.
+func field(d *pt.OrderedDict, name string) any {
+	if v, ok := d.Get(name); ok {
+		return v
+	}
+	v, _ := d.Get([]byte(name))
+	return v
+}
+
+// openPickle reads one of CIFAR's Python pickles with pt.LoadPickle, Python
+// 2 str values as bytes.
 func openPickle(name, path string) (any, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -141,8 +277,13 @@ func openPickle(name, path string) (any, error) {
 	if _, err := f.ReadAt(magic, 0); err != nil || magic[0] != 0x80 {
 		return nil, fmt.Errorf("datasets: %s: %s is not a Python pickle (protocol ≥ 2)", name, path)
 	}
-	v, err := readPickle(f, st.Size())
-	if err != nil {
+	v, err := pt.LoadPickle(bufio.NewReader(f), st.Size(), pt.PickleOptions{Globals: cifarGlobals, Encoding: "bytes", Name: filepath.Base(path)})
+	switch {
+	case errors.Is(err, pt.ErrForbiddenGlobal):
+		return nil, fmt.Errorf("datasets: %s: %s: %w (refused: CIFAR files use no other global)", name, path, err)
+	case errors.Is(err, pt.ErrTruncated):
+		return nil, fmt.Errorf("datasets: %s: %s: truncated pickle: %w", name, path, err)
+	case err != nil:
 		return nil, fmt.Errorf("datasets: %s: %s: %w", name, path, err)
 	}
 	return v, nil
@@ -153,11 +294,11 @@ func readCIFARMeta(set cifarFiles, path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, ok := v.(*pyDict)
+	d, ok := v.(*pt.OrderedDict)
 	if !ok {
 		return nil, fmt.Errorf("datasets: %s: %s holds a %T, not a dict", set.name, path, v)
 	}
-	list, ok := d.vals[set.metaKey].([]any)
+	list, ok := field(d, set.metaKey).([]any)
 	if !ok {
 		return nil, fmt.Errorf("datasets: %s: %s has no list %q", set.name, path, set.metaKey)
 	}
@@ -183,11 +324,11 @@ func readCIFARBatch(set cifarFiles, path string, classes int) ([]byte, []int64, 
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("datasets: %s: %s: %s", set.name, path, fmt.Sprintf(format, args...))
 	}
-	d, ok := v.(*pyDict)
+	d, ok := v.(*pt.OrderedDict)
 	if !ok {
 		return nil, nil, bad("holds a %T, not a dict", v)
 	}
-	arr, ok := d.vals["data"].(*ndarray)
+	arr, ok := field(d, "data").(*ndarray)
 	if !ok {
 		return nil, nil, bad(`no numpy array under "data"`)
 	}
@@ -196,7 +337,7 @@ func readCIFARBatch(set cifarFiles, path string, classes int) ([]byte, []int64, 
 	}
 	var list []any
 	for _, k := range set.labelKeys {
-		if l, ok := d.vals[k].([]any); ok {
+		if l, ok := field(d, k).([]any); ok {
 			list = l
 			break
 		}

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -165,4 +166,13 @@ func TestCIFARBadFiles(t *testing.T) {
 	_, err = CIFAR10(root, false, Options{})
 	require.ErrorContains(t, err, "os.system")
 	require.ErrorContains(t, err, "refused")
+
+	// The pickles are read by torch/pt's unpickler, with its limits: one
+	// that floods the stack is refused (Python would hold 2 Mi Nones, and
+	// find no dict).
+	flood := append([]byte("\x80\x02"), bytes.Repeat([]byte("N"), 2<<20)...)
+	require.NoError(t, os.WriteFile(file, append(flood, '.'), 0o644))
+	_, err = CIFAR10(root, false, Options{})
+	require.ErrorContains(t, err, "test_batch")
+	require.ErrorContains(t, err, "Limits.MaxStack")
 }
