@@ -21,17 +21,11 @@ type BatchSizer interface {
 // (on_before_batch_transfer, transfer_batch_to_device, on_after_batch_transfer).
 func (t *Trainer) transfer(batch any, dl int) any {
 	m := t.module
-	if h, ok := m.(OnBeforeBatchTransferer); ok {
-		t.call("on_before_batch_transfer", func() { batch = h.OnBeforeBatchTransfer(batch, dl) })
-	}
-	if h, ok := m.(BatchTransferer); ok {
-		t.call("transfer_batch_to_device", func() { batch = h.TransferBatchToDevice(batch, t.device, dl) })
-	} else if t.device.IsCUDA() {
+	callHook(t, "on_before_batch_transfer", m, func(h OnBeforeBatchTransferer) { batch = h.OnBeforeBatchTransfer(batch, dl) })
+	if !callHook(t, "transfer_batch_to_device", m, func(h BatchTransferer) { batch = h.TransferBatchToDevice(batch, t.device, dl) }) && t.device.IsCUDA() {
 		t.call("transfer_batch_to_device", func() { batch = moveBatch(batch, t.device) })
 	}
-	if h, ok := m.(OnAfterBatchTransferer); ok {
-		t.call("on_after_batch_transfer", func() { batch = h.OnAfterBatchTransfer(batch, dl) })
-	}
+	callHook(t, "on_after_batch_transfer", m, func(h OnAfterBatchTransferer) { batch = h.OnAfterBatchTransfer(batch, dl) })
 	return batch
 }
 

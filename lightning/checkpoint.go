@@ -62,13 +62,13 @@ func (t *Trainer) SaveCheckpoint(path string, weightsOnly bool) error {
 func (t *Trainer) dumpCheckpoint(weightsOnly bool) *pt.OrderedDict {
 	m := t.module
 	ck := pt.NewDict()
-	ck.MustSet("epoch", int64(t.currentEpoch))
-	ck.MustSet("global_step", int64(t.globalStep))
+	ck.MustSet("epoch", int64(t.lp.fit.currentEpoch))
+	ck.MustSet("global_step", int64(t.lp.fit.globalStep))
 	ck.MustSet("pytorch-lightning_version", Version)
 	var sd *pt.OrderedDict
 	torch.WithScope(func(*torch.Scope) { sd = nn.StateDictToPT(m.StateDict()) })
 	ck.MustSet("state_dict", sd)
-	ck.MustSet("loops", t.loopsDict())
+	ck.MustSet("loops", t.lp.stateDict())
 	if !weightsOnly {
 		cbs := pt.NewDict()
 		for _, c := range t.callbacks {
@@ -82,8 +82,8 @@ func (t *Trainer) dumpCheckpoint(weightsOnly bool) *pt.OrderedDict {
 		}
 		ck.MustSet("callbacks", cbs)
 		var opts []any
-		if t.opt != nil {
-			opts = append(opts, t.opt.StateDict())
+		for _, o := range t.opts {
+			opts = append(opts, o.StateDict())
 		}
 		ck.MustSet("optimizer_states", opts)
 		var scheds []any
@@ -94,9 +94,8 @@ func (t *Trainer) dumpCheckpoint(weightsOnly bool) *pt.OrderedDict {
 		}
 		ck.MustSet("lr_schedulers", scheds)
 	}
-	if h, ok := m.(HyperParameterizer); ok {
-		var hp map[string]any
-		t.call("hparams", func() { hp = h.HyperParameters() })
+	var hp map[string]any
+	if callHook(t, "hparams", m, func(h HyperParameterizer) { hp = h.HyperParameters() }) {
 		if len(hp) > 0 {
 			ck.MustSet("hparams_name", "kwargs")
 			d := pt.NewDict()
@@ -107,41 +106,8 @@ func (t *Trainer) dumpCheckpoint(weightsOnly bool) *pt.OrderedDict {
 		}
 	}
 	t.cb("on_save_checkpoint", func(c Callback) { c.OnSaveCheckpoint(t, m, ck) })
-	if h, ok := m.(OnSaveCheckpointer); ok {
-		t.call("on_save_checkpoint", func() { h.OnSaveCheckpoint(ck) })
-	}
+	callHook(t, "on_save_checkpoint", m, func(h OnSaveCheckpointer) { h.OnSaveCheckpoint(ck) })
 	return ck
-}
-
-// loopsDict is the "loops" entry: Lightning 2.6's loop state dicts with
-// the counters Lightning holds at this point (loops.go), so that Lightning
-// resumes from it as from its own checkpoint, and, under "torchgo", what
-// Go's exact resumption needs.
-func (t *Trainer) loopsDict() *pt.OrderedDict {
-	bts := t.batchesThatStepped
-	if t.stepPending {
-		// Saved after the batch (on_train_batch_end, the validation after
-		// it), before the loop counts its step: Go resumes after it.
-		bts++
-	}
-	ours := pt.NewDict()
-	ours.MustSet("epoch_processed", t.epochProcessed)
-	ours.MustSet("batches_in_epoch", int64(t.batchesDone))
-	ours.MustSet("batches_that_stepped", int64(bts))
-	if t.rngEpochStart != nil {
-		ours.MustSet("rng_epoch_start", bytesTensor(t.rngEpochStart))
-	}
-	var rng []byte
-	torch.WithScope(func(*torch.Scope) { rng = torch.DefaultGenerator(torch.CPU).State().Bytes() })
-	ours.MustSet("rng", bytesTensor(rng))
-
-	loops := pt.NewDict()
-	loops.MustSet("fit_loop", t.fitLoopDict())
-	loops.MustSet("validate_loop", evalLoopDict(&t.lp.validate))
-	loops.MustSet("test_loop", evalLoopDict(&t.lp.test))
-	loops.MustSet("predict_loop", evalLoopDict(&t.lp.predict))
-	loops.MustSet("torchgo", ours)
-	return loops
 }
 
 func bytesTensor(b []byte) *pt.Tensor {
@@ -222,9 +188,7 @@ func (t *Trainer) loadCheckpointFor(fn, path string) *checkpoint {
 // states (Lightning's _restore_modules_and_callbacks).
 func (t *Trainer) restoreModulesAndCallbacks(ck *checkpoint) {
 	m := t.module
-	if h, ok := m.(OnLoadCheckpointer); ok {
-		t.call("on_load_checkpoint", func() { h.OnLoadCheckpoint(ck.d) })
-	}
+	callHook(t, "on_load_checkpoint", m, func(h OnLoadCheckpointer) { h.OnLoadCheckpoint(ck.d) })
 	v, _ := ck.d.Get("state_dict")
 	sdd, ok := v.(*pt.OrderedDict)
 	if !ok {
@@ -273,14 +237,21 @@ func (t *Trainer) restoreModulesAndCallbacks(ck *checkpoint) {
 func (t *Trainer) restoreTrainingState(ck *checkpoint) {
 	d := ck.d
 	if v, ok := d.Get("optimizer_states"); ok {
+		// Lightning zips the optimizers with the states saved.
 		list, _ := v.([]any)
-		if len(list) > 0 {
-			od, ok := list[0].(*pt.OrderedDict)
-			if !ok {
-				failf("lightning: checkpoint %s: optimizer state is a %T", ck.path, list[0])
+		for i, opt := range t.opts {
+			if i >= len(list) {
+				break
 			}
-			if err := t.opt.LoadStateDict(od); err != nil {
-				failf("lightning: checkpoint %s: optimizer: %w", ck.path, err)
+			od, ok := list[i].(*pt.OrderedDict)
+			if !ok {
+				failf("lightning: checkpoint %s: optimizer state %d is a %T", ck.path, i, list[i])
+			}
+			if err := opt.LoadStateDict(od); err != nil {
+				if len(t.opts) == 1 {
+					failf("lightning: checkpoint %s: optimizer: %w", ck.path, err)
+				}
+				failf("lightning: checkpoint %s: optimizer %d: %w", ck.path, i, err)
 			}
 		}
 	} else {
@@ -304,19 +275,20 @@ func (t *Trainer) restoreTrainingState(ck *checkpoint) {
 			}
 		}
 	}
-	t.currentEpoch = int(asInt(d, "epoch"))
-	t.globalStep = int(asInt(d, "global_step"))
+	fp := &t.lp.fit
+	fp.currentEpoch = int(asInt(d, "epoch"))
+	fp.globalStep = int(asInt(d, "global_step"))
 	ls := &loopState{}
 	loops, _ := get[*pt.OrderedDict](d, "loops")
 	fit, _ := get[*pt.OrderedDict](loops, "fit_loop")
-	t.loadFitProgress(ck.path, fit)
+	fp.loadStateDict(ck.path, fit)
 	if es, ok := get[*pt.OrderedDict](fit, "epoch_loop.state_dict"); ok {
-		t.batchesThatStepped = int(asInt(es, "_batches_that_stepped"))
+		fp.batchesThatStepped = int(asInt(es, "_batches_that_stepped"))
 	}
 	if od, ok := get[*pt.OrderedDict](loops, "torchgo"); ok {
 		ls.epochProcessed, _ = get[bool](od, "epoch_processed")
 		ls.batches = int(asInt(od, "batches_in_epoch"))
-		t.batchesThatStepped = int(asInt(od, "batches_that_stepped"))
+		fp.batchesThatStepped = int(asInt(od, "batches_that_stepped"))
 		ls.rngEpochStart = tensorBytes(od, "rng_epoch_start")
 		ls.rng = tensorBytes(od, "rng")
 	} else {
@@ -325,16 +297,15 @@ func (t *Trainer) restoreTrainingState(ck *checkpoint) {
 		// exact either): resume at the next epoch.
 		ls.epochProcessed = true
 	}
-	fp := &t.lp.fit
 	if ls.epochProcessed {
-		t.currentEpoch++
+		fp.currentEpoch++
 		ls.batches = 0
 	}
 	if ls.batches == 0 {
 		// Epoch currentEpoch starts afresh: the epoch counters are those
 		// of a run that completed currentEpoch epochs (Lightning counts
 		// the saved epoch completed when it resumes at its end).
-		fp.epoch.setAll(t.currentEpoch)
+		fp.epoch.setAll(fp.currentEpoch)
 		if ls.rng != nil {
 			setGenState(torch.DefaultGenerator(torch.CPU), ls.rng)
 		}
@@ -348,8 +319,8 @@ func (t *Trainer) restoreTrainingState(ck *checkpoint) {
 			tr.completed++
 		}
 	}
-	t.lp.midEpoch = true
-	t.resume = ls
+	fp.midEpoch = true
+	fp.resume = ls
 }
 
 // checkCounters refuses a checkpoint whose counters Fit cannot resume
@@ -388,9 +359,9 @@ func checkCounters(ck *checkpoint) {
 	if fit == nil {
 		return
 	}
-	var probe Trainer
-	probe.loadFitProgress(ck.path, fit) // fails on negative progress counters
-	fp := &probe.lp.fit
+	var probe fitLoop
+	probe.loadStateDict(ck.path, fit) // fails on negative progress counters
+	fp := &probe
 	if _, ok := get[*pt.OrderedDict](fit, "epoch_progress"); ok && hasEpoch && int64(fp.epoch.current.completed) != epoch {
 		bad("key \"epoch\" is %d but loops.fit_loop.epoch_progress.current.completed is %d", epoch, fp.epoch.current.completed)
 	}
@@ -448,12 +419,13 @@ func tensorBytes(d *pt.OrderedDict, key string) []byte {
 
 // logHyperparams sends the module's hyper-parameters to the loggers.
 func (t *Trainer) logHyperparams() {
-	h, ok := t.module.(HyperParameterizer)
-	if !ok || len(t.loggers) == 0 {
+	if len(t.loggers) == 0 {
 		return
 	}
 	var hp map[string]any
-	t.call("hparams", func() { hp = h.HyperParameters() })
+	if !callHook(t, "hparams", t.module, func(h HyperParameterizer) { hp = h.HyperParameters() }) {
+		return
+	}
 	for _, l := range t.loggers {
 		if err := l.LogHyperparams(hp); err != nil {
 			fail(err)

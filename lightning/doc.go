@@ -37,6 +37,42 @@
 // Callbacks implement [Callback] by embedding [CallbackBase], which has a
 // no-op for every hook, like Lightning's Callback base class.
 //
+// # Manual optimization and several optimizers
+//
+// A module whose AutomaticOptimization method returns false (Lightning's
+// automatic_optimization = False) optimizes itself in TrainingStep, as a
+// GAN's generator and discriminator take turns. ConfigureOptimizers may
+// then return several optimizers (Optimization.Optimizers); the module
+// steps them through Base.Optimizers, Lightning's LightningOptimizer
+// wrappers, with Base.ManualBackward for the backward pass (loss scaling,
+// the backward hooks) and Base.ToggleOptimizer / UntoggleOptimizer to keep
+// the other optimizers' parameters out of a backward pass:
+//
+//	func (m *GAN) AutomaticOptimization() bool { return false }
+//
+//	func (m *GAN) TrainingStep(batch any, i int) *torch.Tensor {
+//		opts := m.Optimizers()
+//		optD, optG := opts[0], opts[1]
+//		lossD := ...
+//		optD.ZeroGrad()
+//		m.ManualBackward(lossD)
+//		optD.Step()
+//		m.ToggledOptimizer(optG, func() {
+//			lossG := ...
+//			optG.ZeroGrad()
+//			m.ManualBackward(lossG)
+//			optG.Step()
+//		})
+//		return lossG
+//	}
+//
+// As in Lightning, the trainer then neither zeroes gradients, runs
+// backward, steps optimizers nor steps LR schedulers (Base.LRSchedulers
+// are the module's to step), and each optimizer step inside TrainingStep
+// is a global step: two optimizers stepped per batch make two, which
+// MaxSteps and checkpoint names count. Gradient clipping and accumulation
+// are refused. examples/gan is pytorch/examples' DCGAN written this way.
+//
 // # Data
 //
 // The trainer reads batches through [Loader]: Len (batches per pass, -1
@@ -70,7 +106,8 @@
 // removes if that process died mid-save) holding Lightning 2.6.5's keys,
 // in its order and with its types (epoch, global_step,
 // pytorch-lightning_version, state_dict, loops, callbacks,
-// optimizer_states, lr_schedulers, hyper_parameters): Python's
+// optimizer_states and lr_schedulers, every optimizer's and scheduler's in
+// ConfigureOptimizers' order, hyper_parameters): Python's
 // torch.load(..., weights_only=False) reads them and their "state_dict"
 // loads into the equivalent Python module. "loops" holds the loop counters
 // Lightning holds at the same point (the end of an epoch, inside

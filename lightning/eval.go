@@ -9,45 +9,35 @@ import (
 	"github.com/torchgo/torchgo/torch/nn"
 )
 
-// evaluate is Trainer.validate / Trainer.test.
-func (t *Trainer) evaluate(stage, ckptPath string) map[string]float64 {
+// evaluate is Trainer.validate / Trainer.test (s is validateStage or
+// testStage).
+func (t *Trainer) evaluate(s *stage, ckptPath string) map[string]float64 {
 	m := t.module
-	t.start(stage)
+	t.start(s.fn)
 	t.resetMetrics()
-	t.valLoader, t.valLoaderSet = nil, false
+	t.lp.fit.val.loader, t.lp.fit.val.loaderSet = nil, false
 	var ck *checkpoint
 	if ckptPath != "" {
-		ck = t.loadCheckpointFor(stage, ckptPath)
+		ck = t.loadCheckpointFor(s.fn, ckptPath)
 	}
 	t.configureModel()
 	if ck != nil {
 		t.restoreModulesAndCallbacks(ck)
 	}
 	t.call("zero_grad", m.ZeroGrad)
-	kind := "val"
-	if stage == "test" {
-		kind = "test"
+	if !s.hasStep(m) {
+		failf("%s", s.missingStep)
 	}
-	switch stage {
-	case "validate":
-		if _, ok := m.(Validator); !ok {
-			failf("lightning: No `validation_step()` method defined to run `Trainer.validate`.")
-		}
-	case "test":
-		if _, ok := m.(Tester); !ok {
-			failf("lightning: No `test_step()` method defined to run `Trainer.test`.")
-		}
-	}
-	if !t.hasLoader(kind) {
-		failf("lightning: No `%s_dataloader()` method defined to run `Trainer.%s`.", kind, stage)
+	if !t.hasLoader(s) {
+		failf("lightning: No `%s_dataloader()` method defined to run `Trainer.%s`.", s.kind, s.fn)
 	}
 	var out map[string]float64
-	if !t.limitIsZero(kind) {
-		out = t.runEval(stage, -1)
-		t.printResults(stage, out)
+	if !t.limitIsZero(s) {
+		out = t.runEval(s, -1)
+		t.printResults(s, out)
 	}
 	t.stageFn = ""
-	t.teardown(stage)
+	t.teardown(s.fn)
 	if out == nil {
 		out = map[string]float64{}
 	}
@@ -57,31 +47,26 @@ func (t *Trainer) evaluate(stage, ckptPath string) map[string]float64 {
 // runEval runs one validation or test pass (Lightning's
 // _EvaluationLoop.run) of at most limit batches (-1: the configured
 // limit) and returns the epoch's callback metrics.
-func (t *Trainer) runEval(stage string, limit int) map[string]float64 {
+func (t *Trainer) runEval(s *stage, limit int) map[string]float64 {
 	m := t.module
-	kind, name := "val", "validation"
-	if stage == "test" {
-		kind, name = "test", "test"
-	}
+	el := t.evalLoop(s)
 	var loader Loader
 	var n int
-	if kind == "val" && t.fn == "fit" {
-		if !t.valLoaderSet {
+	if el == &t.lp.fit.val {
+		if !el.loaderSet {
 			t.fitValLoader()
 		}
-		loader, n = t.valLoader, t.numValBatches
+		loader, n = el.loader, el.numBatches
 	} else {
-		loader = t.loader(kind)
+		loader = t.loader(s)
 		if loader == nil {
-			failf("lightning: No `%s_dataloader()` method defined to run `Trainer.%s`.", kind, stage)
+			failf("lightning: No `%s_dataloader()` method defined to run `Trainer.%s`.", s.kind, s.fn)
 		}
 		var err error
-		if n, err = t.limitFor(kind, loader.Len()); err != nil {
+		if n, err = t.limitFor(s, loader.Len()); err != nil {
 			fail(err)
 		}
-		if kind == "val" {
-			t.numValBatches = n
-		}
+		el.numBatches = n
 	}
 	if loader == nil || n == 0 {
 		return nil
@@ -91,24 +76,25 @@ func (t *Trainer) runEval(stage string, limit int) map[string]float64 {
 	}
 	prevStage := t.stageFn
 	if !t.sanityChecking {
-		t.stageFn = stage
+		t.stageFn = s.fn
 	}
 	rs := newResults(false)
 	t.active = rs
-	p := t.evalProgress(stage)
+	p := &el.batch
 	p.resetOnRun()
 	modes := captureModes(m)
-	t.modelEval(name)
-	t.evalStart(name)
-	t.evalLoop(name, kind, loader, n, p, nil)
+	t.modelEval(s)
+	s.start.run(t, s, "start")
+	s.epochStart.run(t, s, "epoch_start")
+	t.evalBatches(s, loader, n, p, nil)
 	t.syncResults(rs)
 	rs.epochEnd = true
-	t.evalHook(name, "epoch_end")
-	out := t.flushEpoch(rs, t.batchesThatStepped)
-	t.evalHook(name, "end")
-	t.modelTrain(name, modes)
-	if !t.sanityChecking && kind == "val" {
-		t.valHasRun = true
+	s.epochEnd.run(t, s, "epoch_end")
+	out := t.flushEpoch(rs, t.lp.fit.batchesThatStepped)
+	s.end.run(t, s, "end")
+	t.modelTrain(s, modes)
+	if !t.sanityChecking && s == validateStage {
+		el.hasRun = true
 	}
 	t.active = nil
 	t.stageFn = prevStage
@@ -118,151 +104,44 @@ func (t *Trainer) runEval(stage string, limit int) map[string]float64 {
 // fitValLoader resolves Fit's validation loader and its batch count, once
 // per Fit (Lightning's val_loop.setup_data).
 func (t *Trainer) fitValLoader() {
-	t.valLoader = t.shardLoader("val", t.loader("val"))
-	t.valLoaderSet = true
-	if t.valLoader != nil {
-		nv, err := t.limitFor("val", t.valLoader.Len())
+	el := &t.lp.fit.val
+	el.loader = t.shardLoader(validateStage.kind, t.loader(validateStage))
+	el.loaderSet = true
+	if el.loader != nil {
+		nv, err := t.limitFor(validateStage, el.loader.Len())
 		if err != nil {
 			fail(err)
 		}
-		t.numValBatches = nv
+		el.numBatches = nv
 	}
 }
 
 // modelEval puts the module in evaluation mode before a validation, test
-// or predict loop: the module's on_<name>_model_eval hook when it has one,
+// or predict loop: the module's on_<hook>_model_eval hook when it has one,
 // else Train(false) (the hook's default, model.eval()).
-func (t *Trainer) modelEval(name string) {
+func (t *Trainer) modelEval(s *stage) {
 	m := t.module
-	hook := "on_" + name + "_model_eval"
-	switch name {
-	case "validation":
-		if h, ok := m.(OnValidationModelEvaler); ok {
-			t.call(hook, h.OnValidationModelEval)
-			return
-		}
-	case "test":
-		if h, ok := m.(OnTestModelEvaler); ok {
-			t.call(hook, h.OnTestModelEval)
-			return
-		}
-	case "predict":
-		if h, ok := m.(OnPredictModelEvaler); ok {
-			t.call(hook, h.OnPredictModelEval)
-			return
-		}
+	if !s.modelEval(t, "on_"+s.hook+"_model_eval", m) {
+		t.call("train", func() { m.Train(false) })
 	}
-	t.call("train", func() { m.Train(false) })
 }
 
 // modelTrain ends a validation or test loop: the module's
-// on_<name>_model_train hook when it has one, else the modes captured
+// on_<hook>_model_train hook when it has one, else the modes captured
 // before the loop come back (Lightning calls the hook only when it is
 // overridden; the predict loop always restores the modes).
-func (t *Trainer) modelTrain(name string, modes *modes) {
-	m := t.module
-	if h, ok := m.(OnValidationModelTrainer); ok && name == "validation" {
-		t.call("on_validation_model_train", h.OnValidationModelTrain)
-		return
-	}
-	if h, ok := m.(OnTestModelTrainer); ok && name == "test" {
-		t.call("on_test_model_train", h.OnTestModelTrain)
-		return
-	}
-	modes.restore()
-}
-
-func (t *Trainer) evalStart(name string) {
-	t.evalHook(name, "start")
-	t.evalHook(name, "epoch_start")
-}
-
-// evalHook calls the callbacks' and the module's on_<name>_<what> hook
-// (what: start, epoch_start, epoch_end, end).
-func (t *Trainer) evalHook(name, what string) {
-	m := t.module
-	hook := "on_" + name + "_" + what
-	type pair struct {
-		cb  func(Callback)
-		mod func()
-	}
-	var p pair
-	switch name + "/" + what {
-	case "validation/start":
-		p.cb = func(c Callback) { c.OnValidationStart(t, m) }
-		if h, ok := m.(OnValidationStarter); ok {
-			p.mod = h.OnValidationStart
-		}
-	case "validation/epoch_start":
-		p.cb = func(c Callback) { c.OnValidationEpochStart(t, m) }
-		if h, ok := m.(OnValidationEpochStarter); ok {
-			p.mod = h.OnValidationEpochStart
-		}
-	case "validation/epoch_end":
-		p.cb = func(c Callback) { c.OnValidationEpochEnd(t, m) }
-		if h, ok := m.(OnValidationEpochEnder); ok {
-			p.mod = h.OnValidationEpochEnd
-		}
-	case "validation/end":
-		p.cb = func(c Callback) { c.OnValidationEnd(t, m) }
-		if h, ok := m.(OnValidationEnder); ok {
-			p.mod = h.OnValidationEnd
-		}
-	case "test/start":
-		p.cb = func(c Callback) { c.OnTestStart(t, m) }
-		if h, ok := m.(OnTestStarter); ok {
-			p.mod = h.OnTestStart
-		}
-	case "test/epoch_start":
-		p.cb = func(c Callback) { c.OnTestEpochStart(t, m) }
-		if h, ok := m.(OnTestEpochStarter); ok {
-			p.mod = h.OnTestEpochStart
-		}
-	case "test/epoch_end":
-		p.cb = func(c Callback) { c.OnTestEpochEnd(t, m) }
-		if h, ok := m.(OnTestEpochEnder); ok {
-			p.mod = h.OnTestEpochEnd
-		}
-	case "test/end":
-		p.cb = func(c Callback) { c.OnTestEnd(t, m) }
-		if h, ok := m.(OnTestEnder); ok {
-			p.mod = h.OnTestEnd
-		}
-	case "predict/start":
-		p.cb = func(c Callback) { c.OnPredictStart(t, m) }
-		if h, ok := m.(OnPredictStarter); ok {
-			p.mod = h.OnPredictStart
-		}
-	case "predict/epoch_start":
-		p.cb = func(c Callback) { c.OnPredictEpochStart(t, m) }
-		if h, ok := m.(OnPredictEpochStarter); ok {
-			p.mod = h.OnPredictEpochStart
-		}
-	case "predict/epoch_end":
-		p.cb = func(c Callback) { c.OnPredictEpochEnd(t, m) }
-		if h, ok := m.(OnPredictEpochEnder); ok {
-			p.mod = h.OnPredictEpochEnd
-		}
-	case "predict/end":
-		p.cb = func(c Callback) { c.OnPredictEnd(t, m) }
-		if h, ok := m.(OnPredictEnder); ok {
-			p.mod = h.OnPredictEnd
-		}
-	default:
-		panic("lightning: unknown hook " + hook)
-	}
-	t.cb(hook, p.cb)
-	if p.mod != nil {
-		t.call(hook, p.mod)
+func (t *Trainer) modelTrain(s *stage, modes *modes) {
+	if s.modelTrain == nil || !s.modelTrain(t, "on_"+s.hook+"_model_train", t.module) {
+		modes.restore()
 	}
 }
 
-// evalLoop runs the batches of a validation, test or predict pass under
+// evalBatches runs the batches of a validation, test or predict pass under
 // NoGrad, each in its own scope, counting them in p; keep receives predict
 // outputs.
-func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, p *progress, keep func(s *torch.Scope, out any)) {
+func (t *Trainer) evalBatches(s *stage, loader Loader, n int, p *progress, keep func(s *torch.Scope, out any)) {
 	m := t.module
-	hookLoader := kind + "_dataloader"
+	hookLoader := s.kind + "_dataloader"
 	torch.NoGrad(func() {
 		var it BatchIterator
 		t.call(hookLoader, func() { it = loader.Iter() })
@@ -270,7 +149,7 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, p *progress,
 		for i := 0; n < 0 || i < n; i++ {
 			t.batchIdx = i
 			more := false
-			torch.WithScope(func(s *torch.Scope) {
+			torch.WithScope(func(sc *torch.Scope) {
 				batch, ok := t.next(it, hookLoader)
 				if !ok {
 					return
@@ -280,48 +159,17 @@ func (t *Trainer) evalLoop(name, kind string, loader Loader, n int, p *progress,
 				t.curBatch, t.curBatchSize = batch, 0
 				p.isLastBatch = n >= 0 && i == n-1
 				p.incReady()
+				s.batchStart(t, m, batch, i)
+				p.incStarted()
 				var out any
-				switch name {
-				case "validation":
-					t.cb("on_validation_batch_start", func(c Callback) { c.OnValidationBatchStart(t, m, batch, i) })
-					if h, ok := m.(OnValidationBatchStarter); ok {
-						t.call("on_validation_batch_start", func() { h.OnValidationBatchStart(batch, i) })
-					}
-					p.incStarted()
-					t.call("validation_step", t.forwardContext(func() { out = m.(Validator).ValidationStep(batch, i) }))
-					p.incProcessed()
-					t.cb("on_validation_batch_end", func(c Callback) { c.OnValidationBatchEnd(t, m, out, batch, i) })
-					if h, ok := m.(OnValidationBatchEnder); ok {
-						t.call("on_validation_batch_end", func() { h.OnValidationBatchEnd(out, batch, i) })
-					}
-				case "test":
-					t.cb("on_test_batch_start", func(c Callback) { c.OnTestBatchStart(t, m, batch, i) })
-					if h, ok := m.(OnTestBatchStarter); ok {
-						t.call("on_test_batch_start", func() { h.OnTestBatchStart(batch, i) })
-					}
-					p.incStarted()
-					t.call("test_step", t.forwardContext(func() { out = m.(Tester).TestStep(batch, i) }))
-					p.incProcessed()
-					t.cb("on_test_batch_end", func(c Callback) { c.OnTestBatchEnd(t, m, out, batch, i) })
-					if h, ok := m.(OnTestBatchEnder); ok {
-						t.call("on_test_batch_end", func() { h.OnTestBatchEnd(out, batch, i) })
-					}
-				case "predict":
-					t.cb("on_predict_batch_start", func(c Callback) { c.OnPredictBatchStart(t, m, batch, i) })
-					if h, ok := m.(OnPredictBatchStarter); ok {
-						t.call("on_predict_batch_start", func() { h.OnPredictBatchStart(batch, i) })
-					}
-					p.incStarted()
-					t.call("predict_step", t.forwardContext(func() { out = m.(Predictor).PredictStep(batch, i) }))
-					p.incProcessed()
-					keep(s, out)
-					t.cb("on_predict_batch_end", func(c Callback) { c.OnPredictBatchEnd(t, m, out, batch, i) })
-					if h, ok := m.(OnPredictBatchEnder); ok {
-						t.call("on_predict_batch_end", func() { h.OnPredictBatchEnd(out, batch, i) })
-					}
+				t.call(s.stepHook, t.forwardContext(func() { out = s.step(m, batch, i) }))
+				p.incProcessed()
+				if keep != nil {
+					keep(sc, out)
 				}
+				s.batchEnd(t, m, out, batch, i)
 				p.incCompleted()
-				if name != "predict" && !t.sanityChecking {
+				if s != predictStage && !t.sanityChecking {
 					t.flushEvalStep()
 				}
 				t.curBatch = nil
@@ -354,46 +202,49 @@ func (t *Trainer) flushEvalStep() {
 // predict is Trainer.predict.
 func (t *Trainer) predict(ckptPath string) []any {
 	m := t.module
-	t.start("predict")
+	s := predictStage
+	t.start(s.fn)
 	var ck *checkpoint
 	if ckptPath != "" {
-		ck = t.loadCheckpointFor("predict", ckptPath)
+		ck = t.loadCheckpointFor(s.fn, ckptPath)
 	}
 	t.configureModel()
 	if ck != nil {
 		t.restoreModulesAndCallbacks(ck)
 	}
 	t.call("zero_grad", m.ZeroGrad)
-	if _, ok := m.(Predictor); !ok {
-		failf("lightning: `predict_step` must be implemented to be used with the Lightning Trainer")
+	if !s.hasStep(m) {
+		failf("%s", s.missingStep)
 	}
 	var outs []any
-	if !t.limitIsZero("predict") {
-		loader := t.loader("predict")
+	if !t.limitIsZero(s) {
+		loader := t.loader(s)
 		if loader == nil {
 			failf("lightning: No `predict_dataloader()` method defined to run `Trainer.predict`.")
 		}
-		n, err := t.limitFor("predict", loader.Len())
+		n, err := t.limitFor(s, loader.Len())
 		if err != nil {
 			fail(err)
 		}
 		if n != 0 {
-			t.stageFn = "predict"
-			t.lp.predict.resetOnRun()
+			t.stageFn = s.fn
+			p := &t.lp.predict.batch
+			p.resetOnRun()
 			modes := captureModes(m)
-			t.modelEval("predict")
-			t.evalStart("predict")
-			t.evalLoop("predict", "predict", loader, n, &t.lp.predict, func(s *torch.Scope, out any) {
-				keepOutputs(s, out)
+			t.modelEval(s)
+			s.start.run(t, s, "start")
+			s.epochStart.run(t, s, "epoch_start")
+			t.evalBatches(s, loader, n, p, func(sc *torch.Scope, out any) {
+				keepOutputs(sc, out)
 				outs = append(outs, out)
 			})
-			t.evalHook("predict", "epoch_end")
-			t.evalHook("predict", "end")
+			s.epochEnd.run(t, s, "epoch_end")
+			s.end.run(t, s, "end")
 			modes.restore()
 			t.stageFn = ""
 		}
 	}
-	t.teardown("predict")
+	t.teardown(s.fn)
 	return outs
 }
 
@@ -488,14 +339,11 @@ func baseModule(m Module) *nn.Module {
 
 // printResults prints a Validate or Test result table, as Lightning's
 // verbose evaluation does.
-func (t *Trainer) printResults(stage string, out map[string]float64) {
+func (t *Trainer) printResults(s *stage, out map[string]float64) {
 	if t.cfg.Barebones || t.cfg.DisableProgressBar || len(out) == 0 {
 		return
 	}
-	title := "Validate metric"
-	if stage == "test" {
-		title = "Test metric"
-	}
+	title := s.title
 	keys := sortedKeys(out)
 	w := len(title)
 	for _, k := range keys {

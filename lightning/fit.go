@@ -39,48 +39,38 @@ func (t *Trainer) accumulate() int {
 	return t.cfg.AccumulateGradBatches
 }
 
-// limitFor resolves the batch limit of a loader kind, with FastDevRun and
-// OverfitBatches applied.
-func (t *Trainer) limitFor(kind string, total int) (int, error) {
+// limitFor resolves the batch limit of stage s's loader of total batches,
+// with FastDevRun and OverfitBatches applied.
+func (t *Trainer) limitFor(s *stage, total int) (int, error) {
 	if t.cfg.FastDevRun > 0 {
 		return Batches(t.cfg.FastDevRun).of(total, Limit{}, "fast_dev_run")
 	}
-	var l Limit
-	switch kind {
-	case "train":
-		l = t.cfg.LimitTrainBatches
-	case "val":
-		l = t.cfg.LimitValBatches
-	case "test":
-		l = t.cfg.LimitTestBatches
-	case "predict":
-		l = t.cfg.LimitPredictBatches
-	}
-	if !t.cfg.OverfitBatches.IsZero() && (kind == "train" || kind == "val") {
+	l := s.limit(&t.cfg)
+	if !t.cfg.OverfitBatches.IsZero() && s.overfit {
 		l = t.cfg.OverfitBatches
 	}
-	return l.of(total, Limit{}, "limit_"+kind+"_batches")
+	return l.of(total, Limit{}, "limit_"+s.kind+"_batches")
 }
 
-// limitIsZero reports whether a kind's limit is known to be 0 before its
+// limitIsZero reports whether a stage's limit is known to be 0 before its
 // loader is built.
-func (t *Trainer) limitIsZero(kind string) bool {
-	n, err := t.limitFor(kind, 1)
+func (t *Trainer) limitIsZero(s *stage) bool {
+	n, err := t.limitFor(s, 1)
 	return err == nil && n == 0
 }
 
 // valEnabled is Lightning's trainer.enable_validation.
 func (t *Trainer) valEnabled() bool {
-	if _, ok := t.module.(Validator); !ok {
+	if !validateStage.hasStep(t.module) {
 		return false
 	}
-	if t.limitIsZero("val") {
+	if t.limitIsZero(validateStage) {
 		return false
 	}
-	if t.valLoaderSet {
-		return t.valLoader != nil && t.numValBatches != 0
+	if v := &t.lp.fit.val; v.loaderSet {
+		return v.loader != nil && v.numBatches != 0
 	}
-	return t.hasLoader("val")
+	return t.hasLoader(validateStage)
 }
 
 func (t *Trainer) fit(ckptPath string) {
@@ -99,9 +89,7 @@ func (t *Trainer) fit(ckptPath string) {
 			}
 		}()
 	}
-	t.valLoader, t.valLoaderSet, t.valHasRun = nil, false, false
-	t.currentEpoch, t.globalStep, t.batchesThatStepped, t.resume = 0, 0, 0, nil
-	t.lp.fit, t.lp.midEpoch, t.stepPending = newFitProgress(), false, false
+	t.lp.fit.reset()
 	t.resumePath = ""
 	t.resetMetrics()
 	var ck *checkpoint
@@ -124,22 +112,18 @@ func (t *Trainer) fit(ckptPath string) {
 	}
 	t.configureOptimizers()
 	t.cb("on_fit_start", func(c Callback) { c.OnFitStart(t, m) })
-	if h, ok := m.(OnFitStarter); ok {
-		t.call("on_fit_start", h.OnFitStart)
-	}
+	callHook(t, "on_fit_start", m, OnFitStarter.OnFitStart)
 	t.logHyperparams()
 	if ck != nil {
 		t.restoreTrainingState(ck)
 	}
-	t.startTime = time.Now()
+	t.lp.fit.startTime = time.Now()
 	t.call("zero_grad", m.ZeroGrad)
 	t.sanityCheck()
 	t.fitLoop()
 	t.stageFn = ""
 	t.cb("on_fit_end", func(c Callback) { c.OnFitEnd(t, m) })
-	if h, ok := m.(OnFitEnder); ok {
-		t.call("on_fit_end", h.OnFitEnd)
-	}
+	callHook(t, "on_fit_end", m, OnFitEnder.OnFitEnd)
 	t.teardown("fit")
 }
 
@@ -148,10 +132,16 @@ func (t *Trainer) configureOptimizers() {
 	var err error
 	t.call("configure_optimizers", func() { o, err = t.module.ConfigureOptimizers() })
 	if err != nil {
-		panic(&HookError{Hook: "configure_optimizers", Epoch: t.currentEpoch, Batch: -1, Err: err})
+		panic(&HookError{Hook: "configure_optimizers", Epoch: t.lp.fit.currentEpoch, Batch: -1, Err: err})
 	}
-	if o.Optimizer == nil {
+	opts := o.optimizers()
+	switch auto := automatic(t.module); {
+	case auto && len(opts) == 0:
 		failf("lightning: configure_optimizers returned no optimizer; `Trainer.fit` needs one for automatic optimization")
+	case auto && len(opts) > 1:
+		failf("lightning: Training with multiple optimizers is only supported with manual optimization. Return false from the module's AutomaticOptimization, then access your optimizers in `TrainingStep` with `Optimizers()`.")
+	case len(opts) == 0:
+		t.info("`LightningModule.configure_optimizers` returned no optimizer, this fit will run with no optimizer")
 	}
 	for i, s := range o.Schedulers {
 		switch s.Scheduler.(type) {
@@ -171,7 +161,13 @@ func (t *Trainer) configureOptimizers() {
 			o.Schedulers[i].Monitor = "val_loss"
 		}
 	}
-	t.opt, t.scheds = o.Optimizer, o.Schedulers
+	t.opts, t.opt, t.lopts, t.scheds = opts, nil, nil, o.Schedulers
+	for _, opt := range opts {
+		t.lopts = append(t.lopts, &LightningOptimizer{Optimizer: opt, t: t})
+	}
+	if len(opts) > 0 {
+		t.opt = opts[0]
+	}
 }
 
 // sanityCheck runs a few validation batches before training, with the
@@ -195,11 +191,11 @@ func (t *Trainer) sanityCheck() {
 	t.sanityChecking = true
 	t.stageFn = "sanity_check"
 	t.cb("on_sanity_check_start", func(c Callback) { c.OnSanityCheckStart(t, m) })
-	t.runEval("validate", n)
+	t.runEval(validateStage, n)
 	t.cb("on_sanity_check_end", func(c Callback) { c.OnSanityCheckEnd(t, m) })
 	t.sanityChecking = false
 	t.resetMetrics()
-	t.lp.fit.val.reset() // Lightning's _reset_progress(val_loop)
+	t.lp.fit.val.batch.reset() // Lightning's _reset_progress(val_loop)
 	setGenState(gen, state)
 }
 
@@ -214,57 +210,54 @@ func setGenState(gen *torch.Generator, state []byte) {
 // fitLoop is Lightning's _FitLoop.run.
 func (t *Trainer) fitLoop() {
 	m := t.module
+	fl := &t.lp.fit
 	t.stageFn = "train"
 	t.training = true
-	t.trainLoader = t.shardLoader("train", t.loader("train"))
-	if t.trainLoader == nil {
+	fl.loader = t.shardLoader(trainStage.kind, t.loader(trainStage))
+	if fl.loader == nil {
 		failf("lightning: No `train_dataloader()` method defined. Lightning `Trainer` expects as minimum a `training_step()`, `train_dataloader()` and `configure_optimizers()` to be defined.")
 	}
-	n, err := t.limitFor("train", t.trainLoader.Len())
+	n, err := t.limitFor(trainStage, fl.loader.Len())
 	if err != nil {
 		fail(err)
 	}
-	t.numTrainingBatches = n
-	t.valCheckBatch = 0
+	fl.numBatches = n
+	fl.valCheckBatch = 0
 	switch vc := t.cfg.ValCheckInterval; {
 	case t.cfg.FastDevRun > 0 || vc.IsZero():
 	case vc.kind == 1:
 		if n >= 0 && vc.n > n {
 			failf("lightning: `val_check_interval` (%d) must be less than or equal to the number of the training batches (%d). If you want to disable validation set `limit_val_batches` to 0.0 instead.", vc.n, n)
 		}
-		t.valCheckBatch = vc.n
+		fl.valCheckBatch = vc.n
 	case vc.kind == 2:
 		if n < 0 {
 			if vc.f != 1 {
 				failf("lightning: a fractional `val_check_interval` needs a training loader with a known length")
 			}
 		} else {
-			t.valCheckBatch = max(1, int(float64(n)*vc.f))
+			fl.valCheckBatch = max(1, int(float64(n)*vc.f))
 		}
 	}
-	if t.numTrainingBatches > 0 && t.numTrainingBatches < t.logEveryN() && len(t.loggers) > 0 && t.cfg.FastDevRun == 0 {
-		t.info("The number of training batches (%d) is smaller than the logging interval Trainer(log_every_n_steps=%d). Set a lower value for log_every_n_steps if you want to see logs for the training epoch.", t.numTrainingBatches, t.logEveryN())
+	if fl.numBatches > 0 && fl.numBatches < t.logEveryN() && len(t.loggers) > 0 && t.cfg.FastDevRun == 0 {
+		t.info("The number of training batches (%d) is smaller than the logging interval Trainer(log_every_n_steps=%d). Set a lower value for log_every_n_steps if you want to see logs for the training epoch.", fl.numBatches, t.logEveryN())
 	}
-	if res := t.resume; res != nil && n >= 0 && res.batches > n {
+	if res := fl.resume; res != nil && n >= 0 && res.batches > n {
 		failf("lightning: checkpoint %s: key \"loops.torchgo.batches_in_epoch\" is %d, more than the %d training batches of an epoch", t.resumePath, res.batches, n)
 	}
-	if t.numTrainingBatches != 0 && !t.valLoaderSet && t.valEnabled() && t.valEpoch() {
+	if fl.numBatches != 0 && !fl.val.loaderSet && t.valEnabled() && t.valEpoch() {
 		// Lightning's _FitLoop.on_run_start asks for the validation loader
 		// here when the sanity check did not.
 		t.fitValLoader()
 	}
 	t.cb("on_train_start", func(c Callback) { c.OnTrainStart(t, m) })
-	if h, ok := m.(OnTrainStarter); ok {
-		t.call("on_train_start", h.OnTrainStart)
-	}
+	callHook(t, "on_train_start", m, OnTrainStarter.OnTrainStart)
 	for !t.fitDone() {
 		t.trainEpoch()
 	}
 	t.training = false
 	t.cb("on_train_end", func(c Callback) { c.OnTrainEnd(t, m) })
-	if h, ok := m.(OnTrainEnder); ok {
-		t.call("on_train_end", h.OnTrainEnd)
-	}
+	callHook(t, "on_train_end", m, OnTrainEnder.OnTrainEnd)
 }
 
 func (t *Trainer) logEveryN() int {
@@ -276,20 +269,21 @@ func (t *Trainer) logEveryN() int {
 
 // canStopEarly: MinEpochs and MinSteps are met.
 func (t *Trainer) canStopEarly() bool {
-	return t.currentEpoch >= t.cfg.MinEpochs && t.globalStep >= t.cfg.MinSteps
+	return t.lp.fit.currentEpoch >= t.cfg.MinEpochs && t.lp.fit.globalStep >= t.cfg.MinSteps
 }
 
 // fitDone is Lightning's _FitLoop.done.
 func (t *Trainer) fitDone() bool {
-	if t.numTrainingBatches == 0 {
+	fl := &t.lp.fit
+	if fl.numBatches == 0 {
 		t.info("`Trainer.fit` stopped: No training batches.")
 		return true
 	}
-	if ms := t.maxSteps(); ms != -1 && t.globalStep >= ms {
+	if ms := t.maxSteps(); ms != -1 && fl.globalStep >= ms {
 		t.info("`Trainer.fit` stopped: `max_steps=%d` reached.", ms)
 		return true
 	}
-	if me := t.maxEpochs(); me != -1 && t.currentEpoch >= me {
+	if me := t.maxEpochs(); me != -1 && fl.currentEpoch >= me {
 		t.info("`Trainer.fit` stopped: `max_epochs=%d` reached.", me)
 		return true
 	}
@@ -298,7 +292,7 @@ func (t *Trainer) fitDone() bool {
 
 // epochDone is Lightning's _TrainingEpochLoop.done, checked after each batch.
 func (t *Trainer) epochDone() bool {
-	if ms := t.maxSteps(); ms != -1 && t.globalStep >= ms {
+	if ms := t.maxSteps(); ms != -1 && t.lp.fit.globalStep >= ms {
 		return true
 	}
 	return t.shouldStop && t.canStopEarly()
@@ -308,43 +302,35 @@ func (t *Trainer) epochDone() bool {
 // its on_advance_start/end).
 func (t *Trainer) trainEpoch() {
 	m := t.module
-	fp := &t.lp.fit
-	mid := t.lp.midEpoch // resumed inside this epoch: its counters have started it
-	t.lp.midEpoch = false
+	fl := &t.lp.fit
+	mid := fl.midEpoch // resumed inside this epoch: its counters have started it
+	fl.midEpoch = false
 	if !mid {
-		fp.epoch.incReady()
+		fl.epoch.incReady()
 	}
 	t.cb("on_train_epoch_start", func(c Callback) { c.OnTrainEpochStart(t, m) })
-	if h, ok := m.(OnTrainEpochStarter); ok {
-		t.call("on_train_epoch_start", h.OnTrainEpochStart)
-	}
+	callHook(t, "on_train_epoch_start", m, OnTrainEpochStarter.OnTrainEpochStart)
 	if !mid {
-		fp.epoch.incStarted()
-		// _TrainingEpochLoop.reset: the epoch's counters restart; the
-		// validation loop's total counts the validations of this epoch.
-		fp.batch.resetOnRun()
-		fp.sched.resetOnRun()
-		fp.optStep.resetOnRun()
-		fp.zeroGrad.resetOnRun()
-		fp.val.total = tracker{}
+		fl.epoch.incStarted()
+		fl.startEpoch()
 	}
 	rs := newResults(true)
 	t.active = rs
 	gen := torch.DefaultGenerator(torch.CPU)
 	start := 0
-	res := t.resume
-	t.resume = nil
+	res := fl.resume
+	fl.resume = nil
 	if res != nil && res.rngEpochStart != nil {
 		setGenState(gen, res.rngEpochStart)
 	}
-	torch.WithScope(func(*torch.Scope) { t.rngEpochStart = gen.State().Bytes() })
-	if es, ok := t.trainLoader.(epochSetter); ok {
-		es.setEpoch(t.currentEpoch)
+	torch.WithScope(func(*torch.Scope) { fl.rngEpochStart = gen.State().Bytes() })
+	if es, ok := fl.loader.(epochSetter); ok {
+		es.setEpoch(fl.currentEpoch)
 	}
 	var it BatchIterator
-	t.call("train_dataloader", func() { it = t.trainLoader.Iter() })
+	t.call("train_dataloader", func() { it = fl.loader.Iter() })
 	defer it.Close()
-	t.batchesDone = 0
+	fl.batchesDone = 0
 	if res != nil {
 		for ; start < res.batches; start++ {
 			t.batchIdx = start
@@ -353,9 +339,9 @@ func (t *Trainer) trainEpoch() {
 		if res.rng != nil {
 			setGenState(gen, res.rng)
 		}
-		t.batchesDone = start
+		fl.batchesDone = start
 	}
-	n := t.numTrainingBatches
+	n := fl.numBatches
 	lastDone := false
 	for i := start; n < 0 || i < n; i++ {
 		t.batchIdx = i
@@ -363,9 +349,9 @@ func (t *Trainer) trainEpoch() {
 		if !t.trainBatch(it, i, isLast) {
 			break // the loader ran out
 		}
-		if t.cfg.MaxTime > 0 && time.Since(t.startTime) >= t.cfg.MaxTime && !t.shouldStop {
+		if t.cfg.MaxTime > 0 && time.Since(fl.startTime) >= t.cfg.MaxTime && !t.shouldStop {
 			t.shouldStop = true
-			t.info("Time limit reached. Elapsed time is %s. Signaling Trainer to stop.", time.Since(t.startTime).Round(time.Second))
+			t.info("Time limit reached. Elapsed time is %s. Signaling Trainer to stop.", time.Since(fl.startTime).Round(time.Second))
 		}
 		// Under DDP the ranks agree on stopping before anything depends on
 		// it (validation now, the end of the epoch), and again after a
@@ -386,7 +372,7 @@ func (t *Trainer) trainEpoch() {
 	if !lastDone && t.batchIdx >= start {
 		// The loader ended before Len (or Len was unknown): this was the
 		// last batch; run what Lightning runs after the last batch.
-		fp.batch.isLastBatch = true
+		fl.batch.isLastBatch = true
 		t.stepSchedulers("epoch", false)
 		if t.valEnabled() && t.valEpoch() {
 			t.validateInFit()
@@ -399,8 +385,9 @@ func (t *Trainer) trainEpoch() {
 // trainEpochEnd is Lightning's _FitLoop.on_advance_end.
 func (t *Trainer) trainEpochEnd(rs *results) {
 	m := t.module
-	t.epochProcessed = true
-	t.lp.fit.epoch.incProcessed()
+	fl := &t.lp.fit
+	fl.epochProcessed = true
+	fl.epoch.incProcessed()
 	t.syncResults(rs)
 	rs.epochEnd = true
 	t.active = rs
@@ -411,9 +398,7 @@ func (t *Trainer) trainEpochEnd(rs *results) {
 		}
 	}
 	t.hook = ""
-	if h, ok := m.(OnTrainEpochEnder); ok {
-		t.call("on_train_epoch_end", h.OnTrainEpochEnd)
-	}
+	callHook(t, "on_train_epoch_end", m, OnTrainEpochEnder.OnTrainEpochEnd)
 	for _, c := range t.callbacks {
 		if isMonitoring(c) {
 			t.hook = callbackName(c) + ".on_train_epoch_end"
@@ -426,12 +411,12 @@ func (t *Trainer) trainEpochEnd(rs *results) {
 	merge(t.progressBarMetrics, v.pbar)
 	merge(t.loggedMetrics, v.log)
 	t.stepSchedulers("epoch", true)
-	t.logMetrics(v.log, t.batchesThatStepped-1, true)
+	t.logMetrics(v.log, fl.batchesThatStepped-1, true)
 	t.active = nil
-	t.epochProcessed = false
-	t.batchesDone = 0
-	t.lp.fit.epoch.incCompleted()
-	t.currentEpoch++
+	fl.epochProcessed = false
+	fl.batchesDone = 0
+	fl.epoch.incCompleted()
+	fl.currentEpoch++
 }
 
 func isMonitoring(c Callback) bool {
@@ -444,7 +429,7 @@ func isMonitoring(c Callback) bool {
 
 func (t *Trainer) valEpoch() bool {
 	n := t.cfg.CheckValEveryNEpoch
-	return n <= 1 || (t.currentEpoch+1)%n == 0
+	return n <= 1 || (t.lp.fit.currentEpoch+1)%n == 0
 }
 
 func (t *Trainer) shouldAccumulate(batchIdx int, isLast bool) bool {
@@ -458,7 +443,7 @@ func (t *Trainer) next(it BatchIterator, hook string) (any, bool) {
 	b, ok, err := it.Next()
 	t.hook = prev
 	if err != nil {
-		panic(&HookError{Hook: hook, Epoch: t.currentEpoch, Batch: t.batchIdx, Err: err})
+		panic(&HookError{Hook: hook, Epoch: t.lp.fit.currentEpoch, Batch: t.batchIdx, Err: err})
 	}
 	return b, ok
 }
@@ -467,6 +452,7 @@ func (t *Trainer) next(it BatchIterator, hook string) (any, bool) {
 // _TrainingEpochLoop.advance); it returns false when the loader is done.
 func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 	m := t.module
+	fl := &t.lp.fit
 	torch.WithScope(func(*torch.Scope) {
 		batch, ok := t.next(it, "train_dataloader")
 		if !ok {
@@ -475,21 +461,20 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 		more = true
 		batch = t.transfer(batch, 0)
 		t.curBatch, t.curBatchSize = batch, 0
-		bp := &t.lp.fit.batch
+		bp := &fl.batch
 		bp.isLastBatch = isLast
 		bp.incReady()
 		t.cb("on_train_batch_start", func(c Callback) { c.OnTrainBatchStart(t, m, batch, i) })
-		if h, ok := m.(OnTrainBatchStarter); ok {
-			t.call("on_train_batch_start", func() { h.OnTrainBatchStart(batch, i) })
-		}
+		callHook(t, "on_train_batch_start", m, func(h OnTrainBatchStarter) { h.OnTrainBatchStart(batch, i) })
 		bp.incStarted()
 		accumulate := t.shouldAccumulate(i, isLast)
 		var loss *torch.Tensor
+		manual := !automatic(m)
 		closure := func() {
 			t.call("training_step", t.forwardContext(func() { loss = m.TrainingStep(batch, i) }))
 			if loss != nil && t.cfg.DetectAnomaly {
 				if v := loss.Item(); math.IsNaN(v) || math.IsInf(v, 0) {
-					failf("lightning: training_step returned a non-finite loss (%v) at epoch %d, batch %d; stopping (DetectAnomaly)", v, t.currentEpoch, i)
+					failf("lightning: training_step returned a non-finite loss (%v) at epoch %d, batch %d; stopping (DetectAnomaly)", v, fl.currentEpoch, i)
 				}
 			}
 			if i%t.accumulate() == 0 {
@@ -503,9 +488,17 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 			}
 			t.backwardMaybeNoSync(loss, accumulate)
 		}
-		if accumulate {
+		switch {
+		case manual:
+			loss = t.manualTrainingStep(batch, i)
+			if loss != nil && t.cfg.DetectAnomaly {
+				if v := loss.Item(); math.IsNaN(v) || math.IsInf(v, 0) {
+					failf("lightning: training_step returned a non-finite loss (%v) at epoch %d, batch %d; stopping (DetectAnomaly)", v, fl.currentEpoch, i)
+				}
+			}
+		case accumulate:
 			closure()
-		} else {
+		default:
 			t.optimizerStep(i, func() {
 				closure()
 				if loss == nil {
@@ -518,9 +511,7 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 					}
 				}
 				t.cb("on_before_optimizer_step", func(c Callback) { c.OnBeforeOptimizerStep(t, m, t.opt) })
-				if h, ok := m.(OnBeforeOptimizerStepper); ok {
-					t.call("on_before_optimizer_step", func() { h.OnBeforeOptimizerStep(t.opt) })
-				}
+				callHook(t, "on_before_optimizer_step", m, func(h OnBeforeOptimizerStepper) { h.OnBeforeOptimizerStep(t.opt) })
 				t.clip()
 			}, &loss)
 		}
@@ -531,15 +522,13 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 				t.stepSchedulers("epoch", false)
 			}
 		}
-		t.batchesDone = i + 1
-		t.stepPending = !accumulate // counted in _batches_that_stepped by afterTrainBatch
+		fl.batchesDone = i + 1
+		fl.stepPending = !accumulate // counted in _batches_that_stepped by afterTrainBatch
 		t.cb("on_train_batch_end", func(c Callback) { c.OnTrainBatchEnd(t, m, loss, batch, i) })
-		if h, ok := m.(OnTrainBatchEnder); ok {
-			t.call("on_train_batch_end", func() { h.OnTrainBatchEnd(loss, batch, i) })
-		}
+		callHook(t, "on_train_batch_end", m, func(h OnTrainBatchEnder) { h.OnTrainBatchEnd(loss, batch, i) })
 		bp.incCompleted()
-		log := (t.batchesThatStepped+1)%t.logEveryN() == 0 || t.shouldStop
-		t.flushStep(log, t.batchesThatStepped, true)
+		log := (fl.batchesThatStepped+1)%t.logEveryN() == 0 || t.shouldStop
+		t.flushStep(log, fl.batchesThatStepped, true)
 		t.curBatch = nil
 	})
 	return more
@@ -549,6 +538,7 @@ func (t *Trainer) trainBatch(it BatchIterator, i int, isLast bool) (more bool) {
 // afterTrainBatch runs validation when due, the step schedulers and the
 // step count; it reports whether validation ran.
 func (t *Trainer) afterTrainBatch(i int, isLast bool) (validated bool) {
+	fl := &t.lp.fit
 	accumulating := t.shouldAccumulate(i, isLast)
 	if t.shouldCheckVal(i, isLast) {
 		t.validateInFit()
@@ -556,9 +546,9 @@ func (t *Trainer) afterTrainBatch(i int, isLast bool) (validated bool) {
 	}
 	t.stepSchedulers("step", true)
 	if !accumulating {
-		t.batchesThatStepped++
+		fl.batchesThatStepped++
 	}
-	t.stepPending = false
+	fl.stepPending = false
 	return validated
 }
 
@@ -569,25 +559,23 @@ func (t *Trainer) shouldCheckVal(i int, isLast bool) bool {
 	if t.shouldStop && t.canStopEarly() {
 		return true
 	}
-	if t.valCheckBatch <= 0 {
+	if t.lp.fit.valCheckBatch <= 0 {
 		return isLast
 	}
-	return (i+1)%t.valCheckBatch == 0
+	return (i+1)%t.lp.fit.valCheckBatch == 0
 }
 
 // validateInFit runs the validation loop from inside training.
 func (t *Trainer) validateInFit() {
 	m := t.module
 	if !t.shouldAccumulate(max(t.batchIdx, 0), true) {
-		if h, ok := m.(OnValidationModelZeroGrader); ok {
-			t.call("on_validation_model_zero_grad", h.OnValidationModelZeroGrad)
-		} else {
+		if !callHook(t, "on_validation_model_zero_grad", m, OnValidationModelZeroGrader.OnValidationModelZeroGrad) {
 			t.call("zero_grad", m.ZeroGrad)
 		}
 	}
 	train := t.active
 	t.training = false
-	t.runEval("validate", -1)
+	t.runEval(validateStage, -1)
 	t.training = true
 	t.stageFn = "train"
 	t.active = train
@@ -598,13 +586,9 @@ func (t *Trainer) zeroGrad(i int) {
 	zp := &t.lp.fit.zeroGrad
 	zp.incReady()
 	t.cb("on_before_zero_grad", func(c Callback) { c.OnBeforeZeroGrad(t, m, t.opt) })
-	if h, ok := m.(OnBeforeZeroGrader); ok {
-		t.call("on_before_zero_grad", func() { h.OnBeforeZeroGrad(t.opt) })
-	}
+	callHook(t, "on_before_zero_grad", m, func(h OnBeforeZeroGrader) { h.OnBeforeZeroGrad(t.opt) })
 	zp.incStarted()
-	if h, ok := m.(OptimizerZeroGrader); ok {
-		t.call("optimizer_zero_grad", func() { h.OptimizerZeroGrad(t.currentEpoch, i, t.opt) })
-	} else {
+	if !callHook(t, "optimizer_zero_grad", m, func(h OptimizerZeroGrader) { h.OptimizerZeroGrad(t.lp.fit.currentEpoch, i, t.opt) }) {
 		t.call("optimizer_zero_grad", t.opt.ZeroGrad)
 	}
 	zp.incCompleted()
@@ -616,18 +600,12 @@ func (t *Trainer) backward(loss *torch.Tensor) {
 		loss = t.scaler.Scale(loss) // the hooks see the scaled loss, as in Lightning
 	}
 	t.cb("on_before_backward", func(c Callback) { c.OnBeforeBackward(t, m, loss) })
-	if h, ok := m.(OnBeforeBackwarder); ok {
-		t.call("on_before_backward", func() { h.OnBeforeBackward(loss) })
-	}
-	if h, ok := m.(Backwarder); ok {
-		t.call("backward", func() { h.Backward(loss) })
-	} else {
+	callHook(t, "on_before_backward", m, func(h OnBeforeBackwarder) { h.OnBeforeBackward(loss) })
+	if !callHook(t, "backward", m, func(h Backwarder) { h.Backward(loss) }) {
 		t.call("backward", loss.Backward)
 	}
 	t.cb("on_after_backward", func(c Callback) { c.OnAfterBackward(t, m) })
-	if h, ok := m.(OnAfterBackwarder); ok {
-		t.call("on_after_backward", h.OnAfterBackward)
-	}
+	callHook(t, "on_after_backward", m, OnAfterBackwarder.OnAfterBackward)
 }
 
 func (t *Trainer) clip() {
@@ -636,15 +614,13 @@ func (t *Trainer) clip() {
 	if algo == "" {
 		algo = "norm"
 	}
-	if h, ok := m.(GradientClippingConfigurer); ok {
-		t.call("configure_gradient_clipping", func() { h.ConfigureGradientClipping(t.opt, val, algo) })
+	if callHook(t, "configure_gradient_clipping", m, func(h GradientClippingConfigurer) { h.ConfigureGradientClipping(t.opt, val, algo) }) {
 		return
 	}
 	if val <= 0 {
 		return
 	}
-	if h, ok := m.(GradientClipper); ok {
-		t.call("clip_gradients", func() { h.ClipGradients(t.opt, val, algo) })
+	if callHook(t, "clip_gradients", m, func(h GradientClipper) { h.ClipGradients(t.opt, val, algo) }) {
 		return
 	}
 	clipGradients(t.opt, val, algo)
@@ -655,16 +631,16 @@ func (t *Trainer) clip() {
 // step is skipped for a nil loss.
 func (t *Trainer) optimizerStep(i int, closure func(), loss **torch.Tensor) {
 	m := t.module
-	sp := &t.lp.fit.optStep
+	fl := &t.lp.fit
+	sp := &fl.optStep
 	sp.incReady()
 	defer func() {
 		if sp.total.ready > sp.total.completed {
 			sp.incCompleted()
 		}
 	}()
-	if h, ok := m.(OptimizerStepper); ok {
-		t.call("optimizer_step", func() { h.OptimizerStep(t.currentEpoch, i, t.opt, closure) })
-		t.globalStep++
+	if callHook(t, "optimizer_step", m, func(h OptimizerStepper) { h.OptimizerStep(fl.currentEpoch, i, t.opt, closure) }) {
+		fl.globalStep++
 		return
 	}
 	closure()
@@ -683,16 +659,21 @@ func (t *Trainer) optimizerStep(i int, closure func(), loss **torch.Tensor) {
 				fail(err)
 			}
 		})
-		t.globalStep++
+		fl.globalStep++
 		return
 	}
 	t.call("optimizer_step", t.opt.Step)
-	t.globalStep++
+	fl.globalStep++
 }
 
-// stepSchedulers is Lightning's _update_learning_rates.
+// stepSchedulers is Lightning's _update_learning_rates; in manual
+// optimization the module steps its schedulers itself.
 func (t *Trainer) stepSchedulers(interval string, plateaus bool) {
-	if interval == "step" && t.batchIdx >= 0 && t.shouldAccumulate(t.batchIdx, t.numTrainingBatches >= 0 && t.batchIdx == t.numTrainingBatches-1) {
+	fl := &t.lp.fit
+	if !automatic(t.module) {
+		return
+	}
+	if interval == "step" && t.batchIdx >= 0 && t.shouldAccumulate(t.batchIdx, fl.numBatches >= 0 && t.batchIdx == fl.numBatches-1) {
 		return
 	}
 	for _, s := range t.scheds {
@@ -700,7 +681,7 @@ func (t *Trainer) stepSchedulers(interval string, plateaus bool) {
 		if plateaus != isPlateau || s.Interval != interval {
 			continue
 		}
-		idx := t.currentEpoch + 1
+		idx := fl.currentEpoch + 1
 		if interval == "step" {
 			idx = t.batchIdx + 1
 		}
@@ -719,11 +700,9 @@ func (t *Trainer) stepSchedulers(interval string, plateaus bool) {
 			}
 			metric = &v
 		}
-		sp := &t.lp.fit.sched
+		sp := &fl.sched
 		sp.incReady()
-		if h, ok := t.module.(LRSchedulerStepper); ok {
-			t.call("lr_scheduler_step", func() { h.LRSchedulerStep(s, metric) })
-		} else {
+		if !callHook(t, "lr_scheduler_step", t.module, func(h LRSchedulerStepper) { h.LRSchedulerStep(s, metric) }) {
 			t.call("lr_scheduler_step", func() {
 				if isPlateau {
 					p.Step(*metric)
@@ -740,10 +719,11 @@ func (t *Trainer) stepSchedulers(interval string, plateaus bool) {
 // checkpoint when checkpointing is on, then fails the run with
 // ErrInterrupted.
 func (t *Trainer) interrupt() {
+	fl := &t.lp.fit
 	t.interrupted = true
 	t.info("Detected KeyboardInterrupt, attempting graceful shutdown ...")
 	if mc := t.CheckpointCallback(); mc != nil && !t.cfg.DisableCheckpointing {
-		path := mc.formatName(map[string]float64{"epoch": float64(t.currentEpoch), "step": float64(t.globalStep)}, "last", 0)
+		path := mc.formatName(map[string]float64{"epoch": float64(fl.currentEpoch), "step": float64(fl.globalStep)}, "last", 0)
 		prev := mc.lastModelPath
 		mc.lastModelPath = path // part of the state saved, as ModelCheckpoint does for last.ckpt
 		if err := t.SaveCheckpoint(path, false); err != nil {
@@ -752,5 +732,5 @@ func (t *Trainer) interrupt() {
 		}
 		t.info("Saved a checkpoint to %s", path)
 	}
-	fail(fmt.Errorf("%w at epoch %d, step %d", ErrInterrupted, t.currentEpoch, t.globalStep))
+	fail(fmt.Errorf("%w at epoch %d, step %d", ErrInterrupted, fl.currentEpoch, fl.globalStep))
 }

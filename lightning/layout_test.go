@@ -268,7 +268,7 @@ func TestCheckpointCountersAtEverySavePoint(t *testing.T) {
 		tr := newTrainer(t, resumeConfig(t, t.TempDir(), 3))
 		require.NoError(t, tr.Fit(m, data, path))
 		require.Equal(t, 12, tr.GlobalStep())
-		require.Equal(t, 12, tr.batchesThatStepped, "the logging steps continue as in the straight run")
+		require.Equal(t, 12, tr.lp.fit.batchesThatStepped, "the logging steps continue as in the straight run")
 		require.Equal(t, wantW, weights(m))
 	}
 

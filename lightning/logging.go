@@ -322,7 +322,7 @@ func (t *Trainer) logMetrics(m map[string]float64, step int, withEpoch bool) {
 	merge(out, m)
 	if withEpoch {
 		if _, ok := out["epoch"]; !ok {
-			out["epoch"] = float64(t.currentEpoch)
+			out["epoch"] = float64(t.lp.fit.currentEpoch)
 		}
 	}
 	for _, l := range t.loggers {

@@ -44,13 +44,13 @@ func (lm *LearningRateMonitor) stats(t *Trainer) map[string]float64 {
 // OnTrainEpochStart logs at the start of each epoch.
 func (lm *LearningRateMonitor) OnTrainEpochStart(t *Trainer, m Module) {
 	if lm.LoggingInterval != "step" {
-		t.LogMetrics(lm.stats(t), t.batchesThatStepped)
+		t.LogMetrics(lm.stats(t), t.lp.fit.batchesThatStepped)
 	}
 }
 
 // OnTrainBatchStart logs on logging steps.
 func (lm *LearningRateMonitor) OnTrainBatchStart(t *Trainer, m Module, _ any, _ int) {
-	if lm.LoggingInterval != "epoch" && (t.batchesThatStepped+1)%t.logEveryN() == 0 {
-		t.LogMetrics(lm.stats(t), t.batchesThatStepped)
+	if lm.LoggingInterval != "epoch" && (t.lp.fit.batchesThatStepped+1)%t.logEveryN() == 0 {
+		t.LogMetrics(lm.stats(t), t.lp.fit.batchesThatStepped)
 	}
 }

@@ -335,7 +335,7 @@ func (mc *ModelCheckpoint) saveTopK(t *Trainer, c map[string]float64) {
 	if !ok {
 		msg := fmt.Sprintf("`ModelCheckpoint(monitor=%s)` could not find the monitored key in the returned metrics: %s. HINT: Did you call `log(%s, value)` in the `LightningModule`?",
 			pyQuote(mc.cfg.Monitor), pyList(sortedKeys(c)), pyQuote(mc.cfg.Monitor))
-		if t.valHasRun {
+		if t.lp.fit.val.hasRun {
 			fail(fmt.Errorf("lightning: %s", msg))
 		}
 		t.info("%s", msg)

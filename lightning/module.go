@@ -32,21 +32,42 @@ type Module interface {
 	// batchIdx counts batches from 0 in each epoch. Returning nil skips
 	// the optimization of this batch.
 	TrainingStep(batch any, batchIdx int) *torch.Tensor
-	// ConfigureOptimizers returns the optimizer and, optionally, LR
+	// ConfigureOptimizers returns the optimizers and, optionally, LR
 	// schedulers (Lightning's configure_optimizers). It is called once per
 	// Fit, after the model is on its device.
 	ConfigureOptimizers() (Optimization, error)
 }
 
-// Optimization is what ConfigureOptimizers returns: one optimizer (automatic
-// optimization drives exactly one) and its LR schedulers.
+// Optimization is what ConfigureOptimizers returns: the optimizers and
+// their LR schedulers. Automatic optimization drives exactly one
+// optimizer; a module that optimizes itself (see AutomaticOptimizer) may
+// have several, or none.
 type Optimization struct {
 	// Optimizer updates the parameters after each backward pass (or every
 	// Config.AccumulateGradBatches batches).
 	Optimizer optim.Optimizer
+	// Optimizers are several optimizers, for manual optimization (what
+	// configure_optimizers returns as a list, in its order); with
+	// Optimizer set too, Optimizer is the first.
+	Optimizers []optim.Optimizer
 	// Schedulers are stepped by the trainer, as Lightning's
-	// lr_scheduler_config dicts describe.
+	// lr_scheduler_config dicts describe; in manual optimization the
+	// module steps them itself (Base.LRSchedulers).
 	Schedulers []Scheduler
+}
+
+// optimizers lists Optimizer and Optimizers in order, without nils.
+func (o Optimization) optimizers() []optim.Optimizer {
+	var out []optim.Optimizer
+	if o.Optimizer != nil {
+		out = append(out, o.Optimizer)
+	}
+	for _, opt := range o.Optimizers {
+		if opt != nil {
+			out = append(out, opt)
+		}
+	}
+	return out
 }
 
 // Scheduler is Lightning's lr_scheduler_config: a scheduler and when to
@@ -89,6 +110,9 @@ type stepper interface {
 // does nothing.
 type Base struct {
 	t *Trainer
+	// gradState is the requires_grad of every optimizer's parameters
+	// before ToggleOptimizer (Lightning's _param_requires_grad_state).
+	gradState map[*torch.Tensor]bool
 }
 
 func (b *Base) attach(t *Trainer) { b.t = t }

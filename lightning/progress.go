@@ -130,7 +130,7 @@ func (p *ProgressBar) OnTrainBatchEnd(t *Trainer, m Module, _ *torch.Tensor, _ a
 func (p *ProgressBar) OnTrainEpochEnd(t *Trainer, m Module) {
 	n := t.BatchIdx()
 	if n < 0 {
-		n = t.batchesDone
+		n = t.lp.fit.batchesDone
 	}
 	if p.bar != nil {
 		p.update(t, n)

@@ -12,32 +12,24 @@ import (
 func (t *Trainer) start(stage string) {
 	m := t.module
 	t.callbacks = append([]Callback(nil), t.userCbs...)
-	if cc, ok := m.(CallbackConfigurer); ok {
-		var extra []Callback
-		t.call("configure_callbacks", func() { extra = cc.ConfigureCallbacks() })
-		t.callbacks = mergeCallbacks(t.callbacks, extra)
-	}
+	callHook(t, "configure_callbacks", m, func(cc CallbackConfigurer) {
+		t.callbacks = mergeCallbacks(t.callbacks, cc.ConfigureCallbacks())
+	})
 	t.callbacks = reorderCallbacks(t.callbacks)
-	if p, ok := t.data.Module.(DataPreparer); ok {
-		t.call("prepare_data", p.PrepareData)
+	if stage == "fit" {
+		t.checkManual()
 	}
-	if p, ok := m.(DataPreparer); ok {
-		t.call("prepare_data", p.PrepareData)
-	}
-	if s, ok := t.data.Module.(SetupHook); ok {
-		t.call("setup", func() { s.Setup(stage) })
-	}
+	callHook(t, "prepare_data", t.data.Module, DataPreparer.PrepareData)
+	callHook(t, "prepare_data", m, DataPreparer.PrepareData)
+	setup := func(s SetupHook) { s.Setup(stage) }
+	callHook(t, "setup", t.data.Module, setup)
 	t.cb("setup", func(c Callback) { c.Setup(t, m, stage) })
-	if s, ok := m.(SetupHook); ok {
-		t.call("setup", func() { s.Setup(stage) })
-	}
+	callHook(t, "setup", m, setup)
 }
 
 // configureModel runs configure_model and moves the module to the device.
 func (t *Trainer) configureModel() {
-	if c, ok := t.module.(ModelConfigurer); ok {
-		t.call("configure_model", c.ConfigureModel)
-	}
+	callHook(t, "configure_model", t.module, ModelConfigurer.ConfigureModel)
 	if t.device.IsCUDA() {
 		t.call("to_device", func() { t.module.To(t.device) })
 	}
@@ -46,13 +38,10 @@ func (t *Trainer) configureModel() {
 // teardown runs the teardown hooks, as Lightning's _call_teardown_hook.
 func (t *Trainer) teardown(stage string) {
 	m := t.module
-	if s, ok := t.data.Module.(TeardownHook); ok {
-		t.call("teardown", func() { s.Teardown(stage) })
-	}
+	teardown := func(s TeardownHook) { s.Teardown(stage) }
+	callHook(t, "teardown", t.data.Module, teardown)
 	t.cb("teardown", func(c Callback) { c.Teardown(t, m, stage) })
-	if s, ok := m.(TeardownHook); ok {
-		t.call("teardown", func() { s.Teardown(stage) })
-	}
+	callHook(t, "teardown", m, teardown)
 }
 
 // mergeCallbacks adds the module's callbacks; one of the same type as a
@@ -85,82 +74,31 @@ func reorderCallbacks(cbs []Callback) []Callback {
 	return append(rest, ckpt...)
 }
 
-// loader resolves the loader of kind ("train", "val", "test", "predict"):
-// Data's explicit loader, else the DataModule's, else the module's.
-func (t *Trainer) loader(kind string) Loader {
-	var l Loader
-	switch kind {
-	case "train":
-		l = t.data.Train
-	case "val":
-		l = t.data.Val
-	case "test":
-		l = t.data.Test
-	case "predict":
-		l = t.data.Predict
-	}
-	if l != nil {
+// loader resolves stage s's loader: Data's explicit loader, else the
+// DataModule's, else the module's (calling its <kind>_dataloader hook).
+func (t *Trainer) loader(s *stage) Loader {
+	if l := s.data(&t.data); l != nil {
 		return l
 	}
 	for _, src := range []any{t.data.Module, t.module} {
-		if src == nil {
-			continue
-		}
-		hook := kind + "_dataloader"
-		switch kind {
-		case "train":
-			if p, ok := src.(TrainLoaderProvider); ok {
-				t.call(hook, func() { l = p.TrainDataloader() })
-				return l
-			}
-		case "val":
-			if p, ok := src.(ValLoaderProvider); ok {
-				t.call(hook, func() { l = p.ValDataloader() })
-				return l
-			}
-		case "test":
-			if p, ok := src.(TestLoaderProvider); ok {
-				t.call(hook, func() { l = p.TestDataloader() })
-				return l
-			}
-		case "predict":
-			if p, ok := src.(PredictLoaderProvider); ok {
-				t.call(hook, func() { l = p.PredictDataloader() })
-				return l
-			}
+		if load, ok := s.provider(src); ok {
+			var l Loader
+			t.call(s.kind+"_dataloader", func() { l = load() })
+			return l
 		}
 	}
 	return nil
 }
 
-// hasLoader reports, without calling any hook, whether a loader of kind is
-// available.
-func (t *Trainer) hasLoader(kind string) bool {
+// hasLoader reports, without calling any hook, whether stage s has a
+// loader.
+func (t *Trainer) hasLoader(s *stage) bool {
 	for _, src := range []any{t.data.Module, t.module} {
-		switch kind {
-		case "val":
-			if _, ok := src.(ValLoaderProvider); ok {
-				return true
-			}
-		case "test":
-			if _, ok := src.(TestLoaderProvider); ok {
-				return true
-			}
-		case "predict":
-			if _, ok := src.(PredictLoaderProvider); ok {
-				return true
-			}
+		if _, ok := s.provider(src); ok {
+			return true
 		}
 	}
-	switch kind {
-	case "val":
-		return t.data.Val != nil
-	case "test":
-		return t.data.Test != nil
-	case "predict":
-		return t.data.Predict != nil
-	}
-	return false
+	return s.data(&t.data) != nil
 }
 
 // info prints a message of the trainer's, on rank 0 only (as Lightning's

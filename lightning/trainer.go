@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"runtime"
 	"sync/atomic"
-	"time"
 
 	"github.com/torchgo/torchgo/torch"
 	"github.com/torchgo/torchgo/torch/amp"
@@ -33,22 +32,27 @@ type Trainer struct {
 
 	module  Module
 	data    Data
-	opt     optim.Optimizer
+	opts    []optim.Optimizer     // the optimizers of the current or last Fit
+	opt     optim.Optimizer       // opts[0], automatic optimization's; nil without
+	lopts   []*LightningOptimizer // opts as the module sees them (Base.Optimizers)
 	scheds  []Scheduler
 	fn      string // "fit", "validate", "test", "predict"
 	stageFn string // the running loop: "train", "sanity_check", "validate", "test", "predict"
 
-	sanityChecking     bool
-	training           bool
-	currentEpoch       int
-	globalStep         int
-	batchesThatStepped int
-	batchIdx           int
-	shouldStop         bool
-	stopRequested      atomic.Bool
-	interrupted        bool
-	hook               string
+	// lp are the loops, with their counters and positions (loops.go).
+	lp loops
 
+	sanityChecking bool
+	training       bool
+	batchIdx       int // the batch being processed by the running loop; -1 outside batches
+	shouldStop     bool
+	stopRequested  atomic.Bool
+	interrupted    bool
+	hook           string
+
+	// What Lightning's logger connector holds: the running loop's logged
+	// values, the metrics views, the current batch (for its size) and the
+	// step of evaluation loops' step logs.
 	active             *results
 	callbackMetrics    map[string]float64
 	loggedMetrics      map[string]float64
@@ -56,26 +60,11 @@ type Trainer struct {
 	curBatch           any
 	curBatchSize       int
 	logErr             error
-
-	numTrainingBatches int
-	numValBatches      int
-	valCheckBatch      int
-	trainLoader        Loader
-	valLoader          Loader
-	valLoaderSet       bool
-	valHasRun          bool
 	evalLogStep        int
-	startTime          time.Time
-	rngEpochStart      []byte
-	resume             *loopState
+
 	// resumePath is the absolute path of the checkpoint Fit resumed from
 	// (trainer.ckpt_path): ModelCheckpoint never deletes it.
 	resumePath      string
-	epochProcessed  bool
-	batchesDone     int
-	lp              loopProgress // Lightning's loop counters (loops.go)
-	stepPending     bool         // the batch done stepped but is not in batchesThatStepped yet
-	loadedCkpt      any
 	dist            *ddpRun         // the DDP group of a running Fit
 	rank, worldSize int             // this process's place in the last DDP Fit
 	scaler          *amp.GradScaler // Precision "16-mixed"
@@ -96,7 +85,7 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 	if cfg.AccumulateGradBatches < 0 || cfg.LogEveryNSteps < 0 || cfg.CheckValEveryNEpoch < 0 || cfg.FastDevRun < 0 {
 		return nil, fmt.Errorf("lightning: AccumulateGradBatches, LogEveryNSteps, CheckValEveryNEpoch and FastDevRun must be >= 0")
 	}
-	t := &Trainer{cfg: cfg, out: cfg.Out, batchIdx: -1, lp: newLoopProgress()}
+	t := &Trainer{cfg: cfg, out: cfg.Out, batchIdx: -1, lp: newLoops()}
 	if t.out == nil {
 		t.out = os.Stderr
 	}
@@ -194,10 +183,10 @@ func (t *Trainer) resetMetrics() {
 
 // CurrentEpoch is the epoch being run (0-based); after Fit, the number of
 // epochs completed (Lightning's current_epoch).
-func (t *Trainer) CurrentEpoch() int { return t.currentEpoch }
+func (t *Trainer) CurrentEpoch() int { return t.lp.fit.currentEpoch }
 
 // GlobalStep is the number of optimizer steps taken (global_step).
-func (t *Trainer) GlobalStep() int { return t.globalStep }
+func (t *Trainer) GlobalStep() int { return t.lp.fit.globalStep }
 
 // Device is the device the module runs on.
 func (t *Trainer) Device() torch.Device { return t.device }
@@ -222,8 +211,12 @@ func (t *Trainer) Logger() Logger {
 	return t.loggers[0]
 }
 
-// Optimizer is the optimizer of the current or last Fit.
+// Optimizer is the (first) optimizer of the current or last Fit.
 func (t *Trainer) Optimizer() optim.Optimizer { return t.opt }
+
+// Optimizers are the optimizers of the current or last Fit, in the order
+// ConfigureOptimizers gave them (trainer.optimizers).
+func (t *Trainer) Optimizers() []optim.Optimizer { return append([]optim.Optimizer(nil), t.opts...) }
 
 // Schedulers are the LR schedulers of the current or last Fit.
 func (t *Trainer) Schedulers() []Scheduler { return t.scheds }
@@ -250,10 +243,17 @@ func (t *Trainer) Stage() string { return t.stageFn }
 func (t *Trainer) Interrupted() bool { return t.interrupted }
 
 // NumTrainingBatches is the number of training batches per epoch (-1: unknown).
-func (t *Trainer) NumTrainingBatches() int { return t.numTrainingBatches }
+func (t *Trainer) NumTrainingBatches() int { return t.lp.fit.numBatches }
 
-// NumValBatches is the number of validation batches per pass.
-func (t *Trainer) NumValBatches() int { return t.numValBatches }
+// NumValBatches is the number of validation batches per pass: of Fit's
+// validation loop during and after Fit, else of Validate's
+// (num_val_batches).
+func (t *Trainer) NumValBatches() int {
+	if t.fn == "fit" {
+		return t.lp.fit.val.numBatches
+	}
+	return t.lp.validate.numBatches
+}
 
 // BatchIdx is the index of the batch being processed in its epoch, -1
 // outside batches.
@@ -429,7 +429,7 @@ func (t *Trainer) wrapPanic(r any) error {
 	if hook == "" {
 		hook = "trainer"
 	}
-	return &HookError{Hook: hook, Epoch: t.currentEpoch, Batch: t.batchIdx, Err: asError(r)}
+	return &HookError{Hook: hook, Epoch: t.lp.fit.currentEpoch, Batch: t.batchIdx, Err: asError(r)}
 }
 
 func (t *Trainer) onException(err error) {
@@ -505,7 +505,7 @@ func (t *Trainer) Fit(m Module, d *Data, ckptPath string) error {
 // loads weights first.
 func (t *Trainer) Validate(m Module, d *Data, ckptPath string) (map[string]float64, error) {
 	var out map[string]float64
-	err := t.run("validate", m, d, func() { out = t.evaluate("validate", ckptPath) })
+	err := t.run("validate", m, d, func() { out = t.evaluate(validateStage, ckptPath) })
 	return out, err
 }
 
@@ -514,7 +514,7 @@ func (t *Trainer) Validate(m Module, d *Data, ckptPath string) (map[string]float
 // Validate.
 func (t *Trainer) Test(m Module, d *Data, ckptPath string) (map[string]float64, error) {
 	var out map[string]float64
-	err := t.run("test", m, d, func() { out = t.evaluate("test", ckptPath) })
+	err := t.run("test", m, d, func() { out = t.evaluate(testStage, ckptPath) })
 	return out, err
 }
 

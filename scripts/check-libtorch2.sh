@@ -152,6 +152,11 @@ log "torch $torch_version (python3-torch), libtorch-dev $(in_chroot dpkg-query -
 mount_in bind "$goroot" /opt/go ro
 mount_in bind "$gomodcache" /opt/gomodcache ro
 mount_in bind "$repo" /src
+# The recordings of Lightning 2.6.5 that the lightning tests compare with
+# live in shared/ beside the checkout, as for the host's run.
+if [ -d "$repo/../shared" ]; then
+  mount_in bind "$(cd "$repo/../shared" && pwd)" /shared ro
+fi
 mount_in bind "$cache/go-build-trixie" /root/.cache/go-build
 mount_in bind "$cache/gopath-trixie" /root/go
 
