@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/torchgo/torchgo/torch"
@@ -378,7 +379,7 @@ func mhaShapeCheck(query, key, value, kpm, attnMask *torch.Tensor, numHeads int6
 			}
 			if attnMask.Dim() == 3 {
 				want := []int64{numHeads, query.Size(0), key.Size(0)}
-				if !sameShape(attnMask.Shape(), want) {
+				if !slices.Equal(attnMask.Shape(), want) {
 					panic(attnError(op, "Expected `attn_mask` shape to be %s but got %s", pyTuple(want...), torchSize(attnMask.Shape())))
 				}
 			}
@@ -421,7 +422,7 @@ func inProjection(q, k, v, wq, wk, wv, bq, bk, bv *torch.Tensor) (*torch.Tensor,
 	const op = "multi_head_attention_forward"
 	eq, ek, ev := q.Size(-1), k.Size(-1), v.Size(-1)
 	check := func(what string, t *torch.Tensor, want ...int64) {
-		if t != nil && !sameShape(t.Shape(), want) {
+		if t != nil && !slices.Equal(t.Shape(), want) {
 			panic(attnError(op, "expecting %s shape of %s, but got %s", what, pyTuple(want...), torchSize(t.Shape())))
 		}
 	}
@@ -462,10 +463,10 @@ func multiHeadAttentionForward(query, key, value *torch.Tensor, a mhaArgs) (*tor
 		panic(attnError(op, "embed_dim %d not divisible by num_heads %d", embedDim, h))
 	}
 	if a.separate {
-		if ks, vs := key.Shape(), value.Shape(); !sameShape(ks[:2], vs[:2]) {
+		if ks, vs := key.Shape(), value.Shape(); !slices.Equal(ks[:2], vs[:2]) {
 			panic(attnError(op, "key's sequence and batch dims %s do not match value's %s", torchSize(ks[:2]), torchSize(vs[:2])))
 		}
-	} else if ks, vs := key.Shape(), value.Shape(); !sameShape(ks, vs) {
+	} else if ks, vs := key.Shape(), value.Shape(); !slices.Equal(ks, vs) {
 		panic(attnError(op, "key shape %s does not match value shape %s", torchSize(ks), torchSize(vs)))
 	}
 
@@ -499,12 +500,12 @@ func multiHeadAttentionForward(query, key, value *torch.Tensor, a mhaArgs) (*tor
 		}
 		switch attnMask.Dim() {
 		case 2:
-			if want := []int64{tgtLen, srcLen}; !sameShape(attnMask.Shape(), want) {
+			if want := []int64{tgtLen, srcLen}; !slices.Equal(attnMask.Shape(), want) {
 				panic(attnError(op, "The shape of the 2D attn_mask is %s, but should be %s.", torchSize(attnMask.Shape()), pyTuple(want...)))
 			}
 			attnMask = attnMask.Unsqueeze(0)
 		case 3:
-			if want := []int64{bsz * h, tgtLen, srcLen}; !sameShape(attnMask.Shape(), want) {
+			if want := []int64{bsz * h, tgtLen, srcLen}; !slices.Equal(attnMask.Shape(), want) {
 				panic(attnError(op, "The shape of the 3D attn_mask is %s, but should be %s.", torchSize(attnMask.Shape()), pyTuple(want...)))
 			}
 		default:
@@ -546,7 +547,7 @@ func multiHeadAttentionForward(query, key, value *torch.Tensor, a mhaArgs) (*tor
 
 	// Merge the key padding and attention masks.
 	if kpm != nil {
-		if want := []int64{bsz, srcLen}; !sameShape(kpm.Shape(), want) {
+		if want := []int64{bsz, srcLen}; !slices.Equal(kpm.Shape(), want) {
 			panic(attnError(op, "expecting key_padding_mask shape of %s, but got %s", pyTuple(want...), torchSize(kpm.Shape())))
 		}
 		kpm = kpm.View(bsz, 1, 1, srcLen).Expand(-1, h, -1, -1).Reshape(bsz*h, 1, srcLen)

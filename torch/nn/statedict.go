@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/torchgo/torchgo/torch"
@@ -46,18 +47,6 @@ func torchSize(shape []int64) string {
 		s[i] = fmt.Sprint(d)
 	}
 	return "torch.Size([" + strings.Join(s, ", ") + "])"
-}
-
-func sameShape(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // LoadStateDict copies the tensors of sd into m's parameters and
@@ -112,7 +101,7 @@ func (m *Module) matchStateDict(own []Named, names []string, shapes map[string][
 			res.MissingKeys = append(res.MissingKeys, o.Name)
 			continue
 		}
-		if want := o.Tensor.Shape(); !sameShape(want, got) {
+		if want := o.Tensor.Shape(); !slices.Equal(want, got) {
 			mismatches = append(mismatches, fmt.Sprintf("size mismatch for %s: copying a param with shape %s from checkpoint, the shape in current model is %s.",
 				o.Name, torchSize(got), torchSize(want)))
 		}

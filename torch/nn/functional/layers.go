@@ -3,6 +3,7 @@ package functional
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/torchgo/torchgo/torch"
 )
@@ -303,7 +304,7 @@ func EmbeddingBag(input, weight *torch.Tensor, opts ...EmbeddingBagOpts) *torch.
 	const op = "EmbeddingBag"
 	o := first(opts)
 	offsets, psw := o.Offsets, o.PerSampleWeights
-	if psw != nil && !sameShape(input.Shape(), psw.Shape()) {
+	if psw != nil && !slices.Equal(input.Shape(), psw.Shape()) {
 		fail(op, "embedding_bag: If per_sample_weights (%s) is not None, then it must have the same shape as the input (%s)",
 			pySize(psw.Shape()), pySize(input.Shape()))
 	}

@@ -1,6 +1,10 @@
 package functional
 
-import "github.com/torchgo/torchgo/torch"
+import (
+	"slices"
+
+	"github.com/torchgo/torchgo/torch"
+)
 
 // Reduction is a loss's reduction argument, as PyTorch's strings: "mean"
 // (the default, also the zero value ""), "sum" or "none"; KLDiv also takes
@@ -106,7 +110,7 @@ type BCEOpts struct {
 func BinaryCrossEntropy(input, target *torch.Tensor, opts ...BCEOpts) *torch.Tensor {
 	o := first(opts)
 	r := o.Reduction.enum("BinaryCrossEntropy")
-	if !sameShape(target.Shape(), input.Shape()) {
+	if !slices.Equal(target.Shape(), input.Shape()) {
 		fail("BinaryCrossEntropy", "Using a target size (%s) that is different to the input size (%s) is deprecated. "+
 			"Please ensure they have the same size.", pySize(target.Shape()), pySize(input.Shape()))
 	}
@@ -155,7 +159,7 @@ type BCEWithLogitsOpts struct {
 func BinaryCrossEntropyWithLogits(input, target *torch.Tensor, opts ...BCEWithLogitsOpts) *torch.Tensor {
 	o := first(opts)
 	r := o.Reduction.enum("BinaryCrossEntropyWithLogits")
-	if !sameShape(target.Shape(), input.Shape()) {
+	if !slices.Equal(target.Shape(), input.Shape()) {
 		fail("BinaryCrossEntropyWithLogits", "Target size (%s) must be the same as input size (%s)",
 			pySize(target.Shape()), pySize(input.Shape()))
 	}
@@ -170,7 +174,7 @@ type LossOpts struct {
 // pointwise broadcasts input and target as F.mse_loss and its kin do
 // (torch.broadcast_tensors), then applies aten::name.
 func pointwise(name string, input, target *torch.Tensor, args ...any) *torch.Tensor {
-	if sameShape(input.Shape(), target.Shape()) {
+	if slices.Equal(input.Shape(), target.Shape()) {
 		return call(name, "", append([]any{input, target}, args...)...)
 	}
 	return scoped(func() *torch.Tensor {
@@ -282,11 +286,11 @@ func GaussianNLLLoss(input, target, variance *torch.Tensor, opts ...GaussianNLLL
 	o := first(opts)
 	is, vs := input.Shape(), variance.Shape()
 	unsqueeze := false
-	if !sameShape(vs, is) {
+	if !slices.Equal(vs, is) {
 		switch {
-		case len(is) > 0 && sameShape(is[:len(is)-1], vs):
+		case len(is) > 0 && slices.Equal(is[:len(is)-1], vs):
 			unsqueeze = true
-		case len(is) > 0 && len(vs) > 0 && sameShape(is[:len(is)-1], vs[:len(vs)-1]) && vs[len(vs)-1] == 1:
+		case len(is) > 0 && len(vs) > 0 && slices.Equal(is[:len(is)-1], vs[:len(vs)-1]) && vs[len(vs)-1] == 1:
 		default:
 			fail(op, "var is of incorrect size")
 		}
