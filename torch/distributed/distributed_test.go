@@ -176,6 +176,10 @@ func ddpWorker() (any, error) {
 			if os.Getenv("TORCHGO_DIE_AT") == strconv.Itoa(len(res.Losses)) && g.Rank() == 1 {
 				os.Exit(3) // a rank dying mid-run
 			}
+			if err := partitionAt(g.Rank(), len(res.Losses)); err != nil { // netns_test.go
+				it.Close()
+				return nil, err
+			}
 		}
 		if err := it.Err(); err != nil {
 			return nil, err
