@@ -93,8 +93,8 @@ func TestBatchedAnswersBitIdenticalNet(t *testing.T) {
 // OPENBLAS_CORETYPE=Haswell on AVX-512 machines, where OpenBLAS's
 // small-matrix SGEMM kernel otherwise makes every batch size above 1
 // differ from batch size 1 in the fc layer (the probe would then, rightly,
-// run batch size 1 only); the child requires batch sizes up to 4 to pass
-// the probe.
+// run batch size 1 only); the child requires the probe to keep at least one
+// batch size above 1.
 func TestBatchedAnswersBitIdenticalResNet18(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ResNet-18 forwards take a few seconds")
@@ -119,7 +119,11 @@ func TestBatchedAnswersBitIdenticalResNet18(t *testing.T) {
 			MaxBatchSize: 4, MaxDelay: 2 * time.Second, OnBatch: log.record,
 		})
 		t.Logf("OPENBLAS_CORETYPE=%q: batch sizes kept by the probe: %v", os.Getenv("OPENBLAS_CORETYPE"), s.BatchSizes())
-		require.Equal(t, []int{1, 2, 4}, s.BatchSizes())
+		// Which sizes are batch-invariant depends on the OpenBLAS build
+		// (1.13's Debian 0.3.21 keeps 1, 2 and 4 here; trixie's 0.3.29
+		// with libtorch 2.6 keeps 1 and 2): at least one batched size must
+		// pass, and every answer must equal serving its request alone.
+		require.Greater(t, len(s.BatchSizes()), 1, "no batch size above 1 is bit-identical")
 		var bodies [][]byte
 		for i := 0; i < 6; i++ {
 			bodies = append(bodies, noiseJPEG(t, 224, 224, int64(i)))
