@@ -86,4 +86,11 @@
 // the previous state afterwards, so they stay correct when goroutines move
 // between threads. A goroutine started inside them does not inherit them,
 // just as a Python thread does not inherit torch.no_grad().
+//
+// libtorch also numbers autograd nodes per OS thread, and backward sums a
+// tensor's incoming gradients in that order: a graph built while the
+// goroutine moved between threads can round differently in the last bits
+// from Python's. For bit-for-bit parity, build each graph inside a
+// WithScope (the Trainer runs every step in one) or on a goroutine locked
+// with runtime.LockOSThread.
 package torch
