@@ -35,7 +35,7 @@ func bitIdentical(t *testing.T, s *Server, url string, log *batchLog, bodies [][
 		require.Equal(t, 200, a.status, a.body)
 		alone[i] = a.body
 	}
-	sizes, _ := log.snapshot()
+	sizes, _ := log.settled(len(bodies))
 	require.Equal(t, len(bodies), len(sizes))
 	for _, n := range sizes {
 		require.Equal(t, 1, n)
@@ -47,7 +47,7 @@ func bitIdentical(t *testing.T, s *Server, url string, log *batchLog, bodies [][
 		require.Equal(t, 200, a.status, a.body)
 		require.Equal(t, alone[i], a.body, "request %d: batched answer differs from its answer alone", i)
 	}
-	sizes, _ = log.snapshot()
+	sizes, _ = log.settled(len(bodies))
 	t.Logf("batch sizes run: %v (allowed %v)", sizes, s.BatchSizes())
 	if len(s.BatchSizes()) > 1 {
 		require.Greater(t, slices.Max(sizes), 1, "no request was batched with another")

@@ -128,7 +128,7 @@ func TestDeadlineDropsRequestFromBatch(t *testing.T) {
 	waitFor(t, "the drop counted", func() bool {
 		return metric(t, url, `torchgo_serve_dropped_total{reason="deadline"}`) == 1
 	})
-	sizes, drops := log.snapshot()
+	sizes, drops := log.settled(3)
 	require.Equal(t, []int{1, 1}, sizes, "the first request's forward, then the on-time one's alone")
 	require.Equal(t, 1, drops)
 	require.Equal(t, 1.0, metric(t, url, `torchgo_serve_requests_total{code="504"}`))

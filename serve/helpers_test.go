@@ -154,6 +154,24 @@ func (b *batchLog) reset() {
 	b.sizes, b.drops = nil, 0
 }
 
+// settled is snapshot once the logged batches hold n requests, or after
+// 5 s: the server reports a batch after its answers have gone out, so a
+// client can see its answer before the batch is logged.
+func (b *batchLog) settled(n int) ([]int, int) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sizes, drops := b.snapshot()
+		total := drops
+		for _, s := range sizes {
+			total += s
+		}
+		if total >= n || time.Now().After(deadline) {
+			return sizes, drops
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (b *batchLog) snapshot() ([]int, int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
