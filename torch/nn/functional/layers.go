@@ -29,7 +29,7 @@ func expand(op, name string, v []int64, nd int, dflt int64) []int64 {
 }
 
 // Linear is x·wᵀ + b for x (…, in), w (out, in) and b (out) or nil (F.linear).
-func Linear(x, w, b *torch.Tensor) *torch.Tensor { return call("linear", "", x, w, b) }
+func Linear(x, w, b *torch.Tensor) *torch.Tensor { return torch.Linear(x, w, b) } // the direct entry point: the hot path
 
 // Bilinear is x1ᵀ·w·x2 + b for x1 (…, in1), x2 (…, in2), w (out, in1, in2)
 // and b (out) or nil, giving (…, out) (F.bilinear).
@@ -62,7 +62,7 @@ func Conv1d(x, w, b *torch.Tensor, o ConvOpts) *torch.Tensor { return conv(1, x,
 
 // Conv2d convolves x (N, Cin, H, W) or (Cin, H, W) with w (Cout, Cin/groups,
 // KH, KW) plus b (Cout) or nil (F.conv2d).
-func Conv2d(x, w, b *torch.Tensor, o ConvOpts) *torch.Tensor { return conv(2, x, w, b, o) }
+func Conv2d(x, w, b *torch.Tensor, o ConvOpts) *torch.Tensor { return torch.Conv2d(x, w, b, o) } // direct: the hot path
 
 // Conv3d convolves x (N, Cin, D, H, W) or (Cin, D, H, W) with w (Cout,
 // Cin/groups, KD, KH, KW) plus b (Cout) or nil (F.conv3d).
