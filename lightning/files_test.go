@@ -29,7 +29,7 @@ import (
 func TestHelperKilledWriter(t *testing.T) {
 	path := os.Getenv("LIGHTNING_KILLED_WRITER")
 	if path == "" {
-		t.Skip("a helper of TestStaleTempFilesRemoved")
+		t.Skip("runs only as TestStaleTempFilesRemoved's child process, which sets LIGHTNING_KILLED_WRITER")
 	}
 	_ = writeFileAtomic(path, true, func(w io.Writer) error {
 		_, _ = w.Write(make([]byte, 2<<20))

@@ -52,7 +52,7 @@ func (s *stepLosses) OnTrainBatchEnd(_ *Trainer, _ Module, loss *torch.Tensor, _
 //     and skips, Go having matched this machine's PyTorch already.
 func TestSeedResumeMatchesLightning(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains an epoch of MNIST")
+		t.Skip("-short: trains an epoch of MNIST")
 	}
 	shared := sharedDir(t)
 	root, err := filepath.Abs("../data")

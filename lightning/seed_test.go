@@ -59,7 +59,7 @@ const seedTol = 5e-6
 // values within seedTol and float32-exact.
 func TestSeedRunMatchesLightning(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains an epoch of MNIST")
+		t.Skip("-short: trains an epoch of MNIST")
 	}
 	shared := sharedDir(t)
 	root, err := filepath.Abs("../data")

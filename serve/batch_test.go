@@ -97,7 +97,7 @@ func TestBatchedAnswersBitIdenticalNet(t *testing.T) {
 // batch size above 1.
 func TestBatchedAnswersBitIdenticalResNet18(t *testing.T) {
 	if testing.Short() {
-		t.Skip("ResNet-18 forwards take a few seconds")
+		t.Skip("-short: ResNet-18 forwards take a few seconds")
 	}
 	if runtime.GOARCH == "amd64" && cpu.X86.HasAVX512F && os.Getenv("OPENBLAS_CORETYPE") == "" {
 		t.Setenv("OPENBLAS_CORETYPE", "Haswell")
