@@ -195,7 +195,9 @@ func (s *Server) probe() error {
 					alone := make([][]byte, d)
 					for i := range samples {
 						samples[i] = s.probeSample(i, gen)
-						alone[i] = s.forward(samples[i:i+1]).Select(0, 0).Contiguous().Bytes()
+						torch.WithScope(func(*torch.Scope) {
+							alone[i] = s.forward(samples[i:i+1]).Select(0, 0).Contiguous().Bytes()
+						})
 					}
 					kept = []int{1}
 					if s.opts.Inexact {
@@ -203,15 +205,17 @@ func (s *Server) probe() error {
 						return
 					}
 					for _, b := range cands[1:] {
-						xs := make([]*torch.Tensor, b)
-						for k := range xs {
-							xs[k] = samples[k%d]
-						}
-						y := s.forward(xs)
 						same := true
-						for k := 0; k < b && same; k++ {
-							same = string(y.Select(0, int64(k)).Contiguous().Bytes()) == string(alone[k%d])
-						}
+						torch.WithScope(func(*torch.Scope) { // one batch's tensors at a time
+							xs := make([]*torch.Tensor, b)
+							for k := range xs {
+								xs[k] = samples[k%d]
+							}
+							y := s.forward(xs)
+							for k := 0; k < b && same; k++ {
+								same = string(y.Select(0, int64(k)).Contiguous().Bytes()) == string(alone[k%d])
+							}
+						})
 						if same {
 							kept = append(kept, b)
 						} else {

@@ -111,8 +111,11 @@ m.eval()
 ev = m(x)
 m.train()
 tr = m(x)
+(tr * torch.arange(20.0).view(2, 10)).sum().backward()
 out({"x": x.numpy().tobytes().hex(), "eval": ev.detach().numpy().tobytes().hex(), "train": tr.detach().numpy().tobytes().hex(),
-     "mean": m.layer2[0].bn1.running_mean.numpy().tobytes().hex()})
+     "mean": m.layer2[0].bn1.running_mean.numpy().tobytes().hex(),
+     "grad_conv1": m.conv1.weight.grad.numpy().tobytes().hex(),
+     "grad_down": m.layer2[0].downsample[0].weight.grad.numpy().tobytes().hex()})
 `, dir, &want)
 	m := NewResNet18(10)
 	r, err := m.Load(filepath.Join(dir, "r18.pt"), true)
@@ -123,9 +126,23 @@ out({"x": x.numpy().tobytes().hex(), "eval": ev.detach().numpy().tobytes().hex()
 	x := torch.FromBytes(xb, torch.Float32, []int64{2, 3, 64, 64})
 	m.Eval()
 	torch.NoGrad(func() { require.Equal(t, want["eval"], enc(m.Forward(x)), "eval") })
+	torch.NoGrad(func() {
+		// Forward frees its intermediates: only the output stays (and
+		// the pooled features it is a view of).
+		torch.WithScope(func(*torch.Scope) {
+			before := torch.LiveTensors()
+			m.Forward(x)
+			require.LessOrEqual(t, torch.LiveTensors()-before, int64(3), "tensors left by an evaluation forward")
+		})
+	})
 	m.Train(true)
-	require.Equal(t, want["train"], enc(m.Forward(x)), "train")
+	tr := m.Forward(x)
+	require.Equal(t, want["train"], enc(tr), "train")
 	require.Equal(t, want["mean"], enc(m.Layer2.Layers[0].(*BasicBlock).BN1.RunningMean), "running stats after a training step")
+	tr.Mul(torch.Arange(0, 20, 1, torch.Float32).View(2, 10)).Sum().Backward()
+	require.Equal(t, want["grad_conv1"], enc(m.Conv1.Weight.Grad()), "conv1.weight.grad")
+	down := m.Layer2.Layers[0].(*BasicBlock).Downsample.Layers[0].(*nn.Conv2d)
+	require.Equal(t, want["grad_down"], enc(down.Weight.Grad()), "layer2.0.downsample.0.weight.grad")
 
 	// A LeNet5 file does not load into a ResNet.
 	other := filepath.Join(dir, "lenet.pt")

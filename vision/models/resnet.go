@@ -19,15 +19,42 @@ type BasicBlock struct {
 	Downsample   *nn.Sequential // nil when the identity fits
 }
 
-// Forward is relu(bn2(conv2(relu(bn1(conv1(x))))) + downsample(x)).
+// Forward is relu(bn2(conv2(relu(bn1(conv1(x))))) + downsample(x)). It
+// frees its intermediate tensors as it goes (see ResNet.Forward).
 func (b *BasicBlock) Forward(x *torch.Tensor) *torch.Tensor {
-	out := b.BN1.Forward(b.Conv1.Forward(x)).ReLU()
-	out = b.BN2.Forward(b.Conv2.Forward(out))
-	identity := x
-	if b.Downsample != nil {
-		identity = b.Downsample.Forward(x)
+	out := then(b.Conv1.Forward(x), b.BN1.Forward).ReLU_()
+	out = then(then(out, b.Conv2.Forward), b.BN2.Forward)
+	return residual(out, x, b.Downsample)
+}
+
+// then returns f(t) and frees t, which only f used, unless f returned it.
+func then(t *torch.Tensor, f func(*torch.Tensor) *torch.Tensor) *torch.Tensor {
+	y := f(t)
+	if y != t {
+		t.Close()
 	}
-	return out.Add_(identity).ReLU_()
+	return y
+}
+
+// residual is relu(out + downsample(x)), or relu(out + x) when downsample
+// is nil, computed in out.
+func residual(out, x *torch.Tensor, downsample *nn.Sequential) *torch.Tensor {
+	if downsample == nil {
+		return out.Add_(x).ReLU_()
+	}
+	identity := x
+	for _, l := range downsample.Layers {
+		if identity == x {
+			identity = l.Forward(x)
+		} else {
+			identity = then(identity, l.Forward)
+		}
+	}
+	out.Add_(identity).ReLU_()
+	if identity != x {
+		identity.Close()
+	}
+	return out
 }
 
 // Bottleneck is torchvision's ResNet Bottleneck (ResNet V1.5: the stride is
@@ -174,10 +201,23 @@ func NewResNet34(classes int64) *ResNet { return newResNet(basic, [4]int{3, 4, 6
 func NewResNet50(classes int64) *ResNet { return newResNet(bottleneck, [4]int{3, 4, 6, 3}, classes) }
 
 // Forward maps (N, 3, H, W) images to (N, classes) logits.
+//
+// Like PyTorch, which frees a tensor when its last reference goes, it frees
+// each intermediate tensor (its Go handle; autograd keeps what backward
+// needs) as soon as the next layer has consumed it, instead of leaving them
+// all to the caller's scope: an evaluation forward then holds a few
+// activations at a time rather than all of them. x itself is left to the
+// caller.
 func (r *ResNet) Forward(x *torch.Tensor) *torch.Tensor {
-	h := r.BN1.Forward(r.Conv1.Forward(x)).ReLU()
-	h = torch.MaxPool2d(h, torch.PoolOptions{Kernel: []int64{3}, Stride: []int64{2}, Padding: []int64{1}})
-	h = r.Layer4.Forward(r.Layer3.Forward(r.Layer2.Forward(r.Layer1.Forward(h))))
-	h = torch.AdaptiveAvgPool2d(h, 1, 1).Flatten(1, -1)
-	return r.FC.Forward(h)
+	h := then(r.Conv1.Forward(x), r.BN1.Forward).ReLU_()
+	h = then(h, func(t *torch.Tensor) *torch.Tensor {
+		return torch.MaxPool2d(t, torch.PoolOptions{Kernel: []int64{3}, Stride: []int64{2}, Padding: []int64{1}})
+	})
+	for _, layer := range []*nn.Sequential{r.Layer1, r.Layer2, r.Layer3, r.Layer4} {
+		for _, block := range layer.Layers {
+			h = then(h, block.Forward)
+		}
+	}
+	h = then(h, func(t *torch.Tensor) *torch.Tensor { return torch.AdaptiveAvgPool2d(t, 1, 1) })
+	return then(h.Flatten(1, -1), r.FC.Forward)
 }
