@@ -89,7 +89,8 @@ func TestBatchedAnswersBitIdenticalNet(t *testing.T) {
 
 // ResNet-18 with weights from a safetensors file, on 224×224 JPEGs
 // normalised as torchvision's ImageNet transforms do: batched answers are
-// bit-identical to answers alone. It runs in a child process with
+// bit-identical to answers alone, in contiguous and channels-last memory
+// format. It runs in a child process with
 // OPENBLAS_CORETYPE=Haswell on AVX-512 machines, where OpenBLAS's
 // small-matrix SGEMM kernel otherwise makes every batch size above 1
 // differ from batch size 1 in the fc layer (the probe would then, rightly,
@@ -109,26 +110,29 @@ func TestBatchedAnswersBitIdenticalResNet18(t *testing.T) {
 		torch.WithScope(func(*torch.Scope) {
 			require.NoError(t, pt.SaveSafetensors(path, nn.StateDictToPT(src.StateDict()), nil))
 		})
-		m := models.NewResNet18(1000)
-		require.NoError(t, LoadWeights(m, path))
-		var log batchLog
-		s, url := start(t, m, Options{
-			Decode: &ImageDecoder{Width: 224, Height: 224,
-				Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}},
-			Encode:       Classifier{},
-			MaxBatchSize: 4, MaxDelay: 2 * time.Second, OnBatch: log.record,
-		})
-		t.Logf("OPENBLAS_CORETYPE=%q: batch sizes kept by the probe: %v", os.Getenv("OPENBLAS_CORETYPE"), s.BatchSizes())
-		// Which sizes are batch-invariant depends on the OpenBLAS build
-		// (1.13's Debian 0.3.21 keeps 1, 2 and 4 here; trixie's 0.3.29
-		// with libtorch 2.6 keeps 1 and 2): at least one batched size must
-		// pass, and every answer must equal serving its request alone.
-		require.Greater(t, len(s.BatchSizes()), 1, "no batch size above 1 is bit-identical")
 		var bodies [][]byte
 		for i := 0; i < 6; i++ {
 			bodies = append(bodies, noiseJPEG(t, 224, 224, int64(i)))
 		}
-		bitIdentical(t, s, url, &log, bodies)
+		for _, format := range []torch.MemoryFormat{torch.ContiguousFormat, torch.ChannelsLast} {
+			m := models.NewResNet18(1000)
+			require.NoError(t, LoadWeights(m, path))
+			var log batchLog
+			s, url := start(t, m, Options{
+				Decode: &ImageDecoder{Width: 224, Height: 224,
+					Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}},
+				Encode:       Classifier{},
+				MaxBatchSize: 4, MaxDelay: 2 * time.Second, OnBatch: log.record, MemoryFormat: format,
+			})
+			t.Logf("OPENBLAS_CORETYPE=%q, %v: batch sizes kept by the probe: %v", os.Getenv("OPENBLAS_CORETYPE"), format, s.BatchSizes())
+			// Which sizes are batch-invariant depends on the OpenBLAS build
+			// (1.13's Debian 0.3.21 keeps 1, 2 and 4 here; trixie's 0.3.29
+			// with libtorch 2.6 keeps 1 and 2): at least one batched size
+			// must pass, and every answer must equal serving its request
+			// alone.
+			require.Greater(t, len(s.BatchSizes()), 1, "%v: no batch size above 1 is bit-identical", format)
+			bitIdentical(t, s, url, &log, bodies)
+		}
 	})
 	t.Logf("child: %v, peak RSS %.0f MiB\n%s", res.Elapsed, res.MiB(), res.Output)
 	require.NoError(t, res.Err)

@@ -98,10 +98,10 @@ func New(model Model, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("serve: Options.Device %v is neither the CPU nor a CUDA device", o.Device)
 	}
 	setEval(model)
-	if cuda {
+	if cuda || o.MemoryFormat != torch.ContiguousFormat {
 		if m, ok := model.(interface{ To(...torch.Option) }); ok {
-			if err := torch.Catch(func() error { m.To(o.Device); return nil }); err != nil {
-				return nil, fmt.Errorf("serve: moving the model to %v: %w", o.Device, err)
+			if err := torch.Catch(func() error { m.To(o.Device, o.MemoryFormat); return nil }); err != nil {
+				return nil, fmt.Errorf("serve: moving the model to %v, %v: %w", o.Device, o.MemoryFormat, err)
 			}
 		}
 	}
@@ -131,7 +131,7 @@ func New(model Model, opts Options) (*Server, error) {
 	o.Logger.Info("serve: ready", "path", o.Path, "input_shape", o.InputShape, "input_dtype", o.InputDType.String(),
 		"batch_sizes", s.sizes, "exact", !o.Inexact, "max_delay", o.MaxDelay, "workers", o.Workers,
 		"threads_per_worker", o.ThreadsPerWorker, "max_queue", o.MaxQueue, "timeout", o.Timeout,
-		"device", o.Device.String(), "startup", time.Since(start))
+		"device", o.Device.String(), "memory_format", o.MemoryFormat.String(), "startup", time.Since(start))
 	return s, nil
 }
 
@@ -160,6 +160,9 @@ func (s *Server) forward(xs []*torch.Tensor) *torch.Tensor {
 	x := torch.Stack(xs, 0)
 	if s.opts.Device.Type == torch.DeviceCUDA {
 		x = x.PinMemory().To(s.opts.Device, torch.NonBlocking)
+	}
+	if s.opts.MemoryFormat != torch.ContiguousFormat {
+		x = x.To(s.opts.MemoryFormat)
 	}
 	y := s.model.Forward(x)
 	if y.Device().Type != torch.DeviceCPU {

@@ -20,16 +20,26 @@ var NonBlocking Option = conversionOption{nonBlocking: true}
 // ForceCopy makes To copy even when t already has the requested dtype and device.
 var ForceCopy Option = conversionOption{copy: true}
 
+// apply makes a MemoryFormat an option of To (memory_format=); creation
+// functions ignore it.
+func (MemoryFormat) apply(*options) {}
+
 // To returns t converted to the DType and/or moved to the Device among opts
-// (NonBlocking and ForceCopy also apply), like tensor.to(...). Without a
-// change and without ForceCopy it returns a new handle to the same data.
+// (NonBlocking and ForceCopy also apply) and laid out in their
+// MemoryFormat (ChannelsLast needs 4 dimensions, ChannelsLast3d 5), like
+// tensor.to(...). Without a change and without ForceCopy it returns a new
+// handle to the same data.
 func (t *Tensor) To(opts ...Option) *Tensor {
 	o := collect(opts)
 	var nonBlocking, copy bool
+	format := PreserveFormat
 	for _, op := range opts {
-		if c, ok := op.(conversionOption); ok {
+		switch c := op.(type) {
+		case conversionOption:
 			nonBlocking = nonBlocking || c.nonBlocking
 			copy = copy || c.copy
+		case MemoryFormat:
+			format = c
 		}
 	}
 	dt := C.int(-1)
@@ -45,7 +55,13 @@ func (t *Tensor) To(opts ...Option) *Tensor {
 	var out C.tg_tensor
 	check("To", C.tg_tensor_to(t.handle("To"), dt, devType, devIdx, cbool(nonBlocking), cbool(copy), &out))
 	runtime.KeepAlive(t)
-	return newTensor(out)
+	r := newTensor(out)
+	if format != PreserveFormat {
+		f := atenContiguous.tensorAs("To", r, format)
+		r.Close()
+		r = f
+	}
+	return r
 }
 
 // ToSlice copies t's elements, in row-major order, into a new Go slice,

@@ -379,6 +379,21 @@ const (
 	ChannelsLast3d   MemoryFormat = 3
 )
 
+// String is the format's Python name, e.g. "torch.channels_last".
+func (f MemoryFormat) String() string {
+	switch f {
+	case ContiguousFormat:
+		return "torch.contiguous_format"
+	case PreserveFormat:
+		return "torch.preserve_format"
+	case ChannelsLast:
+		return "torch.channels_last"
+	case ChannelsLast3d:
+		return "torch.channels_last_3d"
+	}
+	return fmt.Sprintf("MemoryFormat(%d)", int(f))
+}
+
 // box converts a Go value to a boxed-call value; list memory is pinned.
 func box(v any, pin *pins) (C.tg_value, error) {
 	var cv C.tg_value

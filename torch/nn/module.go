@@ -307,16 +307,24 @@ func (m *Module) IsTraining() bool { return !m.eval }
 // To converts every parameter and buffer, and existing gradients, to the
 // DType and/or Device among opts, in place: the tensors keep their
 // identity, so optimizers and fields that hold them stay valid (what
-// module.to does). Integer buffers keep their dtype, as in PyTorch.
+// module.to does). Integer buffers keep their dtype, as in PyTorch. A
+// torch.MemoryFormat applies to the 4- and 5-dimensional tensors only
+// (module.to(memory_format=torch.channels_last) for a CNN's weights).
 func (m *Module) To(opts ...torch.Option) {
-	var dev []torch.Option
+	var dev, noFormat []torch.Option
 	for _, o := range opts {
 		if d, ok := o.(torch.Device); ok {
 			dev = append(dev, d)
 		}
+		if _, ok := o.(torch.MemoryFormat); !ok {
+			noFormat = append(noFormat, o)
+		}
 	}
 	move := func(t *torch.Tensor, floatOnly bool) {
 		o := opts
+		if d := t.Dim(); d != 4 && d != 5 {
+			o = noFormat
+		}
 		if floatOnly && !t.DType().IsFloatingPoint() {
 			o = dev
 		}
