@@ -10,14 +10,25 @@
 # each run so that its peak RSS (VmHWM) is that run's. Also ResNet-18 on Go
 # with --max-batch 1 (no batching) and the Net with --inexact batching.
 #
-# Go runs with its defaults (exact batching, 1 worker, libtorch threads =
-# CPUs); for ResNet-18 both sides run with OPENBLAS_CORETYPE=Haswell, which
-# lets exact batching use every batch size on AVX-512 CPUs (see package
-# serve's documentation); for the Net both run with OpenBLAS's own choice.
+# Go runs with exact batching (the default) and settings a user tunes for
+# throughput, each on the command line below: for the Net one libtorch
+# thread (--threads 1: the intra-op threads would otherwise take the cores
+# that HTTP and decoding need; 2.1x the req/s at concurrency 64 on 2 cores),
+# for ResNet-18 one single-threaded worker per core, --max-batch 16 and
+# --channels-last (PyTorch's advice for CNNs on CPUs). The FastAPI peer
+# runs the model as loaded, with torch's default threads, the way FastAPI's
+# documentation does. For ResNet-18 both sides run with
+# OPENBLAS_CORETYPE=Haswell, which lets exact batching use batch sizes above
+# 1 on AVX-512 CPUs (see package serve's documentation); for the Net both
+# run with OpenBLAS's own choice. The script also measures ResNet-18's
+# forward alone in PyTorch: the most any server can answer on these cores.
 # The client, the server and anything else on the machine share its cores:
 # on a loaded machine the numbers are noisy. Prints a Markdown table and
 # Go's throughput ratio at concurrency 64; the raw JSON lines go to
-# $BENCH_OUT (default: a temporary file, printed at the end).
+# $BENCH_OUT (default: a temporary file, printed at the end), and the
+# latency plot (scripts/bench/plot_serve.py) to $BENCH_PLOT when it is set:
+#
+#   BENCH_PLOT=docs/serve-latency.svg scripts/bench-serve.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -101,14 +112,48 @@ run() {
 }
 
 # OPENBLAS_CORETYPE empty means OpenBLAS's own choice.
-run "seed-net go" seed-net "$work/digits/*.png" image/png "" go
+cores=$(nproc)
+run "seed-net go" seed-net "$work/digits/*.png" image/png "" go --threads 1
 run "seed-net fastapi" seed-net "$work/digits/*.png" image/png "" python
-run "seed-net go --inexact" seed-net "$work/digits/*.png" image/png "" go --inexact
-run "resnet18 go" resnet18 "$work/photos/*.jpg" image/jpeg Haswell go --max-batch 16
+run "seed-net go --inexact" seed-net "$work/digits/*.png" image/png "" go --threads 1 --inexact
+run "resnet18 go" resnet18 "$work/photos/*.jpg" image/jpeg Haswell go --workers "$cores" --threads 1 --max-batch 16 --channels-last
 run "resnet18 fastapi" resnet18 "$work/photos/*.jpg" image/jpeg Haswell python
-run "resnet18 go --max-batch 1" resnet18 "$work/photos/*.jpg" image/jpeg Haswell go --max-batch 1
+run "resnet18 go --max-batch 1" resnet18 "$work/photos/*.jpg" image/jpeg Haswell go --workers "$cores" --threads 1 --max-batch 1 --channels-last
 
-"$py" - "$out" <<'PY'
+# The ceiling: ResNet-18's forward alone in PyTorch, channels-last, on
+# this machine's cores and OPENBLAS_CORETYPE, at batch size 1 and 8 (the
+# largest size Go's exact batching runs here), as one forward at a time on
+# every core or as one single-threaded forward per core at once. With the
+# cores to itself and no HTTP or decoding, nothing serving this model on
+# them answers faster than the best of these.
+OPENBLAS_CORETYPE=Haswell "$py" - "$work/ceiling.json" <<'PY'
+import json, os, sys, threading, time, torch, torchvision
+cores = os.cpu_count()
+m = torchvision.models.resnet18().eval().to(memory_format=torch.channels_last)
+res = {}
+def rate(b, parallel):
+    x = torch.rand(b, 3, 224, 224).contiguous(memory_format=torch.channels_last)
+    counts = [0] * parallel
+    def loop(i):
+        with torch.no_grad():
+            m(x)
+            start = time.perf_counter()
+            while time.perf_counter() - start < 3:
+                m(x)
+                counts[i] += b
+    ts = [threading.Thread(target=loop, args=(i,)) for i in range(parallel)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    return sum(counts) / 3
+for b in [1, 8]:
+    torch.set_num_threads(cores)
+    res[f"batch {b}, 1 forward x {cores} threads"] = rate(b, 1)
+    torch.set_num_threads(1)
+    res[f"batch {b}, {cores} forwards x 1 thread"] = rate(b, cores)
+json.dump(res, open(sys.argv[1], "w"))
+PY
+
+"$py" - "$out" "$work/ceiling.json" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 print("| server | concurrency | req/s | p50 ms | p99 ms | errors | peak RSS MiB |")
@@ -125,6 +170,13 @@ for model in ["seed-net", "resnet18"]:
 go, one = by.get(("resnet18 go", 64)), by.get(("resnet18 go --max-batch 1", 64))
 if go and one:
     print(f"resnet18: Go dynamic batching / max batch 1 at concurrency 64: {go / one:.2f}x")
+ceiling = json.load(open(sys.argv[2]))
+print()
+print("resnet18 forward alone in PyTorch, channels-last (img/s): " + "; ".join(f"{k}: {v:.1f}" for k, v in ceiling.items()))
 PY
+if [ -n "${BENCH_PLOT:-}" ]; then
+  "$py" scripts/bench/plot_serve.py "$out" "$BENCH_PLOT"
+  echo "latency plot: $BENCH_PLOT" >&2
+fi
 echo "raw results: $out (server logs: $work/server.log, removed on exit)" >&2
 if [ -z "${BENCH_OUT:-}" ]; then cat "$out" >&2; fi

@@ -30,7 +30,7 @@ go build ./...
 go build -o "$work/gpubench" ./internal/cmd/gpubench
 
 echo "== CUDA tests"
-TORCHGO_REQUIRE_CUDA=1 go test -count=1 -run 'CUDA' ./torch ./lightning
+TORCHGO_REQUIRE_CUDA=1 go test -count=1 -run 'CUDA' ./torch ./lightning ./serve
 
 echo "== training steps on the GPU (synthetic batches on the device, SGD momentum 0.9)"
 export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}"

@@ -67,12 +67,15 @@
 // any size up to MaxBatchSize: answers then differ from serving alone in
 // the last bits (about 1e-7 relative for float32).
 //
-// # Threads and devices
+// # Threads, memory format and devices
 //
 // Each worker runs on its own OS thread (runtime.LockOSThread) and runs
 // one forward at a time; libtorch's intra-op thread count, which is
 // process-wide, is set to Options.ThreadsPerWorker. Workers share the model
-// (an evaluation-mode forward does not change it). With Options.Device a
+// (an evaluation-mode forward does not change it). Options.MemoryFormat
+// torch.ChannelsLast lays out batches and convolution weights channels
+// last, which oneDNN runs faster on CPUs (ResNet-18: see the README's
+// benchmark); the probe then checks batch-invariance in that format. With Options.Device a
 // CUDA device, each stacked batch is copied to pinned host memory and then
 // to the device without blocking, and the output is copied back; that path
 // has not been run on a GPU in this project's tests.

@@ -57,7 +57,10 @@ type Options struct {
 	Workers int
 	// ThreadsPerWorker is libtorch's intra-op thread count
 	// (torch.SetNumThreads, process-wide). Default: runtime.NumCPU() /
-	// Workers, at least 1.
+	// Workers, at least 1 (PyTorch's default for one worker). For
+	// throughput, one thread per worker and a worker per core is often
+	// faster: intra-op threads then do not take the cores that HTTP and
+	// decoding need (see the README's benchmark).
 	ThreadsPerWorker int
 	// MaxQueue bounds the prediction requests admitted and not yet
 	// answered (reading their body, queued, or in a batch). One more is

@@ -5,8 +5,9 @@
 // loopback only. It prints one JSON object: requests and errors counted
 // after the warm-up, the answers by status, throughput (answers of status
 // 200 per second), the p50 and p99 latency of all answers in
-// milliseconds, and the peak resident memory (VmHWM) of the server
-// process --pid in MiB.
+// milliseconds, the latency at each of the percentiles in
+// latency_percentiles (pairs of percentile and milliseconds, for plots),
+// and the peak resident memory (VmHWM) of the server process --pid in MiB.
 package main
 
 import (
@@ -37,8 +38,12 @@ type report struct {
 	Throughput  float64        `json:"throughput"`
 	P50ms       float64        `json:"p50_ms"`
 	P99ms       float64        `json:"p99_ms"`
+	Percentiles [][2]float64   `json:"latency_percentiles"`
 	PeakRSSMiB  float64        `json:"peak_rss_mib"`
 }
+
+// percentiles are those reported in latency_percentiles.
+var percentiles = []float64{1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9}
 
 func main() {
 	target := flag.String("url", "http://127.0.0.1:8080/predict", "endpoint (loopback only)")
@@ -140,6 +145,9 @@ func main() {
 			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
 		}
 		r.P50ms, r.P99ms = q(0.50), q(0.99)
+		for _, p := range percentiles {
+			r.Percentiles = append(r.Percentiles, [2]float64{p, q(p / 100)})
+		}
 	}
 	if *pid > 0 {
 		r.PeakRSSMiB = peakRSS(*pid)
