@@ -325,8 +325,13 @@ func (t *Trainer) logMetrics(m map[string]float64, step int, withEpoch bool) {
 			out["epoch"] = float64(t.lp.fit.currentEpoch)
 		}
 	}
+	t.toLoggers(out, step)
+}
+
+// toLoggers hands m to every logger at step, keeping the first error.
+func (t *Trainer) toLoggers(m map[string]float64, step int) {
 	for _, l := range t.loggers {
-		if err := l.LogMetrics(out, step); err != nil && t.logErr == nil {
+		if err := l.LogMetrics(m, step); err != nil && t.logErr == nil {
 			t.logErr = err
 		}
 	}

@@ -156,16 +156,17 @@ func (g *ParamGroup) Keys() []string {
 	return out
 }
 
-// schedulerKeys are the entries PyTorch's schedulers add to a group; Set
-// accepts them on any group.
-var schedulerKeys = []string{"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"}
+// freeKeys are the entries Set accepts on any group: those PyTorch's
+// schedulers add, and "name", which users give groups for
+// Lightning's LearningRateMonitor ({"params": ..., "name": "head"}).
+var freeKeys = []string{"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum", "name"}
 
 // Set sets option name to v and returns an error, leaving the group
 // unchanged, when v is of a type no option can hold (numbers are Go ints
 // and floats, flags bools, None nil, strings, "betas" a [2]float64 or a
 // pt.Tuple) or, on a group made by an optimizer of this package, when name
 // is not one of its options (nor a scheduler's entry such as "initial_lr",
-// nor already present), the value's kind differs from the option's
+// nor "name", nor already present), the value's kind differs from the option's
 // (number, flag, None, betas) or the value is invalid (a negative lr, ...).
 // On a zero ParamGroup (a user-written optimizer's) any name is accepted.
 func (g *ParamGroup) Set(name string, v any) error {
@@ -179,7 +180,7 @@ func (g *ParamGroup) Set(name string, v any) error {
 		if err := s.accepts(nv); err != nil {
 			return err
 		}
-	} else if g.specs != nil && !had && !slices.Contains(schedulerKeys, name) {
+	} else if g.specs != nil && !had && !slices.Contains(freeKeys, name) {
 		var known []string
 		for _, s := range g.specs {
 			known = append(known, s.key)
@@ -484,13 +485,14 @@ func (b *base) newGroup(params []*torch.Tensor, opts *pt.OrderedDict) *ParamGrou
 }
 
 // AddParamGroup adds a group of parameters whose options are the defaults
-// overridden by g.Options. It refuses unknown option names, invalid values,
+// overridden by g.Options. It refuses unknown option names (a scheduler's
+// entries such as "initial_lr", and "name", are known), invalid values,
 // an empty or nil parameter, non-leaf tensors and parameters already in a
 // group.
 func (b *base) AddParamGroup(g Group) error {
 	opts := copyDict(b.defaults)
 	for k, v := range g.Options {
-		if _, ok := findSpec(b.specs, k); !ok {
+		if _, ok := findSpec(b.specs, k); !ok && !slices.Contains(freeKeys, k) {
 			return fmt.Errorf("optim: %s: unknown option %q", b.name, k)
 		}
 		nv, err := normalize(v)

@@ -150,6 +150,18 @@ func (c *lrCore) lrs() []float64 { return groupLRs(c.opt) }
 
 func (c *lrCore) core() *lrCore { return c }
 
+// SchedulerOptimizer returns what s drives (scheduler.optimizer) when s is
+// an LRScheduler or a *ReduceLROnPlateau, else nil.
+func SchedulerOptimizer(s any) ParamGrouper {
+	switch x := s.(type) {
+	case LRScheduler:
+		return x.core().opt
+	case *ReduceLROnPlateau:
+		return x.opt
+	}
+	return nil
+}
+
 // Step advances the schedule by one epoch.
 func (c *lrCore) Step() { c.doStep(nil) }
 
