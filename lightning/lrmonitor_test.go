@@ -49,14 +49,11 @@ func (m *quad) ConfigureOptimizers() (Optimization, error) {
 	if err != nil {
 		return Optimization{}, err
 	}
-	ao := optim.AdamDefaults()
-	ao.LR = 0.002
-	adam1, err := optim.NewAdam(m.C.Parameters(), ao)
+	adam1, err := optim.NewAdam(m.C.Parameters(), optim.AdamOptions{LR: new(0.002)})
 	if err != nil {
 		return Optimization{}, err
 	}
-	ao.LR = 0.003
-	adam2, err := optim.NewAdam(m.D.Parameters(), ao)
+	adam2, err := optim.NewAdam(m.D.Parameters(), optim.AdamOptions{LR: new(0.003)})
 	if err != nil {
 		return Optimization{}, err
 	}

@@ -204,9 +204,7 @@ func (m *duo) ConfigureOptimizers() (Optimization, error) {
 	if err != nil {
 		return Optimization{}, err
 	}
-	ao := optim.AdamDefaults()
-	ao.LR = 0.01
-	ob, err := optim.NewAdam(m.B.Parameters(), ao)
+	ob, err := optim.NewAdam(m.B.Parameters(), optim.AdamOptions{LR: new(0.01)})
 	if err != nil {
 		return Optimization{}, err
 	}

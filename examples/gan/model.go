@@ -153,8 +153,7 @@ func (m *DCGAN) AutomaticOptimization() bool { return false }
 // ConfigureOptimizers gives D's Adam, then G's, with dcgan/main.py's
 // learning rate and betas.
 func (m *DCGAN) ConfigureOptimizers() (lightning.Optimization, error) {
-	o := optim.AdamDefaults()
-	o.LR, o.Betas = m.lr, [2]float64{m.beta1, 0.999}
+	o := optim.AdamOptions{LR: new(m.lr), Betas: &[2]float64{m.beta1, 0.999}}
 	optD, err := optim.NewAdam(m.NetD.Parameters(), o)
 	if err != nil {
 		return lightning.Optimization{}, err

@@ -6,11 +6,11 @@ import (
 )
 
 // AdagradOptions are the options of Adagrad, as torch.optim.Adagrad's
-// arguments. The zero value is not PyTorch's default: start from
-// AdagradDefaults.
+// arguments. The zero value is PyTorch's default: a nil pointer means
+// PyTorch's default value.
 type AdagradOptions struct {
-	// LR is the learning rate (lr), >= 0; default 1e-2.
-	LR float64
+	// LR is the learning rate (lr), >= 0; nil means 1e-2.
+	LR *float64
 	// LRDecay is the learning rate decay (lr_decay), >= 0; default 0.
 	LRDecay float64
 	// WeightDecay is the L2 penalty (weight_decay), >= 0; default 0.
@@ -18,14 +18,12 @@ type AdagradOptions struct {
 	// InitialAccumulatorValue is the starting value of the sum of squares
 	// (initial_accumulator_value), >= 0; default 0.
 	InitialAccumulatorValue float64
-	// Eps is added to the denominator for stability (eps), >= 0; default 1e-10.
-	Eps float64
+	// Eps is added to the denominator for stability (eps), >= 0; nil means
+	// 1e-10.
+	Eps *float64
 	// Maximize maximizes the objective instead (maximize); default false.
 	Maximize bool
 }
-
-// AdagradDefaults returns torch.optim.Adagrad's defaults.
-func AdagradDefaults() AdagradOptions { return AdagradOptions{LR: 1e-2, Eps: 1e-10} }
 
 var adagradSpecs = []spec{
 	num("lr"), numZero("lr_decay"), num("eps"), numZero("weight_decay"),
@@ -37,8 +35,8 @@ var adagradSpecs = []spec{
 // when its group is added: "step" (a float32 0-dim tensor) and "sum".
 type Adagrad struct{ base }
 
-// NewAdagrad returns an Adagrad optimizer of params with options o (start
-// from AdagradDefaults), or an error naming the first invalid option.
+// NewAdagrad returns an Adagrad optimizer of params with options o, or an
+// error naming the first invalid option.
 func NewAdagrad(params []*torch.Tensor, o AdagradOptions) (*Adagrad, error) {
 	return NewAdagradGroups([]Group{{Params: params}}, o)
 }
@@ -60,7 +58,7 @@ func NewAdagradGroups(groups []Group, o AdagradOptions) (*Adagrad, error) {
 		st.MustSet("sum", torch.ZerosLike(p).Fill_(init).Persist())
 		return st
 	}
-	d := optionDict(adagradSpecs, o.LR, o.LRDecay, o.Eps, o.WeightDecay, o.InitialAccumulatorValue, nil, o.Maximize)
+	d := optionDict(adagradSpecs, or(o.LR, 1e-2), o.LRDecay, or(o.Eps, 1e-10), o.WeightDecay, o.InitialAccumulatorValue, nil, o.Maximize)
 	if err := a.init("Adagrad", adagradSpecs, d, groups); err != nil {
 		return nil, err
 	}

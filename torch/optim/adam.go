@@ -8,33 +8,24 @@ import (
 )
 
 // AdamOptions are the options of Adam and AdamW, as torch.optim.Adam's
-// arguments. The zero value is not PyTorch's default: start from
-// AdamDefaults or AdamWDefaults.
+// and AdamW's arguments. The zero value is PyTorch's default: a nil pointer
+// means PyTorch's default value (AdamOptions{LR: new(2e-4)} changes only lr).
 type AdamOptions struct {
-	// LR is the learning rate (lr), >= 0; default 1e-3.
-	LR float64
+	// LR is the learning rate (lr), >= 0; nil means 1e-3.
+	LR *float64
 	// Betas are the decay rates of the first and second moment averages
-	// (betas), each in [0, 1); default (0.9, 0.999).
-	Betas [2]float64
-	// Eps is added to the denominator for stability (eps), >= 0; default 1e-8.
-	Eps float64
+	// (betas), each in [0, 1); nil means (0.9, 0.999).
+	Betas *[2]float64
+	// Eps is added to the denominator for stability (eps), >= 0; nil means
+	// 1e-8.
+	Eps *float64
 	// WeightDecay is the weight decay (weight_decay), >= 0: an L2 penalty
-	// for Adam (default 0), decoupled decay for AdamW (default 1e-2).
-	WeightDecay float64
+	// for Adam (nil means 0), decoupled decay for AdamW (nil means 1e-2).
+	WeightDecay *float64
 	// AMSGrad uses the maximum of past second moments (amsgrad); default false.
 	AMSGrad bool
 	// Maximize maximizes the objective instead (maximize); default false.
 	Maximize bool
-}
-
-// AdamDefaults returns torch.optim.Adam's defaults.
-func AdamDefaults() AdamOptions {
-	return AdamOptions{LR: 1e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8}
-}
-
-// AdamWDefaults returns torch.optim.AdamW's defaults.
-func AdamWDefaults() AdamOptions {
-	return AdamOptions{LR: 1e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8, WeightDecay: 1e-2}
 }
 
 var adamSpecs = []spec{
@@ -48,8 +39,6 @@ var adamWSpecs = []spec{
 	noneOpt("foreach"), flag("maximize"), offFlag("capturable"),
 }
 
-func (o AdamOptions) betas() pt.Tuple { return pt.Tuple{o.Betas[0], o.Betas[1]} }
-
 // Adam is the Adam optimizer, exactly as torch.optim.Adam (1.13,
 // single-tensor path). Per parameter it keeps "step" (a float32 0-dim
 // tensor), "exp_avg", "exp_avg_sq" and, with amsgrad, "max_exp_avg_sq".
@@ -62,8 +51,8 @@ type Adam struct {
 // (1.13, single-tensor path); it keeps the same state as Adam.
 type AdamW struct{ Adam }
 
-// NewAdam returns an Adam optimizer of params with options o (start from
-// AdamDefaults), or an error naming the first invalid option.
+// NewAdam returns an Adam optimizer of params with options o, or an error
+// naming the first invalid option.
 func NewAdam(params []*torch.Tensor, o AdamOptions) (*Adam, error) {
 	return NewAdamGroups([]Group{{Params: params}}, o)
 }
@@ -73,15 +62,15 @@ func NewAdam(params []*torch.Tensor, o AdamOptions) (*Adam, error) {
 func NewAdamGroups(groups []Group, o AdamOptions) (*Adam, error) {
 	a := &Adam{}
 	a.checkState = checkAdamState
-	d := optionDict(adamSpecs, o.LR, o.betas(), o.Eps, o.WeightDecay, o.AMSGrad, o.Maximize, nil, false, false, false)
+	d := optionDict(adamSpecs, or(o.LR, 1e-3), orBetas(o.Betas), or(o.Eps, 1e-8), or(o.WeightDecay, 0), o.AMSGrad, o.Maximize, nil, false, false, false)
 	if err := a.init("Adam", adamSpecs, d, groups); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// NewAdamW returns an AdamW optimizer of params with options o (start from
-// AdamWDefaults), or an error naming the first invalid option.
+// NewAdamW returns an AdamW optimizer of params with options o, or an
+// error naming the first invalid option.
 func NewAdamW(params []*torch.Tensor, o AdamOptions) (*AdamW, error) {
 	return NewAdamWGroups([]Group{{Params: params}}, o)
 }
@@ -92,7 +81,7 @@ func NewAdamWGroups(groups []Group, o AdamOptions) (*AdamW, error) {
 	a := &AdamW{}
 	a.decoupled = true
 	a.checkState = checkAdamState
-	d := optionDict(adamWSpecs, o.LR, o.betas(), o.Eps, o.WeightDecay, o.AMSGrad, nil, o.Maximize, false)
+	d := optionDict(adamWSpecs, or(o.LR, 1e-3), orBetas(o.Betas), or(o.Eps, 1e-8), or(o.WeightDecay, 1e-2), o.AMSGrad, nil, o.Maximize, false)
 	if err := a.init("AdamW", adamWSpecs, d, groups); err != nil {
 		return nil, err
 	}

@@ -8,11 +8,10 @@
 // # Options and groups
 //
 // Each optimizer has an options struct (SGDOptions, AdamOptions, ...) whose
-// fields are PyTorch's arguments. For the older ones functions such as
-// AdamDefaults return PyTorch's defaults; for Adadelta, Adamax, NAdam,
-// RAdam, ASGD and LBFGS the zero value is PyTorch's default, a nil pointer
-// field meaning PyTorch's default value (AdadeltaOptions{LR: new(0.5)}
-// changes only lr). Constructors validate the options and return an error
+// fields are PyTorch's arguments. The zero value is PyTorch's default, a
+// nil pointer field meaning PyTorch's default value (AdamOptions{LR:
+// new(2e-4)} changes only lr); SGD's lr, which PyTorch 1.13 requires, has
+// no default. Constructors validate the options and return an error
 // naming the invalid one (negative lr, betas outside [0, 1), nesterov
 // without momentum, ...). Parameter groups (Group) override options by
 // PyTorch's names, like PyTorch's {"params": ..., "lr": 0.01} dicts. At run

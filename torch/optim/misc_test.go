@@ -16,7 +16,7 @@ func TestBadOptionsAreErrorsNamingTheOption(t *testing.T) {
 	P, _ := newParams(1)
 	adam := func(f func(o *optim.AdamOptions)) func() error {
 		return func() error {
-			o := optim.AdamDefaults()
+			var o optim.AdamOptions
 			f(&o)
 			_, err := optim.NewAdam(P, o)
 			return err
@@ -51,39 +51,29 @@ func TestBadOptionsAreErrorsNamingTheOption(t *testing.T) {
 			_, err := optim.NewSGDGroups([]optim.Group{{Params: P, Options: map[string]any{"lr": -1.0}}}, optim.SGDOptions{LR: 0.1})
 			return err
 		}},
-		{"AdamNegativeLR", "lr", adam(func(o *optim.AdamOptions) { o.LR = -1 })},
-		{"AdamNegativeEps", "eps", adam(func(o *optim.AdamOptions) { o.Eps = -1 })},
-		{"AdamBeta1", "index 0", adam(func(o *optim.AdamOptions) { o.Betas[0] = 1 })},
-		{"AdamBeta2", "index 1", adam(func(o *optim.AdamOptions) { o.Betas[1] = -0.1 })},
-		{"AdamNegativeWD", "weight_decay", adam(func(o *optim.AdamOptions) { o.WeightDecay = -0.1 })},
+		{"AdamNegativeLR", "lr", adam(func(o *optim.AdamOptions) { o.LR = new(-1.0) })},
+		{"AdamNegativeEps", "eps", adam(func(o *optim.AdamOptions) { o.Eps = new(-1.0) })},
+		{"AdamBeta1", "index 0", adam(func(o *optim.AdamOptions) { o.Betas = &[2]float64{1, 0.999} })},
+		{"AdamBeta2", "index 1", adam(func(o *optim.AdamOptions) { o.Betas = &[2]float64{0.9, -0.1} })},
+		{"AdamNegativeWD", "weight_decay", adam(func(o *optim.AdamOptions) { o.WeightDecay = new(-0.1) })},
 		{"AdamWNegativeWD", "weight_decay", func() error {
-			o := optim.AdamWDefaults()
-			o.WeightDecay = -1
-			_, err := optim.NewAdamW(P, o)
+			_, err := optim.NewAdamW(P, optim.AdamOptions{WeightDecay: new(-1.0)})
 			return err
 		}},
 		{"RMSpropAlpha", "alpha", func() error {
-			o := optim.RMSpropDefaults()
-			o.Alpha = -1
-			_, err := optim.NewRMSprop(P, o)
+			_, err := optim.NewRMSprop(P, optim.RMSpropOptions{Alpha: new(-1.0)})
 			return err
 		}},
 		{"RMSpropMomentum", "momentum", func() error {
-			o := optim.RMSpropDefaults()
-			o.Momentum = -1
-			_, err := optim.NewRMSprop(P, o)
+			_, err := optim.NewRMSprop(P, optim.RMSpropOptions{Momentum: -1})
 			return err
 		}},
 		{"AdagradLRDecay", "lr_decay", func() error {
-			o := optim.AdagradDefaults()
-			o.LRDecay = -1
-			_, err := optim.NewAdagrad(P, o)
+			_, err := optim.NewAdagrad(P, optim.AdagradOptions{LRDecay: -1})
 			return err
 		}},
 		{"AdagradInitialAccumulator", "initial_accumulator_value", func() error {
-			o := optim.AdagradDefaults()
-			o.InitialAccumulatorValue = -1
-			_, err := optim.NewAdagrad(P, o)
+			_, err := optim.NewAdagrad(P, optim.AdagradOptions{InitialAccumulatorValue: -1})
 			return err
 		}},
 	}
@@ -98,7 +88,7 @@ func TestBadOptionsAreErrorsNamingTheOption(t *testing.T) {
 
 func TestParamGroupSetValidates(t *testing.T) {
 	P, _ := newParams(1)
-	o, err := optim.NewAdam(P, optim.AdamDefaults())
+	o, err := optim.NewAdam(P, optim.AdamOptions{})
 	require.NoError(t, err)
 	g := o.ParamGroups()[0]
 	require.Error(t, g.Set("lr", -1.0))
@@ -141,7 +131,7 @@ func TestParamGroupSetNeverPanics(t *testing.T) {
 	require.Equal(t, 0.3, other.LR())
 
 	P, _ := newParams(1)
-	adam, err := optim.NewAdam(P, optim.AdamDefaults())
+	adam, err := optim.NewAdam(P, optim.AdamOptions{})
 	require.NoError(t, err)
 	lbfgs, err := optim.NewLBFGS(P, optim.LBFGSOptions{})
 	require.NoError(t, err)
@@ -184,7 +174,7 @@ func TestParamGroupSetNeverPanics(t *testing.T) {
 	for _, opts := range badGroups {
 		var err error
 		require.NotPanics(t, func() {
-			_, err = optim.NewAdamGroups([]optim.Group{{Params: P, Options: opts}}, optim.AdamDefaults())
+			_, err = optim.NewAdamGroups([]optim.Group{{Params: P, Options: opts}}, optim.AdamOptions{})
 		}, "%v", opts)
 		require.Error(t, err, "%v", opts)
 		for k := range opts {
@@ -199,7 +189,7 @@ func TestParamGroupSetNeverPanics(t *testing.T) {
 func TestLoadStateDictRefusesMismatches(t *testing.T) {
 	mk := func() (*optim.Adam, []*torch.Tensor, *torch.Generator) {
 		P, g := newParams(3)
-		o, err := optim.NewAdamGroups(groups(P, map[string]any{"lr": 0.1}), optim.AdamDefaults())
+		o, err := optim.NewAdamGroups(groups(P, map[string]any{"lr": 0.1}), optim.AdamOptions{})
 		require.NoError(t, err)
 		for s := 1; s <= 2; s++ {
 			setGrads(P, g, s)

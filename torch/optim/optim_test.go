@@ -40,48 +40,41 @@ var optCases = []optCase{
 		return optim.NewSGDGroups(groups(P, map[string]any{"lr": 0.5, "momentum": 0.5}), optim.SGDOptions{LR: 0.1, Momentum: 0.9})
 	}},
 	{"Adam", "O.Adam(P)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		return optim.NewAdam(P, optim.AdamDefaults())
+		return optim.NewAdam(P, optim.AdamOptions{})
 	}},
 	{"AdamAMSGradWDMaximize", "O.Adam(P, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1, amsgrad=True, maximize=True)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		return optim.NewAdam(P, optim.AdamOptions{LR: 0.01, Betas: [2]float64{0.8, 0.99}, Eps: 1e-6, WeightDecay: 0.1, AMSGrad: true, Maximize: true})
+		return optim.NewAdam(P, optim.AdamOptions{LR: new(0.01), Betas: &[2]float64{0.8, 0.99}, Eps: new(1e-6), WeightDecay: new(0.1), AMSGrad: true, Maximize: true})
 	}},
 	{"AdamGroups", "O.Adam([{'params': P[:2]}, {'params': P[2:], 'lr': 0.1, 'weight_decay': 0.2, 'amsgrad': True}], lr=0.003)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		o := optim.AdamDefaults()
-		o.LR = 0.003
-		return optim.NewAdamGroups(groups(P, map[string]any{"lr": 0.1, "weight_decay": 0.2, "amsgrad": true}), o)
+		return optim.NewAdamGroups(groups(P, map[string]any{"lr": 0.1, "weight_decay": 0.2, "amsgrad": true}), optim.AdamOptions{LR: new(0.003)})
 	}},
 	{"AdamW", "O.AdamW(P)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		return optim.NewAdamW(P, optim.AdamWDefaults())
+		return optim.NewAdamW(P, optim.AdamOptions{})
 	}},
 	{"AdamWAMSGradMaximize", "O.AdamW(P, lr=0.02, betas=(0.5, 0.9), weight_decay=0.3, amsgrad=True, maximize=True)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		return optim.NewAdamW(P, optim.AdamOptions{LR: 0.02, Betas: [2]float64{0.5, 0.9}, Eps: 1e-8, WeightDecay: 0.3, AMSGrad: true, Maximize: true})
+		return optim.NewAdamW(P, optim.AdamOptions{LR: new(0.02), Betas: &[2]float64{0.5, 0.9}, WeightDecay: new(0.3), AMSGrad: true, Maximize: true})
 	}},
 	{"AdamWGroups", "O.AdamW([{'params': P[:2]}, {'params': P[2:], 'lr': 0.1, 'weight_decay': 0, 'betas': (0.7, 0.77)}])", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		return optim.NewAdamWGroups(groups(P, map[string]any{"lr": 0.1, "weight_decay": 0, "betas": [2]float64{0.7, 0.77}}), optim.AdamWDefaults())
+		return optim.NewAdamWGroups(groups(P, map[string]any{"lr": 0.1, "weight_decay": 0, "betas": [2]float64{0.7, 0.77}}), optim.AdamOptions{})
 	}},
 	{"RMSprop", "O.RMSprop(P)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		return optim.NewRMSprop(P, optim.RMSpropDefaults())
+		return optim.NewRMSprop(P, optim.RMSpropOptions{})
 	}},
 	{"RMSpropMomentumCenteredWD", "O.RMSprop(P, lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		o := optim.RMSpropDefaults()
-		o.Momentum, o.Centered, o.WeightDecay = 0.9, true, 0.1
-		return optim.NewRMSprop(P, o)
+		return optim.NewRMSprop(P, optim.RMSpropOptions{LR: new(0.01), Momentum: 0.9, Centered: true, WeightDecay: 0.1})
 	}},
 	{"RMSpropCenteredMaximizeGroups", "O.RMSprop([{'params': P[:2]}, {'params': P[2:], 'lr': 0.001, 'momentum': 0.5}], alpha=0.9, eps=1e-6, centered=True, maximize=True)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		o := optim.RMSpropDefaults()
-		o.Alpha, o.Eps, o.Centered, o.Maximize = 0.9, 1e-6, true, true
-		return optim.NewRMSpropGroups(groups(P, map[string]any{"lr": 0.001, "momentum": 0.5}), o)
+		return optim.NewRMSpropGroups(groups(P, map[string]any{"lr": 0.001, "momentum": 0.5}),
+			optim.RMSpropOptions{Alpha: new(0.9), Eps: new(1e-6), Centered: true, Maximize: true})
 	}},
 	{"Adagrad", "O.Adagrad(P)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		return optim.NewAdagrad(P, optim.AdagradDefaults())
+		return optim.NewAdagrad(P, optim.AdagradOptions{})
 	}},
 	{"AdagradDecayWDInit", "O.Adagrad(P, lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-6)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		return optim.NewAdagrad(P, optim.AdagradOptions{LR: 0.1, LRDecay: 0.1, WeightDecay: 0.1, InitialAccumulatorValue: 0.5, Eps: 1e-6})
+		return optim.NewAdagrad(P, optim.AdagradOptions{LR: new(0.1), LRDecay: 0.1, WeightDecay: 0.1, InitialAccumulatorValue: 0.5, Eps: new(1e-6)})
 	}},
 	{"AdagradMaximizeGroups", "O.Adagrad([{'params': P[:2]}, {'params': P[2:], 'lr': 0.3, 'lr_decay': 0.01}], maximize=True)", func(P []*torch.Tensor) (optim.Optimizer, error) {
-		o := optim.AdagradDefaults()
-		o.Maximize = true
-		return optim.NewAdagradGroups(groups(P, map[string]any{"lr": 0.3, "lr_decay": 0.01}), o)
+		return optim.NewAdagradGroups(groups(P, map[string]any{"lr": 0.3, "lr_decay": 0.01}), optim.AdagradOptions{Maximize: true})
 	}},
 }
 

@@ -8,15 +8,16 @@ import (
 )
 
 // RMSpropOptions are the options of RMSprop, as torch.optim.RMSprop's
-// arguments. The zero value is not PyTorch's default: start from
-// RMSpropDefaults.
+// arguments. The zero value is PyTorch's default: a nil pointer means
+// PyTorch's default value.
 type RMSpropOptions struct {
-	// LR is the learning rate (lr), >= 0; default 1e-2.
-	LR float64
-	// Alpha is the smoothing constant (alpha), >= 0; default 0.99.
-	Alpha float64
-	// Eps is added to the denominator for stability (eps), >= 0; default 1e-8.
-	Eps float64
+	// LR is the learning rate (lr), >= 0; nil means 1e-2.
+	LR *float64
+	// Alpha is the smoothing constant (alpha), >= 0; nil means 0.99.
+	Alpha *float64
+	// Eps is added to the denominator for stability (eps), >= 0; nil means
+	// 1e-8.
+	Eps *float64
 	// WeightDecay is the L2 penalty (weight_decay), >= 0; default 0.
 	WeightDecay float64
 	// Momentum is the momentum factor (momentum), >= 0; default 0.
@@ -27,9 +28,6 @@ type RMSpropOptions struct {
 	// Maximize maximizes the objective instead (maximize); default false.
 	Maximize bool
 }
-
-// RMSpropDefaults returns torch.optim.RMSprop's defaults.
-func RMSpropDefaults() RMSpropOptions { return RMSpropOptions{LR: 1e-2, Alpha: 0.99, Eps: 1e-8} }
 
 var rmspropSpecs = []spec{
 	num("lr"), numZero("momentum"), num("alpha"), num("eps"), flag("centered"),
@@ -42,8 +40,8 @@ var rmspropSpecs = []spec{
 // centered.
 type RMSprop struct{ base }
 
-// NewRMSprop returns an RMSprop optimizer of params with options o (start
-// from RMSpropDefaults), or an error naming the first invalid option.
+// NewRMSprop returns an RMSprop optimizer of params with options o, or an
+// error naming the first invalid option.
 func NewRMSprop(params []*torch.Tensor, o RMSpropOptions) (*RMSprop, error) {
 	return NewRMSpropGroups([]Group{{Params: params}}, o)
 }
@@ -66,7 +64,7 @@ func NewRMSpropGroups(groups []Group, o RMSpropOptions) (*RMSprop, error) {
 		}
 		return needTensors(st, keys...)
 	}
-	d := optionDict(rmspropSpecs, o.LR, o.Momentum, o.Alpha, o.Eps, o.Centered, o.WeightDecay, nil, o.Maximize, false)
+	d := optionDict(rmspropSpecs, or(o.LR, 1e-2), o.Momentum, or(o.Alpha, 0.99), or(o.Eps, 1e-8), o.Centered, o.WeightDecay, nil, o.Maximize, false)
 	if err := r.init("RMSprop", rmspropSpecs, d, groups); err != nil {
 		return nil, err
 	}

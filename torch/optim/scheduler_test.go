@@ -170,9 +170,7 @@ func newSchedOpt(tb testing.TB, kind string) optim.Optimizer {
 		require.NoError(tb, err)
 		return o
 	}
-	c := optim.AdamDefaults()
-	c.LR = 0.1
-	o, err := optim.NewAdamGroups(gs, c)
+	o, err := optim.NewAdamGroups(gs, optim.AdamOptions{LR: new(0.1)})
 	require.NoError(tb, err)
 	return o
 }
