@@ -9,8 +9,10 @@ import (
 )
 
 // OneCycleOptions are the options of OneCycleLR, as
-// torch.optim.lr_scheduler.OneCycleLR's arguments. Start from
-// OneCycleDefaults.
+// torch.optim.lr_scheduler.OneCycleLR's arguments. MaxLR and the cycle's
+// length (TotalSteps, or Epochs and StepsPerEpoch) are required; for the
+// other fields the zero value is PyTorch's default, a nil pointer meaning
+// PyTorch's default value.
 type OneCycleOptions struct {
 	// MaxLR is the peak learning rate (max_lr): one value for every group,
 	// or one per group.
@@ -21,35 +23,25 @@ type OneCycleOptions struct {
 	// Epochs and StepsPerEpoch give the cycle's length when TotalSteps is 0.
 	Epochs, StepsPerEpoch int
 	// PctStart is the fraction of the cycle spent increasing the learning
-	// rate (pct_start), in [0, 1]; default 0.3.
-	PctStart float64
-	// AnnealStrategy is "cos" (default) or "linear" (anneal_strategy).
+	// rate (pct_start), in [0, 1]; nil means 0.3.
+	PctStart *float64
+	// AnnealStrategy is "cos" ("" means it) or "linear" (anneal_strategy).
 	AnnealStrategy string
 	// CycleMomentum cycles the momentum ("momentum", or beta1 of "betas")
-	// inversely to the learning rate (cycle_momentum); default true.
-	CycleMomentum bool
+	// inversely to the learning rate (cycle_momentum); nil means true.
+	CycleMomentum *bool
 	// BaseMomentum and MaxMomentum bound the momentum (base_momentum,
-	// max_momentum): one value, or one per group; defaults 0.85 and 0.95.
+	// max_momentum): one value, or one per group; nil means 0.85 and 0.95.
 	BaseMomentum, MaxMomentum []float64
-	// DivFactor sets the initial lr to MaxLR/DivFactor (div_factor);
-	// default 25.
-	DivFactor float64
+	// DivFactor sets the initial lr to MaxLR/DivFactor (div_factor); nil
+	// means 25.
+	DivFactor *float64
 	// FinalDivFactor sets the final lr to initial lr/FinalDivFactor
-	// (final_div_factor); default 1e4.
-	FinalDivFactor float64
+	// (final_div_factor); nil means 1e4.
+	FinalDivFactor *float64
 	// ThreePhase uses a third phase that annihilates the learning rate
 	// (three_phase); default false.
 	ThreePhase bool
-}
-
-// OneCycleDefaults returns PyTorch's OneCycleLR defaults for a peak
-// learning rate and a cycle of totalSteps steps.
-func OneCycleDefaults(maxLR float64, totalSteps int) OneCycleOptions {
-	return OneCycleOptions{
-		MaxLR: []float64{maxLR}, TotalSteps: totalSteps, PctStart: 0.3, AnnealStrategy: "cos",
-		CycleMomentum: true, BaseMomentum: []float64{0.85}, MaxMomentum: []float64{0.95},
-		DivFactor: 25, FinalDivFactor: 1e4,
-	}
 }
 
 type phase struct {
@@ -105,24 +97,25 @@ func NewOneCycleLR(opt ParamGrouper, o OneCycleOptions) (*OneCycleLR, error) {
 	default:
 		s.totalSteps = int64(o.Epochs) * int64(o.StepsPerEpoch)
 	}
+	pct, div, finalDiv := or(o.PctStart, 0.3), or(o.DivFactor, 25), or(o.FinalDivFactor, 1e4)
 	T := float64(s.totalSteps)
 	if o.ThreePhase {
 		s.phases = []phase{
-			{endStep: float64(o.PctStart*T) - 1, startLR: "initial_lr", endLR: "max_lr", startMomentum: "max_momentum", endMomentum: "base_momentum"},
-			{endStep: float64(2*o.PctStart*T) - 2, startLR: "max_lr", endLR: "initial_lr", startMomentum: "base_momentum", endMomentum: "max_momentum"},
+			{endStep: float64(pct*T) - 1, startLR: "initial_lr", endLR: "max_lr", startMomentum: "max_momentum", endMomentum: "base_momentum"},
+			{endStep: float64(2*pct*T) - 2, startLR: "max_lr", endLR: "initial_lr", startMomentum: "base_momentum", endMomentum: "max_momentum"},
 			{endStep: T - 1, endIsInt: true, startLR: "initial_lr", endLR: "min_lr", startMomentum: "max_momentum", endMomentum: "max_momentum"},
 		}
 	} else {
 		s.phases = []phase{
-			{endStep: float64(o.PctStart*T) - 1, startLR: "initial_lr", endLR: "max_lr", startMomentum: "max_momentum", endMomentum: "base_momentum"},
+			{endStep: float64(pct*T) - 1, startLR: "initial_lr", endLR: "max_lr", startMomentum: "max_momentum", endMomentum: "base_momentum"},
 			{endStep: T - 1, endIsInt: true, startLR: "max_lr", endLR: "min_lr", startMomentum: "base_momentum", endMomentum: "max_momentum"},
 		}
 	}
-	if !(o.PctStart >= 0 && o.PctStart <= 1) {
-		return nil, fmt.Errorf("optim: OneCycleLR: expected float between 0 and 1 pct_start, but got %v", o.PctStart)
+	if !(pct >= 0 && pct <= 1) {
+		return nil, fmt.Errorf("optim: OneCycleLR: expected float between 0 and 1 pct_start, but got %v", pct)
 	}
 	switch o.AnnealStrategy {
-	case "cos":
+	case "cos", "":
 	case "linear":
 		s.linear = true
 	default:
@@ -134,25 +127,25 @@ func NewOneCycleLR(opt ParamGrouper, o OneCycleOptions) (*OneCycleLR, error) {
 		return nil, err
 	}
 	var maxMs, baseMs []float64
-	s.cycleMomentum = o.CycleMomentum
+	s.cycleMomentum = o.CycleMomentum == nil || *o.CycleMomentum
 	if s.cycleMomentum {
 		hasM, hasB := hasOption(opt, "momentum"), hasOption(opt, "betas")
 		if !hasM && !hasB {
 			return nil, fmt.Errorf("optim: OneCycleLR: optimizer must support momentum with `cycle_momentum` option enabled")
 		}
 		s.useBeta1 = hasB
-		if maxMs, err = perGroup("max_momentum", o.MaxMomentum, len(groups)); err != nil {
+		if maxMs, err = perGroup("max_momentum", orSlice(o.MaxMomentum, 0.95), len(groups)); err != nil {
 			return nil, err
 		}
-		if baseMs, err = perGroup("base_momentum", o.BaseMomentum, len(groups)); err != nil {
+		if baseMs, err = perGroup("base_momentum", orSlice(o.BaseMomentum, 0.85), len(groups)); err != nil {
 			return nil, err
 		}
 	}
 	for i, g := range groups {
-		initial := maxLRs[i] / o.DivFactor
+		initial := maxLRs[i] / div
 		g.dict().MustSet("initial_lr", initial)
 		g.dict().MustSet("max_lr", maxLRs[i])
-		g.dict().MustSet("min_lr", initial/o.FinalDivFactor)
+		g.dict().MustSet("min_lr", initial/finalDiv)
 	}
 	if s.cycleMomentum {
 		for i, g := range groups {
@@ -167,6 +160,14 @@ func NewOneCycleLR(opt ParamGrouper, o OneCycleOptions) (*OneCycleLR, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// orSlice is v, or {def} when v is empty.
+func orSlice(v []float64, def float64) []float64 {
+	if len(v) == 0 {
+		return []float64{def}
+	}
+	return v
 }
 
 // hasOption reports whether opt has the option name: in its Defaults()

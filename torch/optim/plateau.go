@@ -9,21 +9,21 @@ import (
 )
 
 // PlateauOptions are the options of ReduceLROnPlateau, as
-// torch.optim.lr_scheduler.ReduceLROnPlateau's arguments. Start from
-// PlateauDefaults.
+// torch.optim.lr_scheduler.ReduceLROnPlateau's arguments. The zero value
+// is PyTorch's default: a nil pointer or "" means PyTorch's default value.
 type PlateauOptions struct {
-	// Mode is "min" (default: the metric should decrease) or "max".
+	// Mode is "min" ("" means it: the metric should decrease) or "max".
 	Mode string
-	// Factor multiplies the learning rate on a plateau (factor), < 1;
-	// default 0.1.
-	Factor float64
+	// Factor multiplies the learning rate on a plateau (factor), < 1; nil
+	// means 0.1.
+	Factor *float64
 	// Patience is the number of epochs without improvement tolerated
-	// (patience); default 10.
-	Patience int
+	// (patience); nil means 10.
+	Patience *int
 	// Threshold is the least change that counts as an improvement
-	// (threshold); default 1e-4.
-	Threshold float64
-	// ThresholdMode is "rel" (default: relative to the best) or "abs".
+	// (threshold); nil means 1e-4.
+	Threshold *float64
+	// ThresholdMode is "rel" ("" means it: relative to the best) or "abs".
 	ThresholdMode string
 	// Cooldown is the number of epochs to wait after a reduction before
 	// counting bad epochs again (cooldown); default 0.
@@ -33,13 +33,8 @@ type PlateauOptions struct {
 	// default, the int 0.
 	MinLR []float64
 	// Eps is the least change of the learning rate worth applying (eps);
-	// default 1e-8.
-	Eps float64
-}
-
-// PlateauDefaults returns ReduceLROnPlateau's defaults.
-func PlateauDefaults() PlateauOptions {
-	return PlateauOptions{Mode: "min", Factor: 0.1, Patience: 10, Threshold: 1e-4, ThresholdMode: "rel", Eps: 1e-8}
+	// nil means 1e-8.
+	Eps *float64
 }
 
 // ReduceLROnPlateau lowers the learning rates when a metric stops
@@ -67,8 +62,19 @@ func NewReduceLROnPlateau(opt ParamGrouper, o PlateauOptions) (*ReduceLROnPlatea
 	if err := checkGroups("ReduceLROnPlateau", opt); err != nil {
 		return nil, err
 	}
-	if o.Factor >= 1 {
-		return nil, fmt.Errorf("optim: ReduceLROnPlateau: factor %v should be < 1.0", o.Factor)
+	factor, patience := or(o.Factor, 0.1), 10
+	if o.Patience != nil {
+		patience = *o.Patience
+	}
+	mode, thresholdMode := o.Mode, o.ThresholdMode
+	if mode == "" {
+		mode = "min"
+	}
+	if thresholdMode == "" {
+		thresholdMode = "rel"
+	}
+	if factor >= 1 {
+		return nil, fmt.Errorf("optim: ReduceLROnPlateau: factor %v should be < 1.0", factor)
 	}
 	n := len(opt.ParamGroups())
 	var minLRs []float64
@@ -84,9 +90,9 @@ func NewReduceLROnPlateau(opt ParamGrouper, o PlateauOptions) (*ReduceLROnPlatea
 	default:
 		return nil, fmt.Errorf("optim: ReduceLROnPlateau: expected %d min_lrs, got %d", n, len(o.MinLR))
 	}
-	s := &ReduceLROnPlateau{opt: opt, factor: o.Factor, minLRs: minLRs, patience: int64(o.Patience),
-		cooldown: int64(o.Cooldown), threshold: o.Threshold, eps: o.Eps, minLRsInt: len(o.MinLR) == 0}
-	if err := s.initIsBetter(o.Mode, o.ThresholdMode); err != nil {
+	s := &ReduceLROnPlateau{opt: opt, factor: factor, minLRs: minLRs, patience: int64(patience),
+		cooldown: int64(o.Cooldown), threshold: or(o.Threshold, 1e-4), eps: or(o.Eps, 1e-8), minLRsInt: len(o.MinLR) == 0}
+	if err := s.initIsBetter(mode, thresholdMode); err != nil {
 		return nil, err
 	}
 	s.best, s.cooldownCounter, s.numBadEpochs = s.modeWorse, 0, 0

@@ -88,19 +88,15 @@ var schedCases = []schedCase{
 		return wrap(optim.NewLinearLR(o, 1.0/3, 1.0, 5))
 	}},
 	{"OneCycleCosSGD", "sgd", "S.OneCycleLR(opt, max_lr=[1.0, 0.5], total_steps=31)", func(o optim.Optimizer) (schedStepper, error) {
-		c := optim.OneCycleDefaults(1.0, 31)
-		c.MaxLR = []float64{1.0, 0.5}
-		return wrap(optim.NewOneCycleLR(o, c))
+		return wrap(optim.NewOneCycleLR(o, optim.OneCycleOptions{MaxLR: []float64{1.0, 0.5}, TotalSteps: 31}))
 	}},
 	{"OneCycleLinearThreePhaseAdam", "adam", "S.OneCycleLR(opt, max_lr=0.01, epochs=4, steps_per_epoch=8, anneal_strategy='linear', three_phase=True, pct_start=0.25)", func(o optim.Optimizer) (schedStepper, error) {
-		c := optim.OneCycleDefaults(0.01, 0)
-		c.Epochs, c.StepsPerEpoch, c.AnnealStrategy, c.ThreePhase, c.PctStart = 4, 8, "linear", true, 0.25
-		return wrap(optim.NewOneCycleLR(o, c))
+		return wrap(optim.NewOneCycleLR(o, optim.OneCycleOptions{MaxLR: []float64{0.01}, Epochs: 4, StepsPerEpoch: 8,
+			AnnealStrategy: "linear", ThreePhase: true, PctStart: new(0.25)}))
 	}},
 	{"OneCycleNoMomentum", "adam", "S.OneCycleLR(opt, max_lr=0.1, total_steps=40, cycle_momentum=False, div_factor=10.0, final_div_factor=100.0)", func(o optim.Optimizer) (schedStepper, error) {
-		c := optim.OneCycleDefaults(0.1, 40)
-		c.CycleMomentum, c.DivFactor, c.FinalDivFactor = false, 10, 100
-		return wrap(optim.NewOneCycleLR(o, c))
+		return wrap(optim.NewOneCycleLR(o, optim.OneCycleOptions{MaxLR: []float64{0.1}, TotalSteps: 40,
+			CycleMomentum: new(false), DivFactor: new(10.0), FinalDivFactor: new(100.0)}))
 	}},
 	{"SequentialLR", "sgd", "S.SequentialLR(opt, [S.LinearLR(opt, start_factor=0.1, total_iters=5), S.CosineAnnealingLR(opt, T_max=9), S.StepLR(opt, 3)], milestones=[5, 17])", func(o optim.Optimizer) (schedStepper, error) {
 		a, err := optim.NewLinearLR(o, 0.1, 1.0, 5)
@@ -112,15 +108,11 @@ var schedCases = []schedCase{
 		return wrap(optim.NewSequentialLR(o, []optim.LRScheduler{a, b, c}, []int{5, 17}))
 	}},
 	{"ReduceLROnPlateau", "sgd", "S.ReduceLROnPlateau(opt, patience=3, cooldown=2, factor=0.5, min_lr=[0.01, 0.0])", func(o optim.Optimizer) (schedStepper, error) {
-		c := optim.PlateauDefaults()
-		c.Patience, c.Cooldown, c.Factor, c.MinLR = 3, 2, 0.5, []float64{0.01, 0}
-		s, err := optim.NewReduceLROnPlateau(o, c)
+		s, err := optim.NewReduceLROnPlateau(o, optim.PlateauOptions{Patience: new(3), Cooldown: 2, Factor: new(0.5), MinLR: []float64{0.01, 0}})
 		return plateauStepper{s}, err
 	}},
 	{"ReduceLROnPlateauMaxAbs", "adam", "S.ReduceLROnPlateau(opt, mode='max', threshold_mode='abs', threshold=0.01, patience=2)", func(o optim.Optimizer) (schedStepper, error) {
-		c := optim.PlateauDefaults()
-		c.Mode, c.ThresholdMode, c.Threshold, c.Patience = "max", "abs", 0.01, 2
-		s, err := optim.NewReduceLROnPlateau(o, c)
+		s, err := optim.NewReduceLROnPlateau(o, optim.PlateauOptions{Mode: "max", ThresholdMode: "abs", Threshold: new(0.01), Patience: new(2)})
 		return plateauStepper{s}, err
 	}},
 }
@@ -311,28 +303,20 @@ func TestSchedulerBadOptions(t *testing.T) {
 		{"LinearStart", "start_factor", func() error { _, err := optim.NewLinearLR(o, 1.5, 1, 5); return err }},
 		{"LinearEnd", "end_factor", func() error { _, err := optim.NewLinearLR(o, 0.5, -1, 5); return err }},
 		{"OneCyclePct", "pct_start", func() error {
-			c := optim.OneCycleDefaults(1, 10)
-			c.PctStart = 1.5
-			_, err := optim.NewOneCycleLR(o, c)
+			_, err := optim.NewOneCycleLR(o, optim.OneCycleOptions{MaxLR: []float64{1}, TotalSteps: 10, PctStart: new(1.5)})
 			return err
 		}},
 		{"OneCycleAnneal", "anneal_strategy", func() error {
-			c := optim.OneCycleDefaults(1, 10)
-			c.AnnealStrategy = "exp"
-			_, err := optim.NewOneCycleLR(o, c)
+			_, err := optim.NewOneCycleLR(o, optim.OneCycleOptions{MaxLR: []float64{1}, TotalSteps: 10, AnnealStrategy: "exp"})
 			return err
 		}},
-		{"OneCycleSteps", "epochs", func() error { _, err := optim.NewOneCycleLR(o, optim.OneCycleDefaults(1, 0)); return err }},
+		{"OneCycleSteps", "epochs", func() error { _, err := optim.NewOneCycleLR(o, optim.OneCycleOptions{MaxLR: []float64{1}}); return err }},
 		{"PlateauFactor", "factor", func() error {
-			c := optim.PlateauDefaults()
-			c.Factor = 1
-			_, err := optim.NewReduceLROnPlateau(o, c)
+			_, err := optim.NewReduceLROnPlateau(o, optim.PlateauOptions{Factor: new(1.0)})
 			return err
 		}},
 		{"PlateauMode", "mode", func() error {
-			c := optim.PlateauDefaults()
-			c.Mode = "median"
-			_, err := optim.NewReduceLROnPlateau(o, c)
+			_, err := optim.NewReduceLROnPlateau(o, optim.PlateauOptions{Mode: "median"})
 			return err
 		}},
 		{"SequentialMilestones", "milestones", func() error {
