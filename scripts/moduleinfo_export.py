@@ -401,6 +401,7 @@ def export_sample(mi, cls, dtype, training, index, minput, stats):
     try:
         seed_all(0)
         m = cls(*ctor.args, **ctor.kwargs).to(dtype)
+        s["repr"] = repr(m)
         s["state"] = state_of(m)
         m.train(training)
         seed_all(1)

@@ -94,6 +94,7 @@ type reprNet struct {
 	Emb  *Embedding
 	LN   *LayerNorm
 	BN   *BatchNorm
+	Pool *ModuleList // set by TestReprMatchesPyTorch only
 }
 
 func newReprNet() *reprNet {
@@ -127,9 +128,19 @@ class reprNet(nn.Module):
         self.emb = nn.Embedding(10, 3, padding_idx=0)
         self.ln = nn.LayerNorm(5)
         self.bn = nn.BatchNorm2d(4)
+        self.pool = nn.ModuleList([nn.MaxPool2d(2), nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+            nn.AvgPool2d(3), nn.AvgPool1d(2, stride=1), nn.AdaptiveAvgPool2d((1, 1)), nn.ELU(),
+            nn.ELU(alpha=0.5, inplace=True), nn.Bilinear(2, 3, 4, bias=False),
+            nn.ConvTranspose2d(4, 2, 3, stride=2, output_padding=1), nn.RNNCell(3, 4, nonlinearity='relu'),
+            nn.RNN(3, 4, nonlinearity='relu')])
 out(repr(reprNet()))
 `, nil, &want)
 	n := newReprNet()
+	n.Pool = Add(n, "pool", NewModuleList(NewMaxPool2d(2, PoolConfig{}), NewMaxPool2d(3, PoolConfig{Stride: 2, Padding: 1, CeilMode: true}),
+		NewAvgPool2d(3, PoolConfig{}), NewAvgPool1d(2, PoolConfig{Stride: 1}), NewAdaptiveAvgPool2d(1, 1), NewELU(),
+		NewELU(ELUConfig{Alpha: new(0.5), Inplace: true}), NewBilinear(2, 3, 4, LinearConfig{NoBias: true}),
+		NewConvTranspose2d(4, 2, 3, ConvTransposeConfig{Stride: 2, OutputPadding: 1}), NewRNNCell(3, 4, CellOptions{Nonlinearity: "relu"}),
+		NewRNN(3, 4, RNNOptions{Nonlinearity: "relu"})))
 	require.Equal(t, want, Repr(n))
 	require.Equal(t, want, n.String())
 }

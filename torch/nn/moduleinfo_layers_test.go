@@ -152,6 +152,7 @@ func init() {
 			cfg.CeilMode = c.Bool(5, "ceil_mode", false)
 			return &mlMaxPool2d{MaxPool2d: NewMaxPool2d(k, cfg), returnIndices: c.Bool(4, "return_indices", false)}, nil
 		},
+		ReprNA: "module_db passes (3, 3)-style tuples; NewMaxPool2d's square kernel prints as nn.MaxPool2d(3) does",
 		Forward: func(m Layer, fwd miValues) ([]*torch.Tensor, error) {
 			if err := fwd.Accept("input"); err != nil {
 				return nil, err
@@ -211,6 +212,7 @@ func init() {
 			}
 			return nil, fmt.Errorf("output_size %v", hw)
 		},
+		ReprNA:  "module_db passes output_size=3; NewAdaptiveAvgPool2d(h, w) prints as nn.AdaptiveAvgPool2d((h, w)) does",
 		Forward: miUnary,
 	})
 	registerModuleInfo("Embedding", miAdapter{

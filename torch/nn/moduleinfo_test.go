@@ -74,6 +74,10 @@ type miCallable string
 type miAdapter struct {
 	New     func(ctor miValues) (Layer, error)
 	Forward func(m Layer, fwd miValues) ([]*torch.Tensor, error)
+	// ReprNA, when set, says why the module's repr is not compared:
+	// PyTorch prints the constructor's arguments in the form given (an int
+	// or a tuple), which Go's constructor does not keep.
+	ReprNA string
 }
 
 // moduleInfoAdapters maps a PyTorch class name to its Go adapter.
@@ -358,6 +362,7 @@ type miSample struct {
 	NA          *string     `json:"na"`
 	Ctor        miArgs      `json:"ctor"`
 	Forward     miArgs      `json:"forward"`
+	Repr        string      `json:"repr"`
 	State       []miNamed   `json:"state"`
 	StateAfter  []miNamed   `json:"state_after"`
 	Outputs     []*miTensor `json:"outputs"`
@@ -665,6 +670,13 @@ func miRun(a miAdapter, s *miSample) (msg string, na bool) {
 		if msg = miCompareState("state", s.State, mod.StateDict()); msg != "" {
 			return
 		}
+		if a.ReprNA == "" {
+			if r := Repr(m); r != s.Repr {
+				msg = fmt.Sprintf("repr is %q; PyTorch's is %q", r, s.Repr)
+				return
+			}
+			miCompared["reprs"]++
+		}
 		mod.Train(s.Training)
 
 		torch.ManualSeed(1)
@@ -887,8 +899,8 @@ func miReport(t *testing.T, results []miResult) {
 			fmt.Fprintf(&b, "N/A  %s %s\n", r.name, w)
 		}
 	}
-	fmt.Fprintf(&b, "samples: %d pass, %d fail, %d n/a; tensors equal to PyTorch's: %d of state, %d outputs, %d gradients\n",
-		sp, sf, sn, miCompared["state"], miCompared["outputs"], miCompared["gradients"])
+	fmt.Fprintf(&b, "samples: %d pass, %d fail, %d n/a; equal to PyTorch's: %d reprs, tensors: %d of state, %d outputs, %d gradients\n",
+		sp, sf, sn, miCompared["reprs"], miCompared["state"], miCompared["outputs"], miCompared["gradients"])
 	fmt.Fprintf(&b, "ModuleInfo: %d pass, %d fail, %d n/a of %d (float32 and float64)\n", pass, fail, na, len(results))
 	t.Log("\n" + b.String())
 }

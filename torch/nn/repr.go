@@ -95,8 +95,9 @@ func allEqual(v []int64, x int64) bool {
 	return true
 }
 
-// convRepr is _ConvNd.extra_repr.
-func convRepr(in, out int64, kernel, stride, padding, dilation []int64, same bool, groups int64, bias bool, mode string) string {
+// convRepr is _ConvNd.extra_repr; outputPadding is nil but for transposed
+// convolutions.
+func convRepr(in, out int64, kernel, stride, padding, dilation, outputPadding []int64, same bool, groups int64, bias bool, mode string) string {
 	s := fmt.Sprintf("%d, %d, kernel_size=%s, stride=%s", in, out, pyTuple(kernel...), pyTuple(stride...))
 	if same {
 		s += ", padding=same"
@@ -105,6 +106,9 @@ func convRepr(in, out int64, kernel, stride, padding, dilation []int64, same boo
 	}
 	if !allEqual(dilation, 1) {
 		s += ", dilation=" + pyTuple(dilation...)
+	}
+	if !allEqual(outputPadding, 0) {
+		s += ", output_padding=" + pyTuple(outputPadding...)
 	}
 	if groups != 1 {
 		s += fmt.Sprintf(", groups=%d", groups)
@@ -120,18 +124,18 @@ func convRepr(in, out int64, kernel, stride, padding, dilation []int64, same boo
 
 // ExtraRepr is "1, 4, kernel_size=(3,), stride=(1,)" and the options set.
 func (l *Conv1d) ExtraRepr() string {
-	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, nil, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
 }
 
 // ExtraRepr is "1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)".
 func (l *Conv2d) ExtraRepr() string {
-	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, nil, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
 }
 
 // ExtraRepr is "1, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1)" and the
 // options set.
 func (l *Conv3d) ExtraRepr() string {
-	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, nil, l.PaddingSame, l.Groups, l.Bias != nil, l.PaddingMode)
 }
 
 // ExtraRepr is "10, 3" with padding_idx, max_norm, norm_type and
@@ -168,3 +172,79 @@ func (l *BatchNorm) ExtraRepr() string {
 	return fmt.Sprintf("%d, eps=%s, momentum=%s, affine=%s, track_running_stats=%s",
 		l.NumFeatures, pyFloat(l.Eps), m, pyBool(l.Weight != nil), pyBool(l.TrackRunningStats))
 }
+
+// ExtraRepr is "4, 5, kernel_size=(3,), stride=(1,)" and the options set.
+func (l *ConvTranspose1d) ExtraRepr() string {
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.OutputPadding, false, l.Groups, l.Bias != nil, "")
+}
+
+// ExtraRepr is "4, 5, kernel_size=(3, 3), stride=(1, 1)" and the options set.
+func (l *ConvTranspose2d) ExtraRepr() string {
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.OutputPadding, false, l.Groups, l.Bias != nil, "")
+}
+
+// ExtraRepr is "4, 5, kernel_size=(3, 3, 3), stride=(1, 1, 1)" and the
+// options set.
+func (l *ConvTranspose3d) ExtraRepr() string {
+	return convRepr(l.InChannels, l.OutChannels, l.KernelSize, l.Stride, l.Padding, l.Dilation, l.OutputPadding, false, l.Groups, l.Bias != nil, "")
+}
+
+// ExtraRepr is "in1_features=2, in2_features=3, out_features=4, bias=True".
+func (l *Bilinear) ExtraRepr() string {
+	return fmt.Sprintf("in1_features=%d, in2_features=%d, out_features=%d, bias=%s", l.In1Features, l.In2Features, l.OutFeatures, pyBool(l.Bias != nil))
+}
+
+// ExtraRepr is "alpha=1.0", with ", inplace=True" when in place.
+func (l *ELU) ExtraRepr() string { return "alpha=" + pyFloat(l.Alpha) + inplaceRepr(l.Inplace) }
+
+func inplaceRepr(inplace bool) string {
+	if inplace {
+		return ", inplace=True"
+	}
+	return ""
+}
+
+// poolInt is a pooling option as nn.MaxPool2d(k, stride=s, ...) prints it
+// when given ints: its single value, or dflt when unset.
+func poolInt(v []int64, dflt int64) string {
+	if len(v) == 0 {
+		return fmt.Sprint(dflt)
+	}
+	if len(v) == 1 || allEqual(v, v[0]) {
+		return fmt.Sprint(v[0])
+	}
+	return pyTuple(v...)
+}
+
+// ExtraRepr is what nn.MaxPool2d(kernel, stride, padding, dilation,
+// ceil_mode=...) prints: "kernel_size=2, stride=2, padding=0, dilation=1,
+// ceil_mode=False" (the stride defaults to the kernel).
+func (l *MaxPool2d) ExtraRepr() string {
+	k := poolInt(l.opts.Kernel, 0)
+	s := k
+	if len(l.opts.Stride) > 0 {
+		s = poolInt(l.opts.Stride, 0)
+	}
+	return fmt.Sprintf("kernel_size=%s, stride=%s, padding=%s, dilation=%s, ceil_mode=%s",
+		k, s, poolInt(l.opts.Padding, 0), poolInt(l.opts.Dilation, 1), pyBool(l.opts.CeilMode))
+}
+
+// ExtraRepr is what nn.AvgPool2d(kernel, stride, padding) prints:
+// "kernel_size=3, stride=3, padding=0".
+func (l *AvgPool2d) ExtraRepr() string {
+	k := poolInt(l.opts.Kernel, 0)
+	s := k
+	if len(l.opts.Stride) > 0 {
+		s = poolInt(l.opts.Stride, 0)
+	}
+	return fmt.Sprintf("kernel_size=%s, stride=%s, padding=%s", k, s, poolInt(l.opts.Padding, 0))
+}
+
+// ExtraRepr is "kernel_size=(2,), stride=(2,), padding=(0,)" (AvgPool1d
+// keeps 1-tuples).
+func (l *AvgPool1d) ExtraRepr() string {
+	return fmt.Sprintf("kernel_size=%s, stride=%s, padding=%s", pyTuple(l.Kernel), pyTuple(l.Stride), pyTuple(l.Padding))
+}
+
+// ExtraRepr is what nn.AdaptiveAvgPool2d((h, w)) prints: "output_size=(1, 1)".
+func (l *AdaptiveAvgPool2d) ExtraRepr() string { return "output_size=" + pyTuple(l.OutH, l.OutW) }

@@ -154,9 +154,7 @@ func (r *recurrent) ExtraRepr() string {
 	if o.Bidirectional {
 		s += ", bidirectional=True"
 	}
-	if r.mode == "RNN_RELU" {
-		s += ", nonlinearity='relu'"
-	}
+	// RNNBase.extra_repr leaves the nonlinearity out (1.13 to 2.6).
 	return s
 }
 
@@ -416,7 +414,7 @@ func (c *cell) ExtraRepr() string {
 		s += ", bias=False"
 	}
 	if c.nonlinearity == "relu" {
-		s += ", nonlinearity='relu'"
+		s += ", nonlinearity=relu" // formatted from __dict__, unquoted
 	}
 	return s
 }
