@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,6 +56,7 @@ type ModelCheckpoint struct {
 	cfg                 ModelCheckpointConfig
 	dirpath             string
 	bestKModels         map[string]float64
+	bestKOrder          []string // bestKModels' keys in insertion order, as Python's dict keeps them
 	kthBestModelPath    string
 	kthValue            float64
 	bestModelPath       string
@@ -171,7 +173,7 @@ func (mc *ModelCheckpoint) StateDict() *pt.OrderedDict {
 	d.MustSet("current_score", optScore(mc.currentScore))
 	d.MustSet("dirpath", mc.dirpath)
 	bk := pt.NewDict()
-	for _, k := range sortedKeys(mc.bestKModels) {
+	for _, k := range mc.bestKOrder {
 		bk.MustSet(k, scalarTensor(mc.bestKModels[k]))
 	}
 	d.MustSet("best_k_models", bk)
@@ -202,13 +204,13 @@ func (mc *ModelCheckpoint) LoadStateDict(sd *pt.OrderedDict) error {
 		if f := getF("kth_value"); f != nil {
 			mc.kthValue = *f
 		}
-		mc.bestKModels = map[string]float64{}
+		mc.bestKModels, mc.bestKOrder = map[string]float64{}, nil
 		if v, ok := sd.Get("best_k_models"); ok {
 			if d, ok := v.(*pt.OrderedDict); ok {
 				for i, k := range d.Keys() {
 					ks, _ := k.(string)
 					if f, ok := toF(d.Values()[i]); ok {
-						mc.bestKModels[ks] = f
+						mc.setBestK(ks, f)
 					}
 				}
 			}
@@ -360,6 +362,14 @@ func pyList(ks []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
+// setBestK sets best_k_models[path] = score, appending a new path.
+func (mc *ModelCheckpoint) setBestK(path string, score float64) {
+	if _, ok := mc.bestKModels[path]; !ok {
+		mc.bestKOrder = append(mc.bestKOrder, path)
+	}
+	mc.bestKModels[path] = score
+}
+
 func (mc *ModelCheckpoint) checkTopK(cur float64) bool {
 	if mc.cfg.SaveTopK == -1 || len(mc.bestKModels) < mc.cfg.SaveTopK {
 		return true
@@ -376,10 +386,12 @@ func (mc *ModelCheckpoint) updateBestAndSave(t *Trainer, cur float64, c map[stri
 	if len(mc.bestKModels) == k && k > 0 {
 		del = mc.kthBestModelPath
 		delete(mc.bestKModels, del)
+		mc.bestKOrder = slices.DeleteFunc(mc.bestKOrder, func(p string) bool { return p == del })
 	}
 	path := mc.uniqueName(c, del)
-	mc.bestKModels[path] = cur
-	paths := sortedKeys(mc.bestKModels)
+	mc.setBestK(path, cur)
+	// Python's min/max over the dict: the first of equal scores wins.
+	paths := mc.bestKOrder
 	pick := func(worst bool) string {
 		best := paths[0]
 		for _, p := range paths[1:] {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/torchgo/torchgo/torch"
+	"github.com/torchgo/torchgo/torch/pt"
 )
 
 // logging logs known values: in training "loss" (step only, Lightning's
@@ -150,6 +151,26 @@ func TestEarlyStoppingAndTopK(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Among checkpoints of equal score, ModelCheckpoint replaces the one saved
+// first, as Lightning's min/max over its best_k_models dict (in insertion
+// order) does, and its state keeps that order: epochs 9 and 10 tie at 0.5,
+// and epoch 11's 0.25 replaces epoch 9's checkpoint ("epoch=10" sorts
+// before "epoch=9", which is what this used to pick).
+func TestTopKTiesFollowInsertionOrder(t *testing.T) {
+	mc := NewModelCheckpoint(ModelCheckpointConfig{Monitor: "val_loss", Filename: "{epoch}", SaveTopK: 2})
+	cfg := quietConfig(t)
+	cfg.MaxEpochs, cfg.LimitTrainBatches, cfg.LimitValBatches, cfg.Callbacks = 12, Batches(1), Batches(1), []Callback{mc}
+	curve := []float64{9, 8, 7, 6, 5, 4, 3, 2, 1, 0.5, 0.5, 0.25}
+	require.NoError(t, newTrainer(t, cfg).Fit(&valCurve{boring: *newBoring(), curve: curve}, randomData(0), ""))
+	bk, _ := mc.StateDict().Get("best_k_models")
+	var kept []string
+	for _, k := range bk.(*pt.OrderedDict).Keys() {
+		kept = append(kept, filepath.Base(k.(string)))
+	}
+	require.Equal(t, []string{"epoch=10.ckpt", "epoch=11.ckpt"}, kept)
+	require.NoFileExists(t, filepath.Join(filepath.Dir(mc.BestModelPath()), "epoch=9.ckpt"))
+}
 
 func TestSummary(t *testing.T) {
 	s := Summarize(newBoring(), 1)
