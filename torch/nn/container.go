@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"reflect"
 	"strconv"
 
 	"github.com/torchgo/torchgo/torch"
@@ -29,12 +30,50 @@ func (s *Sequential) Append(l Unary) {
 	s.Layers = append(s.Layers, l)
 }
 
-// Forward runs x through every layer.
+// Forward runs x through every layer. Like PyTorch, which frees a tensor
+// when its last reference goes, it frees an intermediate output (its Go
+// handle; autograd keeps what backward needs) as soon as the next layer has
+// consumed it, when both layers are of this package: a chain then holds a
+// few activations at a time rather than all of them until the scope ends.
+// A layer of another package may keep its input or output, so what it
+// makes or takes is left to the scope. x itself is left to the caller.
 func (s *Sequential) Forward(x *torch.Tensor) *torch.Tensor {
+	in := x
+	var prev Unary
 	for _, l := range s.Layers {
-		x = l.Forward(x)
+		y := l.Forward(x)
+		if x != in && y != x && keepsNothing(prev, true) && keepsNothing(l, false) {
+			x.Close()
+		}
+		x, prev = y, l
 	}
 	return x
+}
+
+var nnPkg = reflect.TypeOf(Module{}).PkgPath()
+
+// keepsNothing reports whether l is a layer of this package, which keeps
+// neither its input nor its output. A Sequential is judged by its last
+// layer as the producer of an output, by its first as the consumer of an
+// input.
+func keepsNothing(l Unary, producer bool) bool {
+	if seq, ok := l.(*Sequential); ok {
+		if len(seq.Layers) == 0 {
+			return false
+		}
+		if producer {
+			return keepsNothing(seq.Layers[len(seq.Layers)-1], true)
+		}
+		return keepsNothing(seq.Layers[0], false)
+	}
+	t := reflect.TypeOf(l)
+	if t == nil {
+		return false
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath() == nnPkg
 }
 
 // ModuleList holds layers under the names "0", "1", … without defining a
