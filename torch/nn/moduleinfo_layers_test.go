@@ -9,8 +9,7 @@ import (
 
 // ModuleInfo adapters (see moduleinfo_test.go) for the layers and losses
 // of linear.go, conv.go, norm.go, pool.go, embedding.go, activation.go and
-// loss.go. Registered adapters take the place of the baseline ones of
-// moduleinfo_adapters_test.go.
+// loss.go.
 func init() {
 	registerModuleInfo("Linear", miAdapter{
 		New: func(c miValues) (Layer, error) {

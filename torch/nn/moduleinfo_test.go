@@ -95,37 +95,10 @@ func registerModuleInfo(name string, a miAdapter) {
 	moduleInfoAdapters[name] = a
 }
 
-// moduleInfoBaseline holds the adapters of moduleinfo_adapters_test.go for
-// the layers that existed when this test was written (and the losses it
-// wraps from torch's functions). They are used only where no adapter was
-// registered with registerModuleInfo, so that whoever writes a new version
-// of a layer (or a loss module) registers its adapter without colliding
-// with these.
-var moduleInfoBaseline = map[string]miAdapter{}
-
-// functional marks the baseline adapters that wrap a torch function in a
-// test-only module because package nn has no module type for it.
-var moduleInfoFunctional = map[string]bool{}
-
-func registerModuleInfoBaseline(name string, functional bool, a miAdapter) {
-	if _, dup := moduleInfoBaseline[name]; dup {
-		panic("registerModuleInfoBaseline: duplicate adapter for " + name)
-	}
-	moduleInfoBaseline[name] = a
-	moduleInfoFunctional[name] = functional
-}
-
-// miLookup returns name's adapter and where it comes from ("registered",
-// "baseline", "functional").
+// miLookup returns name's adapter and "registered", or "" when none is.
 func miLookup(name string) (miAdapter, string, bool) {
 	if a, ok := moduleInfoAdapters[name]; ok {
 		return a, "registered", true
-	}
-	if a, ok := moduleInfoBaseline[name]; ok {
-		if moduleInfoFunctional[name] {
-			return a, "functional", true
-		}
-		return a, "baseline", true
 	}
 	return miAdapter{}, "", false
 }
@@ -848,11 +821,9 @@ func TestModuleInfoMatchesPyTorch(t *testing.T) {
 		}
 	}
 	if only == "" {
-		for _, m := range []map[string]miAdapter{moduleInfoAdapters, moduleInfoBaseline} {
-			for name := range m {
-				if !seen[name] {
-					t.Errorf("adapter %q names no ModuleInfo of module_db", name)
-				}
+		for name := range moduleInfoAdapters {
+			if !seen[name] {
+				t.Errorf("adapter %q names no ModuleInfo of module_db", name)
 			}
 		}
 	}
