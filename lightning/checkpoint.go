@@ -74,7 +74,7 @@ func (t *Trainer) dumpCheckpoint(weightsOnly bool) *pt.OrderedDict {
 		for _, c := range t.callbacks {
 			if s, ok := c.(StatefulCallback); ok {
 				var st *pt.OrderedDict
-				t.call(callbackName(c)+".state_dict", func() { st = s.StateDict() })
+				t.call(typeName(c)+".state_dict", func() { st = s.StateDict() })
 				if st != nil && st.Len() > 0 {
 					cbs.MustSet(s.StateKey(), st)
 				}
@@ -225,7 +225,7 @@ func (t *Trainer) restoreModulesAndCallbacks(ck *checkpoint) {
 			failf("lightning: checkpoint %s: callback state %q is a %T, not a dict", ck.path, s.StateKey(), st)
 		}
 		var err error
-		t.call(callbackName(c)+".load_state_dict", func() { err = s.LoadStateDict(d) })
+		t.call(typeName(c)+".load_state_dict", func() { err = s.LoadStateDict(d) })
 		if err != nil {
 			failf("lightning: checkpoint %s: callback %q: %w", ck.path, s.StateKey(), err)
 		}

@@ -393,7 +393,7 @@ func (t *Trainer) trainEpochEnd(rs *results) {
 	t.active = rs
 	for _, c := range t.callbacks {
 		if !isMonitoring(c) {
-			t.hook = callbackName(c) + ".on_train_epoch_end"
+			t.hook = typeName(c) + ".on_train_epoch_end"
 			c.OnTrainEpochEnd(t, m)
 		}
 	}
@@ -401,7 +401,7 @@ func (t *Trainer) trainEpochEnd(rs *results) {
 	callHook(t, "on_train_epoch_end", m, OnTrainEpochEnder.OnTrainEpochEnd)
 	for _, c := range t.callbacks {
 		if isMonitoring(c) {
-			t.hook = callbackName(c) + ".on_train_epoch_end"
+			t.hook = typeName(c) + ".on_train_epoch_end"
 			c.OnTrainEpochEnd(t, m)
 		}
 	}

@@ -3,6 +3,7 @@ package lightning
 import (
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/torchgo/torchgo/torch/optim"
 	"github.com/torchgo/torchgo/torch/pt"
@@ -82,7 +83,7 @@ func (lm *LearningRateMonitor) keys(t *Trainer) ([]lrKeys, error) {
 		}
 		key := s.Name
 		if key == "" {
-			key = "lr-" + optimizerType(opt)
+			key = "lr-" + typeName(opt)
 		}
 		keys, err := name(opt, key, s.Name == "")
 		if err != nil {
@@ -95,10 +96,10 @@ func (lm *LearningRateMonitor) keys(t *Trainer) ([]lrKeys, error) {
 		out = append(out, lrKeys{opt, keys, interval})
 	}
 	for _, opt := range t.Optimizers() {
-		if containsGrouper(seen, opt) {
+		if slices.Contains(seen, optim.ParamGrouper(opt)) {
 			continue
 		}
-		keys, err := name(opt, "lr-"+optimizerType(opt), true)
+		keys, err := name(opt, "lr-"+typeName(opt), true)
 		if err != nil {
 			return nil, err
 		}
@@ -118,24 +119,6 @@ func groupName(g *optim.ParamGroup) (string, bool) {
 		return s, true
 	}
 	return fmt.Sprint(v), true
-}
-
-func containsGrouper(list []optim.ParamGrouper, g optim.ParamGrouper) bool {
-	for _, x := range list {
-		if x == g {
-			return true
-		}
-	}
-	return false
-}
-
-// optimizerType is the name of opt's type without pointers ("SGD").
-func optimizerType(opt optim.ParamGrouper) string {
-	ty := reflect.TypeOf(opt)
-	for ty.Kind() == reflect.Pointer {
-		ty = ty.Elem()
-	}
-	return ty.Name()
 }
 
 // stats reads the groups due at interval ("epoch", "step" or "any").
@@ -174,15 +157,9 @@ func (lm *LearningRateMonitor) stats(t *Trainer, interval string) (map[string]fl
 // firstBeta is betas[0] of a group.
 func firstBeta(g *optim.ParamGroup) float64 {
 	v, _ := g.Get("betas")
-	b, ok := v.(pt.Tuple)
-	if !ok || len(b) == 0 {
-		return 0
-	}
-	switch x := b[0].(type) {
-	case float64:
-		return x
-	case int64:
-		return float64(x)
+	if b, ok := v.(pt.Tuple); ok && len(b) > 0 {
+		f, _ := toF(b[0])
+		return f
 	}
 	return 0
 }

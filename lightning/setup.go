@@ -49,11 +49,11 @@ func (t *Trainer) teardown(stage string) {
 func mergeCallbacks(cbs, extra []Callback) []Callback {
 	types := map[string]bool{}
 	for _, c := range extra {
-		types[callbackName(c)] = true
+		types[typeName(c)] = true
 	}
 	var out []Callback
 	for _, c := range cbs {
-		if !types[callbackName(c)] {
+		if !types[typeName(c)] {
 			out = append(out, c)
 		}
 	}

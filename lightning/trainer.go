@@ -470,15 +470,16 @@ func (t *Trainer) call(hook string, f func()) {
 func (t *Trainer) cb(hook string, f func(c Callback)) {
 	prev := t.hook
 	for _, c := range t.callbacks {
-		t.hook = callbackName(c) + "." + hook
+		t.hook = typeName(c) + "." + hook
 		f(c)
 	}
 	t.hook = prev
 }
 
-// callbackName is the type name of a callback ("ModelCheckpoint").
-func callbackName(c any) string {
-	ty := reflect.TypeOf(c)
+// typeName is the name of v's type without pointers: a callback's
+// ("ModelCheckpoint"), an optimizer's ("SGD").
+func typeName(v any) string {
+	ty := reflect.TypeOf(v)
 	for ty.Kind() == reflect.Pointer {
 		ty = ty.Elem()
 	}
