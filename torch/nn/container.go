@@ -33,10 +33,11 @@ func (s *Sequential) Append(l Unary) {
 // Forward runs x through every layer. Like PyTorch, which frees a tensor
 // when its last reference goes, it frees an intermediate output (its Go
 // handle; autograd keeps what backward needs) as soon as the next layer has
-// consumed it, when both layers are of this package: a chain then holds a
-// few activations at a time rather than all of them until the scope ends.
-// A layer of another package may keep its input or output, so what it
-// makes or takes is left to the scope. x itself is left to the caller.
+// consumed it, when both layers are of this package or KeepsNoTensors: a
+// chain then holds a few activations at a time rather than all of them
+// until the scope ends. Another layer may keep its input or output, so
+// what it makes or takes is left to the scope. x itself is left to the
+// caller.
 func (s *Sequential) Forward(x *torch.Tensor) *torch.Tensor {
 	in := x
 	var prev Unary
@@ -52,8 +53,15 @@ func (s *Sequential) Forward(x *torch.Tensor) *torch.Tensor {
 
 var nnPkg = reflect.TypeOf(Module{}).PkgPath()
 
-// keepsNothing reports whether l is a layer of this package, which keeps
-// neither its input nor its output. A Sequential is judged by its last
+// KeepsNoTensors is implemented by layers of other packages that, like
+// this package's, keep neither their input nor their output once Forward
+// returns, so that Sequential may free them (torchvision's ResNet blocks).
+type KeepsNoTensors interface {
+	KeepsNoTensors()
+}
+
+// keepsNothing reports whether l is a layer of this package or
+// KeepsNoTensors, which keeps neither its input nor its output. A Sequential is judged by its last
 // layer as the producer of an output, by its first as the consumer of an
 // input.
 func keepsNothing(l Unary, producer bool) bool {
@@ -65,6 +73,9 @@ func keepsNothing(l Unary, producer bool) bool {
 			return keepsNothing(seq.Layers[len(seq.Layers)-1], true)
 		}
 		return keepsNothing(seq.Layers[0], false)
+	}
+	if _, ok := l.(KeepsNoTensors); ok {
+		return true
 	}
 	t := reflect.TypeOf(l)
 	if t == nil {

@@ -27,6 +27,14 @@ func (b *BasicBlock) Forward(x *torch.Tensor) *torch.Tensor {
 	return residual(out, x, b.Downsample)
 }
 
+// KeepsNoTensors tells nn.Sequential that it may free the block's input
+// and output once the next layer has consumed them.
+func (*BasicBlock) KeepsNoTensors() {}
+
+// KeepsNoTensors tells nn.Sequential that it may free the block's input
+// and output once the next layer has consumed them.
+func (*Bottleneck) KeepsNoTensors() {}
+
 // then returns f(t) and frees t, which only f used, unless f returned it.
 func then(t *torch.Tensor, f func(*torch.Tensor) *torch.Tensor) *torch.Tensor {
 	y := f(t)
@@ -214,9 +222,7 @@ func (r *ResNet) Forward(x *torch.Tensor) *torch.Tensor {
 		return torch.MaxPool2d(t, torch.PoolOptions{Kernel: []int64{3}, Stride: []int64{2}, Padding: []int64{1}})
 	})
 	for _, layer := range []*nn.Sequential{r.Layer1, r.Layer2, r.Layer3, r.Layer4} {
-		for _, block := range layer.Layers {
-			h = then(h, block.Forward)
-		}
+		h = then(h, layer.Forward) // which frees between its blocks
 	}
 	h = then(h, func(t *torch.Tensor) *torch.Tensor { return torch.AdaptiveAvgPool2d(t, 1, 1) })
 	return then(h.Flatten(1, -1), r.FC.Forward)
